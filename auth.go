@@ -1,0 +1,73 @@
+package wixauth
+
+import (
+	"sync"
+
+	"github.com/alexedwards/scs/v2"
+)
+
+// Auth keeps Wix tokens in server-side sessions and hands handlers an
+// authenticated Client. Create one with New and share it: it is safe for
+// concurrent use.
+type Auth struct {
+	cfg      Config
+	renewals renewals
+}
+
+// New checks cfg, fills in its defaults and returns an Auth. It wraps
+// cfg.Sessions.Codec so that session data that cannot be decoded (tampered
+// with, or written by an incompatible version) starts a new session instead
+// of failing every request of that browser.
+func New(cfg Config) (*Auth, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	// Undecodable session data must start a new session, not fail requests.
+	if _, ok := cfg.Sessions.Codec.(tolerantCodec); !ok {
+		cfg.Sessions.Codec = tolerantCodec{Codec: cfg.Sessions.Codec, lifetime: cfg.Sessions.Lifetime, log: cfg.Logger}
+	}
+	a := &Auth{cfg: cfg}
+	a.renewals.init()
+	return a, nil
+}
+
+// Sessions returns the session manager that holds the tokens, for handlers
+// that keep their own values next to them or renew the session token.
+func (a *Auth) Sessions() *scs.SessionManager { return a.cfg.Sessions }
+
+// ClientID returns the configured OAuth client ID.
+func (a *Auth) ClientID() string { return a.cfg.ClientID }
+
+// APIURL returns the base URL of the Wix API, without a trailing slash.
+func (a *Auth) APIURL() string { return a.cfg.APIURL }
+
+var (
+	defaultMu   sync.Mutex
+	defaultAuth *Auth
+)
+
+// Default returns the Auth used by the package-level Middleware, configured
+// from the environment (see ConfigFromEnv) on first use. It panics with the
+// configuration error if the environment does not describe a valid Auth,
+// because a server that cannot reach Wix should fail at start, not on every
+// request. Call SetDefault first to configure it in code instead.
+func Default() *Auth {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	if defaultAuth == nil {
+		a, err := New(ConfigFromEnv())
+		if err != nil {
+			panic(err)
+		}
+		defaultAuth = a
+	}
+	return defaultAuth
+}
+
+// SetDefault makes a the Auth used by the package-level Middleware.
+func SetDefault(a *Auth) {
+	defaultMu.Lock()
+	defaultAuth = a
+	defaultMu.Unlock()
+}

@@ -1,0 +1,148 @@
+package wixauth
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+)
+
+// DefaultAPIURL is Wix's API host.
+const DefaultAPIURL = "https://www.wixapis.com"
+
+// Config configures an Auth. Only ClientID is required.
+type Config struct {
+	// ClientID is the OAuth app's client ID from the Wix dashboard's Headless
+	// Settings. Wix Headless OAuth needs no client secret. Required.
+	ClientID string
+
+	// APIURL is the base URL of the Wix API. The default is
+	// "https://www.wixapis.com"; tests point it at a wixtest server.
+	APIURL string
+
+	// APIKey is a Wix API key with Contacts & Members permissions. It is only
+	// needed for GetMemberTokensForExternalLogin. It is never logged and must
+	// never reach a browser. Optional.
+	APIKey string
+
+	// Sessions manages the server-side sessions that hold the tokens. When
+	// nil, a new scs session manager with an in-memory store is used, with a
+	// cookie named "wixauth_session" (HttpOnly, SameSite=Lax). Pass your own
+	// to choose the store (see package stores), the cookie or the lifetime,
+	// or to share the session with the rest of your app. Keep SameSite at Lax:
+	// Strict drops the cookie on the redirect back from Wix's login page.
+	Sessions *scs.SessionManager
+
+	// HTTPClient makes the calls to Wix. When nil, a client with a 15 second
+	// timeout is used; wixauth never uses http.DefaultClient.
+	HTTPClient *http.Client
+
+	// RenewBefore is the safety margin: an access token that expires within
+	// it is renewed before the request goes on, so that a handler never holds
+	// a token that expires in the middle of its work. The default is 5
+	// minutes; access tokens live 4 hours.
+	RenewBefore time.Duration
+
+	// TokenTimeout bounds one token call (new visitor tokens or a renewal).
+	// Renewals shared by several requests run detached from any one request,
+	// under this timeout alone. The default is 10 seconds.
+	TokenTimeout time.Duration
+
+	// Lazy defers minting and renewing tokens until a handler first uses the
+	// Client, instead of doing it on every request. It saves Wix's rate limit
+	// (about 200 requests a minute per app instance) on pages that never call
+	// Wix. The handler must use the Client before it writes its response:
+	// scs saves the session on the first write. The default is false (eager).
+	Lazy bool
+
+	// Skip, when it returns true, passes the request to the next handler
+	// untouched: no session, no tokens, no Client in the context. Use it for
+	// health checks, static files and the like. The default skips nothing.
+	Skip func(*http.Request) bool
+
+	// ErrorHandler answers a request whose tokens could not be made valid
+	// (Wix unreachable, rate limited, failing). The default answers 503 with
+	// a short plain-text message and a Retry-After header; the details go to
+	// Logger.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Logger receives structured logs: renewals and new visitors at Debug,
+	// failures at Warn and Error, with Wix's request ID, never a token or key.
+	// The default is slog.Default().
+	Logger *slog.Logger
+
+	// SessionKey is the key under which the tokens are kept in the session.
+	// The default is "wixauth.tokens". Change it only if it clashes.
+	SessionKey string
+
+	// Now returns the current time. The default is time.Now; tests set it.
+	Now func() time.Time
+}
+
+// Defaults used where Config leaves a field at its zero value.
+const (
+	DefaultRenewBefore  = 5 * time.Minute
+	DefaultTokenTimeout = 10 * time.Second
+	defaultHTTPTimeout  = 15 * time.Second
+	defaultSessionKey   = "wixauth.tokens"
+	defaultCookieName   = "wixauth_session"
+)
+
+// ConfigFromEnv reads WIX_CLIENT_ID, WIX_API_URL and WIX_API_KEY.
+func ConfigFromEnv() Config {
+	return Config{
+		ClientID: strings.TrimSpace(os.Getenv("WIX_CLIENT_ID")),
+		APIURL:   strings.TrimSpace(os.Getenv("WIX_API_URL")),
+		APIKey:   strings.TrimSpace(os.Getenv("WIX_API_KEY")),
+	}
+}
+
+// withDefaults validates c and fills in its defaults.
+func (c Config) withDefaults() (Config, error) {
+	if c.ClientID == "" {
+		return c, errors.New("wixauth: Config.ClientID is empty: set it (or WIX_CLIENT_ID) to the client ID of your OAuth app in the Wix dashboard's Headless Settings")
+	}
+	if c.APIURL == "" {
+		c.APIURL = DefaultAPIURL
+	}
+	u, err := url.Parse(c.APIURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return c, fmt.Errorf("wixauth: Config.APIURL %q is not a base URL such as %q", c.APIURL, DefaultAPIURL)
+	}
+	c.APIURL = strings.TrimSuffix(c.APIURL, "/")
+	if c.RenewBefore < 0 || c.TokenTimeout < 0 {
+		return c, errors.New("wixauth: Config.RenewBefore and Config.TokenTimeout must not be negative")
+	}
+	if c.RenewBefore == 0 {
+		c.RenewBefore = DefaultRenewBefore
+	}
+	if c.TokenTimeout == 0 {
+		c.TokenTimeout = DefaultTokenTimeout
+	}
+	if c.Sessions == nil {
+		c.Sessions = scs.New()
+		c.Sessions.Cookie.Name = defaultCookieName
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.ErrorHandler == nil {
+		c.ErrorHandler = defaultErrorHandler(c.Logger)
+	}
+	if c.SessionKey == "" {
+		c.SessionKey = defaultSessionKey
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}

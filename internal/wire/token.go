@@ -1,0 +1,61 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Grant types of POST /oauth2/token.
+const (
+	GrantAnonymous         = "anonymous"
+	GrantRefreshToken      = "refresh_token"
+	GrantAuthorizationCode = "authorization_code"
+	GrantAuthorizedClient  = "authorized_client"
+)
+
+// TokenPath is the one token endpoint for every grant.
+const TokenPath = "/oauth2/token"
+
+// TokenRequest is the camelCase body the SDK sends for the anonymous,
+// refresh_token and authorization_code grants.
+type TokenRequest struct {
+	ClientID     string `json:"clientId,omitempty"`
+	GrantType    string `json:"grantType"`
+	RefreshToken string `json:"refreshToken,omitempty"`
+	RedirectURI  string `json:"redirectUri,omitempty"`
+	Code         string `json:"code,omitempty"`
+	CodeVerifier string `json:"codeVerifier,omitempty"`
+}
+
+// AuthorizedClientRequest is the body of the external-login grant, which the
+// SDK sends in snake_case.
+type AuthorizedClientRequest struct {
+	GrantType string `json:"grant_type"`
+	Scope     string `json:"scope"`
+	MemberID  string `json:"member_id"`
+}
+
+// TokenResponse is the token endpoint's snake_case answer.
+type TokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// ErrMalformedToken marks a 200 answer that cannot be used as tokens.
+var ErrMalformedToken = errors.New("malformed token response")
+
+// Check refuses answers that would leave a session unusable: a missing access
+// token or a lifetime that is already over.
+func (r *TokenResponse) Check(needRefresh bool) error {
+	switch {
+	case r.AccessToken == "":
+		return fmt.Errorf("%w: no access_token", ErrMalformedToken)
+	case r.ExpiresIn <= 0:
+		return fmt.Errorf("%w: expires_in is %d", ErrMalformedToken, r.ExpiresIn)
+	case needRefresh && r.RefreshToken == "":
+		return fmt.Errorf("%w: no refresh_token", ErrMalformedToken)
+	}
+	return nil
+}

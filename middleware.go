@@ -1,0 +1,64 @@
+package wixauth
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Middleware makes sure every request has valid Wix tokens in its server-side
+// session and puts a Client for them in the request context (see
+// FromContext). Per request it:
+//
+//   - loads the session, unless the app already wrapped the handler in the
+//     same session manager's LoadAndSave (either way one cookie is written);
+//   - gets new visitor tokens when the session has none, or renews the access
+//     token when it expires within Config.RenewBefore (unless Config.Lazy);
+//   - saves the session only when the tokens changed;
+//   - calls Config.ErrorHandler instead of next when Wix cannot give valid
+//     tokens.
+//
+// All of it happens before next runs, because scs saves the session when the
+// response starts.
+func (a *Auth) Middleware(next http.Handler) http.Handler {
+	withTokens := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := a.clientFor(r.Context())
+		if !a.cfg.Lazy {
+			if err := c.Ensure(r.Context()); err != nil {
+				a.cfg.ErrorHandler(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), c)))
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.Skip != nil && a.cfg.Skip(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		a.withSession(w, r, withTokens)
+	})
+}
+
+// Middleware wraps next with the Default Auth, configured from the
+// environment. It panics if WIX_CLIENT_ID is unset or WIX_API_URL is not a
+// URL, when the server is being set up rather than on a request.
+func Middleware(next http.Handler) http.Handler { return Default().Middleware(next) }
+
+// defaultErrorHandler answers 503 with a plain message and a Retry-After,
+// and logs the cause, which carries Wix's request ID but never a token.
+func defaultErrorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		log.Error("wixauth: no valid Wix tokens for the request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+		retry := 5 * time.Second
+		var ae *APIError
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			retry = ae.RetryAfter
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Round(time.Second)/time.Second)))
+		http.Error(w, "Wix is unavailable right now. Please try again in a moment.", http.StatusServiceUnavailable)
+	}
+}

@@ -1,0 +1,126 @@
+package wixauth
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+)
+
+// withSession runs h with the session of r loaded, and saves it when the
+// response starts, as scs's LoadAndSave does. If the app already wrapped the
+// handler in LoadAndSave of the same manager, the session is left to it, so
+// that exactly one cookie is written. Unlike LoadAndSave, a store that fails
+// gets a 503 through Config.ErrorHandler instead of a bare 500.
+func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
+	sm := a.cfg.Sessions
+	ctx, err := sm.Load(r.Context(), sessionToken(r, sm.Cookie.Name))
+	if err != nil {
+		a.cfg.ErrorHandler(w, r, &StoreError{Op: "load", Err: err})
+		return
+	}
+	if ctx == r.Context() { // already loaded: the app's LoadAndSave saves it
+		h(w, r)
+		return
+	}
+	w.Header().Add("Vary", "Cookie")
+	r = r.WithContext(ctx)
+	sw := &sessionWriter{ResponseWriter: w, a: a, r: r}
+	h(sw, r)
+	if !sw.written {
+		a.saveSession(w, r)
+	}
+}
+
+// sessionToken returns the session cookie's value if it has the shape of an
+// scs token (43 characters of base64url). Anything else, garbage or an
+// oversized value, is treated as no cookie, so it never reaches the store.
+func sessionToken(r *http.Request, name string) string {
+	c, err := r.Cookie(name)
+	if err != nil || len(c.Value) != 43 {
+		return ""
+	}
+	for i := 0; i < len(c.Value); i++ {
+		switch b := c.Value[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '-', b == '_':
+		default:
+			return ""
+		}
+	}
+	return c.Value
+}
+
+func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request) {
+	sm := a.cfg.Sessions
+	ctx := r.Context()
+	switch sm.Status(ctx) {
+	case scs.Modified:
+		token, expiry, err := sm.Commit(ctx)
+		if err != nil {
+			a.cfg.Logger.Error("wixauth: saving the session failed; its changes are lost", slog.Any("error", err))
+			return
+		}
+		sm.WriteSessionCookie(ctx, w, token, expiry)
+	case scs.Destroyed:
+		sm.WriteSessionCookie(ctx, w, "", time.Time{})
+	}
+}
+
+// sessionWriter saves the session just before the response starts, the last
+// moment its cookie can still be set.
+type sessionWriter struct {
+	http.ResponseWriter
+	a       *Auth
+	r       *http.Request
+	written bool
+}
+
+func (sw *sessionWriter) WriteHeader(code int) {
+	if !sw.written {
+		sw.written = true
+		sw.a.saveSession(sw.ResponseWriter, sw.r)
+	}
+	sw.ResponseWriter.WriteHeader(code)
+}
+
+func (sw *sessionWriter) Write(b []byte) (int, error) {
+	if !sw.written {
+		sw.WriteHeader(http.StatusOK)
+	}
+	return sw.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush, Hijack and deadlines.
+func (sw *sessionWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
+
+// StoreError reports that the session store failed, for example Redis being
+// down. The middleware hands it to Config.ErrorHandler.
+type StoreError struct {
+	Op  string // "load" or "save"
+	Err error
+}
+
+func (e *StoreError) Error() string {
+	return "wixauth: the session store failed to " + e.Op + " the session (is it reachable?): " + e.Err.Error()
+}
+
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// tolerantCodec turns session data that cannot be decoded (tampered with, or
+// written by an incompatible version) into a new, empty session instead of
+// an error that would fail every request of that browser.
+type tolerantCodec struct {
+	scs.Codec
+	lifetime time.Duration
+	log      *slog.Logger
+}
+
+func (c tolerantCodec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
+	deadline, values, err := c.Codec.Decode(b)
+	if err != nil {
+		c.log.Warn("wixauth: undecodable session data; starting a new session", slog.Any("error", err))
+		return time.Now().Add(c.lifetime).UTC(), make(map[string]interface{}), nil
+	}
+	return deadline, values, nil
+}

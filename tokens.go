@@ -1,0 +1,65 @@
+package wixauth
+
+import "time"
+
+// Role says whose tokens a session holds.
+type Role string
+
+// The roles a refresh token can carry, as Wix and the JavaScript SDK name them.
+const (
+	// RoleNone is the role of an empty token set, such as after logout.
+	RoleNone Role = "none"
+	// RoleVisitor is an anonymous site visitor.
+	RoleVisitor Role = "visitor"
+	// RoleMember is a logged-in site member.
+	RoleMember Role = "member"
+)
+
+// AccessToken authorizes Wix API calls for a few hours.
+type AccessToken struct {
+	// Value is sent as is in the Authorization header.
+	Value string `json:"value"`
+	// ExpiresAt is a Unix time in seconds, computed when the token arrived as
+	// now + expires_in.
+	ExpiresAt int64 `json:"expiresAt"`
+}
+
+// RefreshToken is the long-lived token that renews access tokens. Wix does not
+// rotate it: a renewal returns a new access token and the same refresh token.
+type RefreshToken struct {
+	Value string `json:"value"`
+	Role  Role   `json:"role"`
+}
+
+// Tokens is a token pair in the JavaScript SDK's shape, so that a set can be
+// handed to or taken from OAuthStrategy({tokens}) unchanged.
+type Tokens struct {
+	AccessToken  AccessToken  `json:"accessToken"`
+	RefreshToken RefreshToken `json:"refreshToken"`
+}
+
+// Empty reports whether t holds no refresh token, and so no session at all.
+func (t Tokens) Empty() bool { return t.RefreshToken.Value == "" }
+
+// Role returns the role of the refresh token, RoleNone for an empty set.
+func (t Tokens) Role() Role {
+	if t.Empty() || t.RefreshToken.Role == "" {
+		return RoleNone
+	}
+	return t.RefreshToken.Role
+}
+
+// LoggedIn reports whether the tokens belong to a site member.
+func (t Tokens) LoggedIn() bool { return t.Role() == RoleMember }
+
+// ExpiresWithin reports whether the access token is missing or expires
+// within d of now. With d == 0 it is the SDK's own rule (expiresAt < now).
+func (t Tokens) ExpiresWithin(now time.Time, d time.Duration) bool {
+	if t.AccessToken.Value == "" {
+		return true
+	}
+	return time.Unix(t.AccessToken.ExpiresAt, 0).Before(now.Add(d))
+}
+
+// Expiry returns when the access token expires.
+func (t Tokens) Expiry() time.Time { return time.Unix(t.AccessToken.ExpiresAt, 0) }
