@@ -1,0 +1,43 @@
+package wire
+
+// RedirectSessionPath creates one-time URLs on Wix's own pages.
+const RedirectSessionPath = "/_api/redirects-api/v1/redirect-session"
+
+// AuthRequest is the OAuth part of an auth redirect session.
+type AuthRequest struct {
+	ClientID            string `json:"clientId"`
+	RedirectURI         string `json:"redirectUri"`
+	CodeChallenge       string `json:"codeChallenge"`
+	CodeChallengeMethod string `json:"codeChallengeMethod"`
+	ResponseMode        string `json:"responseMode"`
+	ResponseType        string `json:"responseType"`
+	Scope               string `json:"scope"`
+	State               string `json:"state"`
+	SessionToken        string `json:"sessionToken,omitempty"`
+}
+
+// AuthIntent is the "auth" intent: member login, by Wix's page or by a
+// session token from a custom login form.
+type AuthIntent struct {
+	AuthRequest AuthRequest `json:"authRequest"`
+	Prompt      string      `json:"prompt"`
+}
+
+// LogoutIntent is the "logout" intent.
+type LogoutIntent struct {
+	ClientID string `json:"clientId"`
+}
+
+// RedirectSessionResponse is the answer of RedirectSessionPath.
+type RedirectSessionResponse struct {
+	RedirectSession struct {
+		ID         string `json:"id"`
+		FullURL    string `json:"fullUrl"`
+		URLDetails struct {
+			Endpoint     string            `json:"endpoint"`
+			SearchParams map[string]string `json:"searchParams"`
+		} `json:"urlDetails"`
+		SessionToken string `json:"sessionToken"`
+		ShortURL     string `json:"shortUrl"`
+	} `json:"redirectSession"`
+}
