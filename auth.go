@@ -1,6 +1,7 @@
 package wixauth
 
 import (
+	"log/slog"
 	"sync"
 
 	"github.com/alexedwards/scs/v2"
@@ -38,6 +39,12 @@ func (a *Auth) Sessions() *scs.SessionManager { return a.cfg.Sessions }
 
 // ClientID returns the configured OAuth client ID.
 func (a *Auth) ClientID() string { return a.cfg.ClientID }
+
+// BaseURL returns the app's public origin from Config.BaseURL, or "".
+func (a *Auth) BaseURL() string { return a.cfg.BaseURL }
+
+// Logger returns the configured logger.
+func (a *Auth) Logger() *slog.Logger { return a.cfg.Logger }
 
 // APIURL returns the base URL of the Wix API, without a trailing slash.
 func (a *Auth) APIURL() string { return a.cfg.APIURL }

@@ -26,6 +26,13 @@ type Config struct {
 	// "https://www.wixapis.com"; tests point it at a wixtest server.
 	APIURL string
 
+	// BaseURL is the app's public URL, such as "https://shop.example.com".
+	// The login handlers build the absolute callback URL from it and keep
+	// return URLs inside it; when it is https the session cookie is marked
+	// Secure. When empty, the handlers use the request's own scheme and
+	// host, which is fine for development; set it in production.
+	BaseURL string
+
 	// APIKey is a Wix API key with Contacts & Members permissions. It is only
 	// needed for GetMemberTokensForExternalLogin. It is never logged and must
 	// never reach a browser. Optional.
@@ -94,12 +101,13 @@ const (
 	defaultCookieName   = "wixauth_session"
 )
 
-// ConfigFromEnv reads WIX_CLIENT_ID, WIX_API_URL and WIX_API_KEY.
+// ConfigFromEnv reads WIX_CLIENT_ID, WIX_API_URL, WIX_API_KEY and BASE_URL.
 func ConfigFromEnv() Config {
 	return Config{
 		ClientID: strings.TrimSpace(os.Getenv("WIX_CLIENT_ID")),
 		APIURL:   strings.TrimSpace(os.Getenv("WIX_API_URL")),
 		APIKey:   strings.TrimSpace(os.Getenv("WIX_API_KEY")),
+		BaseURL:  strings.TrimSpace(os.Getenv("BASE_URL")),
 	}
 }
 
@@ -116,6 +124,13 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("wixauth: Config.APIURL %q is not a base URL such as %q", c.APIURL, DefaultAPIURL)
 	}
 	c.APIURL = strings.TrimSuffix(c.APIURL, "/")
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return c, fmt.Errorf("wixauth: Config.BaseURL %q is not an origin such as \"https://shop.example.com\"", c.BaseURL)
+		}
+		c.BaseURL = u.Scheme + "://" + u.Host
+	}
 	if c.RenewBefore < 0 || c.TokenTimeout < 0 {
 		return c, errors.New("wixauth: Config.RenewBefore and Config.TokenTimeout must not be negative")
 	}
@@ -128,6 +143,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Sessions == nil {
 		c.Sessions = scs.New()
 		c.Sessions.Cookie.Name = defaultCookieName
+	}
+	if strings.HasPrefix(c.BaseURL, "https://") {
+		c.Sessions.Cookie.Secure = true
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}

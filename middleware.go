@@ -24,6 +24,10 @@ import (
 // response starts.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
 	withTokens := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := FromContext(r.Context()); c != nil && c.a == a { // wrapped twice
+			next.ServeHTTP(w, r)
+			return
+		}
 		c := a.clientFor(r.Context())
 		if !a.cfg.Lazy {
 			if err := c.Ensure(r.Context()); err != nil {

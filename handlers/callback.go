@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/wixauth/wixauth"
+)
+
+// Callback completes a login when Wix sends the browser back. It checks, in
+// order: an error from Wix (the member cancelled), a code and a state, and a
+// state of a login under way in this session and not expired. Any of these
+// failing is a 400 that leaves the session as it was. Then it exchanges the
+// code (with the login's PKCE verifier), uses the state up, renews the
+// session token (against session fixation), stores the member's tokens and
+// redirects to the login's return URL. A failed exchange is a 502 that keeps
+// the visitor's tokens.
+func (h *Handlers) Callback() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		cb, err := wixauth.ParseCallback(r.URL)
+		if err != nil {
+			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "The login callback is malformed. Please start the login again."})
+			return
+		}
+		if cb.Error != "" {
+			h.cancelled(w, r, cb)
+			return
+		}
+		if cb.Code == "" || cb.State == "" {
+			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "The login callback has no code or no state. Please start the login again."})
+			return
+		}
+		d, ok := h.findPendingLogin(ctx, cb.State)
+		if !ok {
+			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "This login is unknown, expired or already completed. Please start the login again."})
+			return
+		}
+		c := wixauth.FromContext(ctx)
+		tok, err := c.GetMemberTokens(ctx, cb.Code, cb.State, d)
+		// The state is good once, even if Wix refused its code: a code
+		// cannot be exchanged twice anyway.
+		h.consumePendingLogin(ctx, cb.State)
+		if err != nil {
+			h.auth.Logger().Error("wixauth/handlers: code exchange failed", slog.Any("error", err))
+			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadGateway, Error: "Wix did not complete the login. Please try again."})
+			return
+		}
+		if err := h.auth.Sessions().RenewToken(ctx); err != nil {
+			h.auth.Logger().Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
+			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusServiceUnavailable, Error: "The session could not be saved. Please try again."})
+			return
+		}
+		c.SetTokens(tok)
+		h.auth.Logger().Info("wixauth/handlers: member logged in")
+		h.respond(w, r, Result{Flow: FlowCallback, State: wixauth.LoginSuccess, Redirect: h.returnTo(r, d.OriginalURI)})
+	})
+}
+
+// cancelled answers a callback that carries an error from Wix, usually the
+// member closing the login page: back to where the login started, with the
+// error code in the query for the page to show.
+func (h *Handlers) cancelled(w http.ResponseWriter, r *http.Request, cb wixauth.Callback) {
+	ctx := r.Context()
+	returnTo := h.cfg.DefaultReturnTo
+	if d, ok := h.findPendingLogin(ctx, cb.State); ok {
+		returnTo = h.returnTo(r, d.OriginalURI)
+		h.consumePendingLogin(ctx, cb.State)
+	}
+	msg := "The login was cancelled or failed"
+	if len(cb.ErrorDescription) > 0 && len(cb.ErrorDescription) <= 200 {
+		msg += ": " + cb.ErrorDescription
+	}
+	h.respond(w, r, Result{Flow: FlowCallback, State: wixauth.LoginFailure, Error: msg,
+		Redirect: withQuery(returnTo, "loginError", truncate(cb.Error, 64))})
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

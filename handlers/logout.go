@@ -1,0 +1,44 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/wixauth/wixauth"
+)
+
+// Logout logs the member out: POST (GET too only with
+// Config.AllowGETLogout) with an optional "returnTo" form field. It asks Wix
+// for its logout page, empties the session's tokens, renews the session
+// token and sends the browser to Wix, which lands it on returnTo. If Wix
+// cannot be reached, the local logout still happens and the browser goes
+// straight to returnTo. Cross-origin POSTs are refused.
+func (h *Handlers) Logout() http.Handler {
+	return h.cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost && !(h.cfg.AllowGETLogout && r.Method == http.MethodGet) {
+			w.Header().Set("Allow", "POST")
+			http.Error(w, "Method not allowed: log out with POST.", http.StatusMethodNotAllowed)
+			return
+		}
+		f, err := h.readForm(w, r)
+		if err != nil {
+			h.badForm(w, r, FlowLogout, err)
+			return
+		}
+		ctx := r.Context()
+		returnTo := h.returnTo(r, f["returnTo"])
+		logoutURL, err := wixauth.FromContext(ctx).Logout(ctx, h.absolute(r, returnTo))
+		sm := h.auth.Sessions()
+		sm.Remove(ctx, pendingKey)
+		sm.Remove(ctx, verifyKey)
+		if rerr := sm.RenewToken(ctx); rerr != nil {
+			h.auth.Logger().Error("wixauth/handlers: renewing the session token at logout failed", slog.Any("error", rerr))
+		}
+		if err != nil {
+			h.auth.Logger().Warn("wixauth/handlers: Wix logout failed; logged out locally", slog.Any("error", err))
+			logoutURL = returnTo
+		}
+		h.auth.Logger().Info("wixauth/handlers: member logged out")
+		h.respond(w, r, Result{Flow: FlowLogout, Redirect: logoutURL})
+	}))
+}

@@ -1,0 +1,108 @@
+package handlers
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"time"
+
+	"github.com/wixauth/wixauth"
+)
+
+// Session keys of the handlers' own values, next to the tokens.
+const (
+	pendingKey = "wixauth.pending" // logins waiting for their callback
+	verifyKey  = "wixauth.verify"  // a login waiting for its email code
+)
+
+// pendingLogin is the server-side half of one login under way: the OAuth
+// data, where to land, and when it started.
+type pendingLogin struct {
+	Data    wixauth.OAuthData `json:"d"`
+	Started int64             `json:"t"`
+}
+
+// pendingVerify is a login or registration that waits for the email code.
+type pendingVerify struct {
+	StateToken string `json:"s"`
+	ReturnTo   string `json:"r"`
+	Started    int64  `json:"t"`
+}
+
+func (h *Handlers) live(started int64, now time.Time) bool {
+	return now.Sub(time.Unix(started, 0)) < h.cfg.PendingLoginTTL
+}
+
+// pendingLogins reads the logins under way. Unreadable data reads as none.
+func (h *Handlers) pendingLogins(ctx context.Context) []pendingLogin {
+	var list []pendingLogin
+	if b, ok := h.auth.Sessions().Get(ctx, pendingKey).([]byte); ok {
+		if json.Unmarshal(b, &list) != nil {
+			return nil
+		}
+	}
+	return list
+}
+
+func (h *Handlers) putPendingLogins(ctx context.Context, list []pendingLogin) {
+	if len(list) == 0 {
+		h.auth.Sessions().Remove(ctx, pendingKey)
+		return
+	}
+	b, _ := json.Marshal(list)
+	h.auth.Sessions().Put(ctx, pendingKey, b)
+}
+
+// addPendingLogin keeps d until its callback, dropping expired logins and,
+// past the cap, the oldest.
+func (h *Handlers) addPendingLogin(ctx context.Context, d wixauth.OAuthData) {
+	now := time.Now()
+	list := []pendingLogin{}
+	for _, p := range h.pendingLogins(ctx) {
+		if h.live(p.Started, now) {
+			list = append(list, p)
+		}
+	}
+	list = append(list, pendingLogin{Data: d, Started: now.Unix()})
+	if over := len(list) - h.cfg.MaxPendingLogins; over > 0 {
+		list = list[over:]
+	}
+	h.putPendingLogins(ctx, list)
+}
+
+// findPendingLogin returns the live login of state without changing the
+// session, so that a forged or stale callback leaves it exactly as it was.
+func (h *Handlers) findPendingLogin(ctx context.Context, state string) (wixauth.OAuthData, bool) {
+	now := time.Now()
+	for _, p := range h.pendingLogins(ctx) {
+		if subtle.ConstantTimeCompare([]byte(p.Data.State), []byte(state)) == 1 && h.live(p.Started, now) {
+			return p.Data, true
+		}
+	}
+	return wixauth.OAuthData{}, false
+}
+
+// consumePendingLogin removes the login of state: a state is good once.
+func (h *Handlers) consumePendingLogin(ctx context.Context, state string) {
+	var keep []pendingLogin
+	for _, p := range h.pendingLogins(ctx) {
+		if p.Data.State != state {
+			keep = append(keep, p)
+		}
+	}
+	h.putPendingLogins(ctx, keep)
+}
+
+func (h *Handlers) pendingVerification(ctx context.Context) (pendingVerify, bool) {
+	var v pendingVerify
+	b, ok := h.auth.Sessions().Get(ctx, verifyKey).([]byte)
+	if !ok || json.Unmarshal(b, &v) != nil || v.StateToken == "" || !h.live(v.Started, time.Now()) {
+		return pendingVerify{}, false
+	}
+	return v, true
+}
+
+func (h *Handlers) putPendingVerification(ctx context.Context, stateToken, returnTo string) {
+	b, _ := json.Marshal(pendingVerify{StateToken: stateToken, ReturnTo: returnTo, Started: time.Now().Unix()})
+	h.auth.Sessions().Put(ctx, verifyKey, b)
+}

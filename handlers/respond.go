@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/wixauth/wixauth"
+)
+
+// Flow names the handler a Result comes from.
+type Flow string
+
+// The flows.
+const (
+	FlowLogin         Flow = "login"          // hosted login start, or the email/password form
+	FlowCallback      Flow = "callback"       // the return from Wix
+	FlowLogout        Flow = "logout"         // logout
+	FlowRegister      Flow = "register"       // registration form
+	FlowVerify        Flow = "verify"         // email verification code
+	FlowPasswordReset Flow = "password-reset" // password reset email
+)
+
+// Result is the outcome of a handler, handed to Config.Respond. It never
+// holds a token, code, verifier or password.
+type Result struct {
+	Flow Flow `json:"flow"`
+	// State is the login state of the identity flows, such as
+	// wixauth.LoginSuccess or wixauth.LoginEmailVerificationRequired.
+	State wixauth.LoginState `json:"state,omitempty"`
+	// ErrorCode is the SDK's errorCode of a failed login or registration.
+	ErrorCode wixauth.ErrorCode `json:"errorCode,omitempty"`
+	// Error is a message for the person at the browser, or "".
+	Error string `json:"error,omitempty"`
+	// Status is the HTTP status that fits the outcome.
+	Status int `json:"-"`
+	// Redirect is where the browser goes next, if anywhere: Wix's page, the
+	// return URL, or the form.
+	Redirect string `json:"redirect,omitempty"`
+	// Form is true for outcomes of a posted form, which a browser expects
+	// to be sent back to the form page (Config.FormPath) when they have no
+	// Redirect.
+	Form bool `json:"-"`
+}
+
+// DefaultRespond answers JSON requests (a JSON body, or an Accept header
+// that prefers JSON) with the Result as JSON and its Status. Other requests
+// are redirected (303) to Result.Redirect; failed forms are redirected back
+// to the form page with flow, state, errorCode and error in the query; any
+// other failure is a short plain-text page with its status.
+func DefaultRespond(w http.ResponseWriter, r *http.Request, res Result) {
+	switch {
+	case WantsJSON(r):
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(res.Status)
+		json.NewEncoder(w).Encode(res)
+	case res.Redirect != "":
+		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
+	default:
+		http.Error(w, res.Error, res.Status)
+	}
+}
+
+// WantsJSON reports whether r is an API call rather than a page load: its
+// body is JSON, or it accepts JSON and not HTML.
+func WantsJSON(r *http.Request) bool {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+// respond fills in what every Result of a form needs and hands it to the
+// configured Respond.
+func (h *Handlers) respond(w http.ResponseWriter, r *http.Request, res Result) {
+	if res.Status == 0 {
+		res.Status = http.StatusOK
+		if res.Redirect != "" {
+			res.Status = http.StatusSeeOther
+		}
+	}
+	if res.Form && res.Redirect == "" {
+		res.Redirect = withQuery(h.cfg.FormPath, "flow", string(res.Flow), "state", string(res.State), "errorCode", string(res.ErrorCode), "error", res.Error)
+	}
+	h.cfg.Respond(w, r, res)
+}

@@ -1,0 +1,86 @@
+package stores
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/alexedwards/scs/redisstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/gomodule/redigo/redis"
+)
+
+// pingAfterIdle is how long a pooled connection may sit idle before it is
+// PINGed on borrow. Checking every borrow would double the round trips of
+// every session read; connections that were used within the last minute are
+// very likely still alive, and a dead one is discarded after its first error.
+const pingAfterIdle = time.Minute
+
+// NewRedisPool returns a connection pool and key prefix for a redis:// or
+// rediss:// URL, configured exactly as Open configures the pool behind a
+// Redis session store (same parameters and defaults, see the package doc).
+// It is for code that needs Redis without a session store; to share the
+// session store's own pool, use Store.Redis instead. The caller must Close
+// the pool. Like Open, it does not dial.
+func NewRedisPool(rawURL string, opts ...Option) (*redis.Pool, string, error) {
+	cfg, err := parseURL(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	if cfg.kind != kindRedis {
+		return nil, "", errors.New(`stores: NewRedisPool needs a redis:// or rediss:// URL, not "memory"`)
+	}
+	return newPool(cfg, applyOptions(opts)), cfg.prefix, nil
+}
+
+// newPool builds the pool for a parsed Redis URL.
+//
+// Wait is left false on purpose: redisstore borrows with Pool.Get, which
+// cannot be given a deadline, so a waiting pool could block requests for as
+// long as Redis stays slow. Failing fast past MaxActive keeps every session
+// call bounded by the dial, read and write timeouts.
+func newPool(c config, o options) *redis.Pool {
+	dialOpts := []redis.DialOption{
+		redis.DialConnectTimeout(c.dialTimeout),
+		// redigo's own default is 10s, which would dwarf the connect bound.
+		redis.DialTLSHandshakeTimeout(c.dialTimeout),
+		redis.DialReadTimeout(c.readTimeout),
+		redis.DialWriteTimeout(c.writeTimeout),
+		redis.DialDatabase(c.db),
+		redis.DialUseTLS(c.useTLS),
+	}
+	if c.password != "" {
+		dialOpts = append(dialOpts, redis.DialPassword(c.password))
+	}
+	if c.username != "" {
+		dialOpts = append(dialOpts, redis.DialUsername(c.username))
+	}
+	if c.useTLS && o.tlsConfig != nil {
+		dialOpts = append(dialOpts, redis.DialTLSConfig(o.tlsConfig))
+	}
+	addr := c.addr
+	return &redis.Pool{
+		// DialContext rather than Dial so that callers using GetContext (a
+		// lease holder, say) can also cancel a slow dial.
+		DialContext: func(ctx context.Context) (redis.Conn, error) {
+			return redis.DialContext(ctx, "tcp", addr, dialOpts...)
+		},
+		TestOnBorrow: func(conn redis.Conn, lastUsed time.Time) error {
+			if time.Since(lastUsed) < pingAfterIdle {
+				return nil
+			}
+			_, err := conn.Do("PING")
+			return err
+		},
+		MaxIdle:     c.maxIdle,
+		MaxActive:   c.maxActive,
+		IdleTimeout: c.idleTimeout,
+		Wait:        false,
+	}
+}
+
+// newRedisStore is split out so the concrete type stays visible in one place:
+// it returns *redisstore.RedisStore, which also implements scs.IterableStore.
+func newRedisStore(pool *redis.Pool, prefix string) scs.Store {
+	return redisstore.NewWithPrefix(pool, prefix)
+}

@@ -1,0 +1,96 @@
+package stores
+
+import (
+	"crypto/tls"
+	"sync"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gomodule/redigo/redis"
+)
+
+// Store is an opened session store. It is a struct rather than a bare
+// scs.Store so that the Redis pool behind it can be shared with other Redis
+// users of the same app (for example a token-renewal lease), instead of each
+// opening its own pool with its own limits.
+type Store struct {
+	// Sessions is the store to assign to scs.SessionManager.Store. It is a
+	// *memstore.MemStore or a *redisstore.RedisStore, so scs also sees its
+	// optional interfaces (such as scs.IterableStore).
+	Sessions scs.Store
+
+	// Redis is the connection pool behind Sessions for redis:// and
+	// rediss:// URLs, and nil for the memory store. Store.Close closes it.
+	Redis *redis.Pool
+
+	// Prefix is the Redis key prefix of session keys ("" for memory).
+	Prefix string
+
+	url       string // redacted, for String
+	closeFn   func() error
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens the session store described by rawURL (see the package
+// documentation for the accepted forms and their defaults).
+//
+// Open does not contact Redis: the pool dials lazily, so an app can start
+// while Redis is briefly unavailable and its session requests fail (within
+// the configured timeouts) until Redis is back.
+func Open(rawURL string, opts ...Option) (*Store, error) {
+	cfg, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	o := applyOptions(opts)
+	if cfg.kind == kindMemory {
+		return openMemory(cfg), nil
+	}
+	pool := newPool(cfg, o)
+	return &Store{
+		Sessions: newRedisStore(pool, cfg.prefix),
+		Redis:    pool,
+		Prefix:   cfg.prefix,
+		url:      cfg.redacted,
+		closeFn:  pool.Close,
+	}, nil
+}
+
+// Close releases the store's resources (the Redis pool's connections). It
+// is safe to call more than once; later calls return the first result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if s.closeFn != nil {
+			s.closeErr = s.closeFn()
+		}
+	})
+	return s.closeErr
+}
+
+// String returns the store's URL with any password redacted, for logs.
+func (s *Store) String() string { return s.url }
+
+// Option adjusts what the URL cannot express.
+type Option func(*options)
+
+type options struct {
+	tlsConfig *tls.Config
+}
+
+// WithTLSConfig sets the TLS configuration for rediss:// URLs, for example
+// to trust a private CA or present a client certificate. Without it the
+// system roots verify the server's certificate against the URL's host. It
+// has no effect on other URLs.
+func WithTLSConfig(cfg *tls.Config) Option {
+	return func(o *options) { o.tlsConfig = cfg }
+}
+
+func applyOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	return o
+}

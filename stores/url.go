@@ -1,0 +1,268 @@
+package stores
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults for Redis URLs, used when the URL's query does not set the
+// parameter. They suit session reads and writes, which take well under a
+// millisecond on a healthy Redis: generous enough never to trip in normal
+// operation, short enough that a dead Redis costs a request seconds, not
+// minutes.
+const (
+	// DefaultPrefix namespaces session keys so that the Redis database can be
+	// shared with other data (and with scs's own default, "scs:session:").
+	DefaultPrefix = "wixauth:session:"
+
+	// DefaultPort is used when the URL has no port, as redis-cli does.
+	DefaultPort = "6379"
+
+	// DefaultMaxIdle idle connections are kept for reuse, enough for the
+	// steady concurrency of a typical instance without holding many sockets.
+	DefaultMaxIdle = 10
+
+	// DefaultMaxActive caps the connections open at once; beyond it store
+	// calls fail fast with redis.ErrPoolExhausted (see the package doc). At
+	// sub-millisecond commands 100 connections serve tens of thousands of
+	// requests a second, so hitting the cap means Redis is slow or down.
+	DefaultMaxActive = 100
+
+	// DefaultIdleTimeout closes connections idle this long, below the 5
+	// minute idle cut-off of common load balancers and NAT gateways so the
+	// pool does not hand out connections they silently dropped.
+	DefaultIdleTimeout = 4 * time.Minute
+
+	// DefaultDialTimeout bounds the TCP connect, and separately the TLS
+	// handshake for rediss://.
+	DefaultDialTimeout = 2 * time.Second
+
+	// DefaultReadTimeout bounds the wait for each reply.
+	DefaultReadTimeout = time.Second
+
+	// DefaultWriteTimeout bounds the write of each command.
+	DefaultWriteTimeout = time.Second
+)
+
+// acceptedForms ends every "what is wrong with this URL" error.
+const acceptedForms = `use "memory" or "redis://[user:password@]host[:port][/db]" (rediss:// for TLS)`
+
+// queryParams lists the accepted query parameters, for errors.
+const queryParams = "prefix, max_idle, max_active, idle_timeout, dial_timeout, read_timeout, write_timeout"
+
+type storeKind int
+
+const (
+	kindMemory storeKind = iota
+	kindRedis
+)
+
+// config is a parsed store URL.
+type config struct {
+	kind     storeKind
+	redacted string // the URL with the password replaced, for logs and errors
+
+	// Redis only.
+	addr         string // host:port
+	useTLS       bool
+	username     string
+	password     string
+	db           int
+	prefix       string
+	maxIdle      int
+	maxActive    int
+	idleTimeout  time.Duration
+	dialTimeout  time.Duration
+	readTimeout  time.Duration
+	writeTimeout time.Duration
+}
+
+// parseURL turns a store URL into a config, applying defaults.
+func parseURL(rawURL string) (config, error) {
+	// Trim so that a trailing newline from a secrets file or env var does not
+	// turn a valid URL into a confusing error.
+	s := strings.TrimSpace(rawURL)
+	if s == "" || s == "memory" {
+		return config{kind: kindMemory, redacted: "memory"}, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return config{}, parseError(s, err)
+	}
+	switch u.Scheme {
+	case "memory":
+		if u.Opaque != "" || u.User != nil || u.Host != "" || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+			return config{}, fmt.Errorf("stores: memory session store URL %q takes no host, path or parameters: use \"memory\"", redact(u))
+		}
+		return config{kind: kindMemory, redacted: "memory"}, nil
+	case "redis", "rediss":
+		return parseRedis(u)
+	case "":
+		return config{}, fmt.Errorf("stores: session store URL %q has no scheme: %s", redact(u), acceptedForms)
+	default:
+		return config{}, fmt.Errorf("stores: unsupported session store URL scheme %q: %s", u.Scheme, acceptedForms)
+	}
+}
+
+func parseRedis(u *url.URL) (config, error) {
+	red := redact(u)
+	bad := func(format string, args ...any) (config, error) {
+		return config{}, fmt.Errorf("stores: session store URL %q: %s", red, fmt.Sprintf(format, args...))
+	}
+	if u.Opaque != "" {
+		return bad("missing // after %s:; %s", u.Scheme, acceptedForms)
+	}
+	if u.Fragment != "" {
+		return bad("unexpected #fragment; %s", acceptedForms)
+	}
+	c := config{
+		kind:         kindRedis,
+		redacted:     red,
+		useTLS:       u.Scheme == "rediss",
+		prefix:       DefaultPrefix,
+		maxIdle:      DefaultMaxIdle,
+		maxActive:    DefaultMaxActive,
+		idleTimeout:  DefaultIdleTimeout,
+		dialTimeout:  DefaultDialTimeout,
+		readTimeout:  DefaultReadTimeout,
+		writeTimeout: DefaultWriteTimeout,
+	}
+
+	// Require the host rather than default to localhost: "redis://" is more
+	// likely an unset variable in "redis://${REDIS_HOST}" than a wish.
+	host, port := u.Hostname(), u.Port()
+	if host == "" {
+		return bad("missing host; %s", acceptedForms)
+	}
+	if port == "" {
+		port = DefaultPort
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return bad("port %q is not a number from 1 to 65535", port)
+	}
+	c.addr = net.JoinHostPort(host, port)
+
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			c.username, c.password = u.User.Username(), pw
+		} else {
+			// A lone user-info field is the password, as in redis-cli and
+			// redigo's DialURL (servers with requirepass and no ACL users).
+			c.password = u.User.Username()
+		}
+	}
+
+	switch p := u.Path; {
+	case p == "" || p == "/":
+		c.db = 0
+	default:
+		n, err := strconv.Atoi(strings.TrimPrefix(p, "/"))
+		if err != nil || n < 0 {
+			return bad("database %q is not a number >= 0, as in redis://host:6379/0", strings.TrimPrefix(p, "/"))
+		}
+		c.db = n
+	}
+
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return bad("bad query: %v", err)
+	}
+	// Sorted, so that the same bad URL always gives the same error.
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		vs := q[k]
+		if len(vs) != 1 {
+			return bad("parameter %s is given %d times; give it once", k, len(vs))
+		}
+		v := vs[0]
+		var err error
+		switch k {
+		case "prefix":
+			if v == "" {
+				err = errors.New("must not be empty (sessions would share the key space with everything else)")
+			}
+			c.prefix = v
+		case "max_idle":
+			c.maxIdle, err = parseCount(v)
+		case "max_active":
+			c.maxActive, err = parseCount(v)
+		case "idle_timeout":
+			c.idleTimeout, err = parseDuration(v, true)
+		case "dial_timeout":
+			c.dialTimeout, err = parseDuration(v, false)
+		case "read_timeout":
+			c.readTimeout, err = parseDuration(v, false)
+		case "write_timeout":
+			c.writeTimeout, err = parseDuration(v, false)
+		case "wait_timeout":
+			return bad("wait_timeout is not supported: the pool never waits for a free connection, it fails fast once max_active are busy (raise max_active instead)")
+		default:
+			return bad("unknown parameter %q (accepted: %s)", k, queryParams)
+		}
+		if err != nil {
+			return bad("%s=%q %v", k, v, err)
+		}
+	}
+	return c, nil
+}
+
+func parseCount(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errors.New("is not a whole number >= 0")
+	}
+	return n, nil
+}
+
+// parseDuration parses a Go duration. Timeouts must be positive because a
+// zero timeout means "wait forever" to redigo; only idle_timeout may be 0
+// ("never close idle connections").
+func parseDuration(v string, zeroOK bool) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, errors.New(`is not a duration such as "500ms" or "2s"`)
+	case d < 0, d == 0 && !zeroOK:
+		return 0, errors.New("must be more than 0 (0 would mean no timeout)")
+	}
+	return d, nil
+}
+
+// redact returns u as a string with the password replaced by "xxxxx".
+func redact(u *url.URL) string {
+	if u.User == nil {
+		return u.String()
+	}
+	v := *u
+	if _, ok := u.User.Password(); ok {
+		v.User = url.UserPassword(u.User.Username(), "xxxxx")
+	} else {
+		// A lone user-info field is the password (see parseRedis).
+		v.User = url.User("xxxxx")
+	}
+	return v.String()
+}
+
+// parseError reports a URL that net/url cannot parse. url.Error quotes the
+// whole input and its inner error may quote part of it, so when the URL has
+// user info (which may hold a password) neither is shown.
+func parseError(s string, err error) error {
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		start := 0
+		if j := strings.Index(s, "://"); j >= 0 && j < i {
+			start = j + len("://")
+		}
+		return fmt.Errorf("stores: cannot parse session store URL %q (is a special character in the password not percent-encoded?): %s",
+			s[:start]+"xxxxx"+s[i:], acceptedForms)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("stores: cannot parse session store URL %q: %v: %s", s, err, acceptedForms)
+}
