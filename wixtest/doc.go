@@ -1,0 +1,108 @@
+// Package wixtest is an in-process fake of the Wix Headless API endpoints that
+// wixauth talks to: the OAuth token endpoint, redirect sessions with their
+// hosted pages (login, logout, checkout), the custom-login identity calls,
+// members/my and the current cart. It follows the wire protocol of
+// wix-protocol.md (bodies, headers, error shapes) and is written independently
+// of the wixauth client, so that client bugs show up as test failures.
+//
+// # Use in a test
+//
+//	srv := wixtest.NewServer()
+//	defer srv.Close()
+//	// point the client's API base URL (and edge base URL) at srv.URL,
+//	// with client ID srv.ClientID
+//
+// The server keeps a log of every request (Requests, Count, TokenCalls), can
+// inject faults per endpoint (Fail), and has a clock that tests move with
+// Advance to expire access tokens and authorization codes.
+//
+// A demo member exists from the start: DemoEmail / DemoPassword
+// ("demo@example.com" / "wix-demo-password", nickname "Demo Member").
+//
+// # Tokens
+//
+// Access tokens look like "OauthNG.JWS.…" (about 1,400 characters) and
+// refresh tokens like "JWS.…" (about 230): they are opaque random strings the
+// fake looks up. API calls take the raw access token in Authorization; a
+// "Bearer " prefix makes it an unknown token (401 UNAUTHENTICATED). Refresh
+// tokens are not rotated and never expire unless WithRefreshTokenLifetime is
+// used. Authorization codes are single use (any exchange attempt spends one)
+// and live CodeLifetime (10 minutes).
+//
+// Token endpoint errors are RFC 6749 bodies with HTTP 400: invalid_request
+// (missing field, body neither JSON nor form), invalid_client (unknown client
+// ID), invalid_grant (unknown, revoked or expired refresh token; bad, used,
+// expired or mismatched code; PKCE failure; unknown member_id),
+// unsupported_grant_type, invalid_scope. The authorized_client grant answers
+// Wix error bodies for its header: 401 UNAUTHENTICATED when the
+// "<access token>,<API key>" header is missing or its token invalid, 403
+// PERMISSION_DENIED for a wrong API key.
+//
+// # Magic values of the identity calls
+//
+// Login (POST /_api/iam/authentication/v2/login), checked in this order:
+//   - a captchaTokens value equal to "bad" (BadCaptchaToken): 400, code "-19970" (invalidCaptchaToken);
+//   - an email starting with "captcha+" (CaptchaEmailPrefix) and no captchaTokens: 400, code "-19971" (missingCaptchaToken);
+//   - an unknown email: 404, code "-19999" (any unmapped code: the SDK's invalidEmail);
+//   - password "reset-required" (ResetRequiredPassword), given or stored: 403, code "-19973" (resetPassword);
+//   - a wrong password: 403, code "-19976" (invalidPassword);
+//   - then, in order: REQUIRE_EMAIL_VERIFICATION with a stateToken when the
+//     member has RequireEmailVerification (a 6-digit code is "sent": see
+//     VerificationCode), REQUIRE_OWNER_APPROVAL when it has
+//     RequireOwnerApproval (until ApproveMember), else SUCCESS with a
+//     sessionToken.
+//
+// Register (POST /_api/iam/authentication/v2/register): an invalid email
+// answers 400 with a validationError on field "loginId.email", data.type
+// "EMAIL"; the same captcha rules apply; an existing email answers 409 with
+// code "-19995" (emailAlreadyExists). The new member requires email
+// verification when its email contains "+verify" and owner approval when it
+// contains "+approve"; otherwise the answer is SUCCESS with a sessionToken.
+//
+// Verify (POST /_api/iam/verification/v1/auth/verify): a wrong code answers
+// 400 with code "-19965" (CodeWrongVerification); an unknown, used or expired
+// stateToken (StateTokenLifetime, 1 hour) 400 with code "INVALID_STATE_TOKEN".
+// Success clears the member's RequireEmailVerification and answers as login
+// does after a correct password.
+//
+// Session tokens (from a SUCCESS) are single use and live
+// SessionTokenLifetime (10 minutes). They are spent when the redirect session
+// with prompt "none" is created; a bad one fails that call with 400
+// INVALID_SESSION_TOKEN. A prompt "none" auth without a session token sends
+// the browser back with error=login_required.
+//
+// Password recovery (POST /_api/iam/recovery/v1/send-email) answers 200 {}
+// for any well-formed email, member or not, and records it
+// (PasswordResetEmails).
+//
+// # Hosted pages
+//
+// The fullUrl of a redirect session is s.URL + "/_wixtest/redirect/<id>"
+// (shortUrl: s.URL + "/_wixtest/s/<short id>"). For auth with prompt "login"
+// it is a login form (inputs "email" and "password", button id
+// "wixtest-login", a Cancel link id "wixtest-cancel" that returns
+// error=access_denied). A correct POST redirects (302) to the redirect URI
+// with code, state and wixMemberLoggedIn=true (after "#" in fragment mode; a
+// postMessage page in web_message mode); wrong credentials show the form again
+// with status 200 and an element id "wixtest-error". A member that needs
+// email verification gets a code form (input "code", button id
+// "wixtest-verify"); one waiting for owner approval gets a "Pending approval"
+// page. Auth sessions are single use. With auto-login (WithAutoLogin,
+// SetAutoLogin) the GET redirects at once. Logout pages redirect to
+// callbacks.postFlowUrl; the others show a small page with links to the
+// callbacks.
+//
+// # Members and cart
+//
+// GET /members/v1/members/my answers the member behind a member token, and
+// 403 PERMISSION_DENIED for a visitor token. Carts belong to the identity
+// behind the token (visitor ID or member ID; logging in does not move a
+// visitor's cart). GET /ecom/v1/carts/current answers 404
+// OWNED_CART_NOT_FOUND until the identity adds something, as Wix does. Every
+// item costs UnitPriceCents (USD 10.00). add-to-cart answers an
+// X-Wix-Consistent header; whether clients send it back can be read in the
+// request log.
+//
+// Every response has an x-wix-request-id header. Everything is safe for
+// concurrent use.
+package wixtest
