@@ -65,7 +65,7 @@ func decodeRecord(b []byte) (record, error) {
 	r.RefreshToken = RefreshToken{Value: fields[1], Role: Role(fields[2])}
 	r.Consistent = fields[3]
 	switch r.RefreshToken.Role {
-	case RoleVisitor, RoleMember, RoleNone:
+	case RoleVisitor, RoleMember, RoleNone, "":
 	default:
 		return record{}, errBadRecord
 	}
