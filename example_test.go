@@ -1,0 +1,136 @@
+package wixauth_test
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"strings"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/stores"
+	"github.com/wixauth/wixauth/wixtest"
+)
+
+// The middleware gives every request valid Wix tokens, kept on the server,
+// and handlers call Wix through the Client in the request context.
+func Example() {
+	wix := wixtest.NewServer() // a fake Wix; drop it and APIURL in production
+	defer wix.Close()
+
+	auth, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /cart", func(w http.ResponseWriter, r *http.Request) {
+		item := map[string]any{"lineItems": []any{map[string]any{
+			"catalogReference": map[string]any{"appId": "215238eb-22a5-4c36-9e7b-e7c08025e04e", "catalogItemId": "tee"},
+			"quantity":         2,
+		}}}
+		var out struct {
+			Cart struct {
+				LineItems []struct{ Quantity int } `json:"lineItems"`
+			} `json:"cart"`
+		}
+		if err := wixauth.FromRequest(r).Post(r.Context(), "/ecom/v1/carts/current/add-to-cart", item, &out); err != nil {
+			http.Error(w, "could not add to the cart", http.StatusBadGateway)
+			return
+		}
+		fmt.Fprintf(w, "%s has %d in the cart", wixauth.FromRequest(r).Role(), out.Cart.LineItems[0].Quantity)
+	})
+	app := httptest.NewServer(auth.Middleware(mux))
+	defer app.Close()
+
+	resp, err := http.Post(app.URL+"/cart", "text/plain", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(body))
+	fmt.Println("cookie holds a token:", strings.Contains(resp.Header.Get("Set-Cookie"), "JWS"))
+	// Output:
+	// visitor has 2 in the cart
+	// cookie holds a token: false
+}
+
+// The package-level Middleware reads WIX_CLIENT_ID and WIX_API_URL, like
+// http.Handle uses http.DefaultServeMux.
+func ExampleMiddleware() {
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	os.Setenv("WIX_CLIENT_ID", wix.ClientID) // normally set in the environment
+	os.Setenv("WIX_API_URL", wix.URL)
+
+	handler := wixauth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "logged in:", wixauth.FromRequest(r).LoggedIn())
+	}))
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	fmt.Print(rec.Body.String())
+	// Output: logged in: false
+}
+
+// Sessions in Redis let several instances of the app serve one browser.
+func Example_redis() {
+	st, err := stores.Open("redis://127.0.0.1:6379/0?prefix=shop:session:")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer st.Close()
+	sm := scs.New()
+	sm.Store = st.Sessions
+	auth, err := wixauth.New(wixauth.Config{ClientID: os.Getenv("WIX_CLIENT_ID"), Sessions: sm})
+	if err != nil {
+		log.Fatal(err)
+	}
+	http.ListenAndServe(":8080", auth.Middleware(http.DefaultServeMux))
+}
+
+// Test your own handlers against wixtest: seed the fake, run the app, and
+// check what Wix received.
+func Example_testing() {
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	auth, _ := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL})
+	app := httptest.NewServer(auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, wixauth.FromRequest(r).Role())
+	})))
+	defer app.Close()
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	for i := 0; i < 3; i++ {
+		resp, _ := browser.Get(app.URL)
+		resp.Body.Close()
+	}
+	fmt.Println("anonymous token calls for 3 requests:", wix.TokenCalls("anonymous"))
+	// Output: anonymous token calls for 3 requests: 1
+}
+
+// A checkout on Wix's own page: create a redirect session and send the
+// browser there; Wix brings it back to the app's URLs.
+func ExampleClient_RedirectSession() {
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	auth, _ := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, BaseURL: "https://shop.example"})
+	checkout := auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rs, err := wixauth.FromRequest(r).RedirectSession(r.Context(),
+			map[string]any{"ecomCheckout": map[string]any{"checkoutId": "c0ffee"}},
+			wixauth.Callbacks{PostFlowURL: "https://shop.example/", ThankYouPageURL: "https://shop.example/thanks"})
+		if err != nil {
+			http.Error(w, "checkout is unavailable", http.StatusBadGateway)
+			return
+		}
+		http.Redirect(w, r, rs.FullURL, http.StatusSeeOther)
+	}))
+	rec := httptest.NewRecorder()
+	checkout.ServeHTTP(rec, httptest.NewRequest("POST", "/checkout", nil))
+	fmt.Println(rec.Code, strings.HasPrefix(rec.Header().Get("Location"), wix.URL))
+	// Output: 303 true
+}
