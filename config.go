@@ -143,6 +143,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Sessions == nil {
 		c.Sessions = scs.New()
 		c.Sessions.Cookie.Name = defaultCookieName
+		c.Sessions.Codec = &Codec{}
 	}
 	if strings.HasPrefix(c.BaseURL, "https://") {
 		c.Sessions.Cookie.Secure = true
