@@ -39,8 +39,9 @@ type Config struct {
 	APIKey string
 
 	// Sessions manages the server-side sessions that hold the tokens. When
-	// nil, a new scs session manager with an in-memory store is used, with a
-	// cookie named "wixauth_session" (HttpOnly, SameSite=Lax). Pass your own
+	// nil, a new scs session manager is used: in-memory store, wixauth's
+	// compact Codec, cookie "wixauth_session" (HttpOnly, SameSite=Lax),
+	// lifetime 24 hours. Pass your own
 	// to choose the store (see package stores), the cookie or the lifetime,
 	// or to share the session with the rest of your app. Keep SameSite at Lax:
 	// Strict drops the cookie on the redirect back from Wix's login page.

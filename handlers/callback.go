@@ -17,6 +17,10 @@ import (
 // the visitor's tokens.
 func (h *Handlers) Callback() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The callback URL carries a code: keep it out of caches and out of
+		// the Referer of whatever the answer leads to.
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
 		ctx := r.Context()
 		cb, err := wixauth.ParseCallback(r.URL)
 		if err != nil {

@@ -53,6 +53,10 @@ type Config struct {
 
 	// MaxBodyBytes bounds form and JSON bodies. The default is 64 KiB.
 	MaxBodyBytes int64
+
+	// Now returns the current time, for the expiry of pending logins and
+	// verifications. The default is time.Now; tests set it.
+	Now func() time.Time
 }
 
 // Handlers are the member login, callback and logout handlers of one Auth.
@@ -97,6 +101,9 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 64 << 10
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	cop := http.NewCrossOriginProtection()
 	for _, o := range cfg.TrustedOrigins {

@@ -118,9 +118,13 @@ func (h *Handlers) finish(w http.ResponseWriter, r *http.Request, flow Flow, ret
 		h.wixFailed(w, r, flow, err, true)
 		return
 	}
+	if res.State != wixauth.LoginEmailVerificationRequired {
+		// Any other outcome ends (or replaces) a verification under way:
+		// its state token is spent or belongs to an abandoned attempt.
+		h.auth.Sessions().Remove(ctx, verifyKey)
+	}
 	switch res.State {
 	case wixauth.LoginSuccess:
-		h.auth.Sessions().Remove(ctx, verifyKey)
 		h.beginLogin(w, r, flow, returnTo, res.SessionToken, true)
 	case wixauth.LoginEmailVerificationRequired:
 		h.putPendingVerification(ctx, res.StateToken, returnTo)

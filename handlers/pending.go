@@ -18,19 +18,26 @@ const (
 // pendingLogin is the server-side half of one login under way: the OAuth
 // data, where to land, and when it started.
 type pendingLogin struct {
-	Data    wixauth.OAuthData `json:"d"`
-	Started int64             `json:"t"`
+	Data wixauth.OAuthData `json:"d"`
+	// Started is in Unix milliseconds: whole seconds would cut up to a
+	// second off every TTL, and make a short TTL expire at once.
+	Started int64 `json:"ms"`
 }
 
 // pendingVerify is a login or registration that waits for the email code.
 type pendingVerify struct {
 	StateToken string `json:"s"`
 	ReturnTo   string `json:"r"`
-	Started    int64  `json:"t"`
+	Started    int64  `json:"ms"`
 }
 
+// live reports whether something started at started (Unix ms) is still
+// within PendingLoginTTL. A start in the future (a clock stepped back, or
+// data written by another server) counts as expired rather than as
+// living forever.
 func (h *Handlers) live(started int64, now time.Time) bool {
-	return now.Sub(time.Unix(started, 0)) < h.cfg.PendingLoginTTL
+	age := now.Sub(time.UnixMilli(started))
+	return started > 0 && age >= 0 && age < h.cfg.PendingLoginTTL
 }
 
 // pendingLogins reads the logins under way. Unreadable data reads as none.
@@ -56,14 +63,14 @@ func (h *Handlers) putPendingLogins(ctx context.Context, list []pendingLogin) {
 // addPendingLogin keeps d until its callback, dropping expired logins and,
 // past the cap, the oldest.
 func (h *Handlers) addPendingLogin(ctx context.Context, d wixauth.OAuthData) {
-	now := time.Now()
+	now := h.cfg.Now()
 	list := []pendingLogin{}
 	for _, p := range h.pendingLogins(ctx) {
 		if h.live(p.Started, now) {
 			list = append(list, p)
 		}
 	}
-	list = append(list, pendingLogin{Data: d, Started: now.Unix()})
+	list = append(list, pendingLogin{Data: d, Started: now.UnixMilli()})
 	if over := len(list) - h.cfg.MaxPendingLogins; over > 0 {
 		list = list[over:]
 	}
@@ -73,7 +80,7 @@ func (h *Handlers) addPendingLogin(ctx context.Context, d wixauth.OAuthData) {
 // findPendingLogin returns the live login of state without changing the
 // session, so that a forged or stale callback leaves it exactly as it was.
 func (h *Handlers) findPendingLogin(ctx context.Context, state string) (wixauth.OAuthData, bool) {
-	now := time.Now()
+	now := h.cfg.Now()
 	for _, p := range h.pendingLogins(ctx) {
 		if subtle.ConstantTimeCompare([]byte(p.Data.State), []byte(state)) == 1 && h.live(p.Started, now) {
 			return p.Data, true
@@ -96,13 +103,13 @@ func (h *Handlers) consumePendingLogin(ctx context.Context, state string) {
 func (h *Handlers) pendingVerification(ctx context.Context) (pendingVerify, bool) {
 	var v pendingVerify
 	b, ok := h.auth.Sessions().Get(ctx, verifyKey).([]byte)
-	if !ok || json.Unmarshal(b, &v) != nil || v.StateToken == "" || !h.live(v.Started, time.Now()) {
+	if !ok || json.Unmarshal(b, &v) != nil || v.StateToken == "" || !h.live(v.Started, h.cfg.Now()) {
 		return pendingVerify{}, false
 	}
 	return v, true
 }
 
 func (h *Handlers) putPendingVerification(ctx context.Context, stateToken, returnTo string) {
-	b, _ := json.Marshal(pendingVerify{StateToken: stateToken, ReturnTo: returnTo, Started: time.Now().Unix()})
+	b, _ := json.Marshal(pendingVerify{StateToken: stateToken, ReturnTo: returnTo, Started: h.cfg.Now().UnixMilli()})
 	h.auth.Sessions().Put(ctx, verifyKey, b)
 }

@@ -45,16 +45,23 @@ type Result struct {
 }
 
 // DefaultRespond answers JSON requests (a JSON body, or an Accept header
-// that prefers JSON) with the Result as JSON and its Status. Other requests
+// that prefers JSON) with the Result as JSON and its Status (200 instead of
+// a redirect status: the client follows Result.Redirect itself). Other requests
 // are redirected (303) to Result.Redirect; failed forms are redirected back
 // to the form page with flow, state, errorCode and error in the query; any
 // other failure is a short plain-text page with its status.
 func DefaultRespond(w http.ResponseWriter, r *http.Request, res Result) {
 	switch {
 	case WantsJSON(r):
+		status := res.Status
+		if status >= 300 && status < 400 {
+			// A 3xx without Location is no redirect to fetch() and odd to
+			// any client: the redirect is in the body.
+			status = http.StatusOK
+		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(res.Status)
+		w.WriteHeader(status)
 		json.NewEncoder(w).Encode(res)
 	case res.Redirect != "":
 		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
