@@ -47,6 +47,12 @@ type Config struct {
 	// Strict drops the cookie on the redirect back from Wix's login page.
 	Sessions *scs.SessionManager
 
+	// Coordinator, when set, makes the instances of the app that share a
+	// session store renew each session once between them (see
+	// stores.Store.Coordinator for Redis). The default renews once per
+	// instance.
+	Coordinator Coordinator
+
 	// HTTPClient makes the calls to Wix. When nil, a client with a 15 second
 	// timeout is used; wixauth never uses http.DefaultClient.
 	HTTPClient *http.Client

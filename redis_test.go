@@ -1,11 +1,15 @@
 package wixauth_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +20,9 @@ import (
 	"github.com/wixauth/wixauth/wixtest"
 )
 
-// redisApp is one app instance with its sessions in Redis.
-func redisApp(t *testing.T, wix *wixtest.Server, redisURL string) *httptest.Server {
+// redisApp is one app instance with its sessions in Redis. It serves /seed
+// like the harness.
+func redisApp(t *testing.T, wix *wixtest.Server, redisURL string, coordinate bool) *httptest.Server {
 	t.Helper()
 	st, err := stores.Open(redisURL)
 	if err != nil {
@@ -26,12 +31,22 @@ func redisApp(t *testing.T, wix *wixtest.Server, redisURL string) *httptest.Serv
 	t.Cleanup(func() { st.Close() })
 	sm := scs.New()
 	sm.Store = st.Sessions
-	a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if coordinate {
+		cfg.Coordinator = st.Coordinator()
+	}
+	a, err := wixauth.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/seed" {
+			var tok wixauth.Tokens
+			json.NewDecoder(r.Body).Decode(&tok)
+			wixauth.FromRequest(r).SetTokens(tok)
+			return
+		}
 		tok := wixauth.FromRequest(r).Tokens()
 		io.WriteString(w, string(tok.Role())+" "+tok.RefreshToken.Value)
 	})))
@@ -59,7 +74,7 @@ func TestRedisSessions(t *testing.T) {
 	rs := redistest.Start(t)
 	wix := wixtest.NewServer()
 	defer wix.Close()
-	one, two := redisApp(t, wix, rs.URL), redisApp(t, wix, rs.URL)
+	one, two := redisApp(t, wix, rs.URL, false), redisApp(t, wix, rs.URL, false)
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 5 * time.Second}
 
@@ -76,5 +91,83 @@ func TestRedisSessions(t *testing.T) {
 	}
 	if n := wix.TokenCalls(""); n != 0 {
 		t.Errorf("token calls = %d, want 0", n)
+	}
+}
+
+// N instances x M parallel requests of one session with an expired token:
+// with the Redis coordinator, one token call in all; without it, one per
+// instance.
+func TestRenewalAcrossInstances(t *testing.T) {
+	const instances, parallel = 3, 10
+	for _, coordinate := range []bool{true, false} {
+		rs := redistest.Start(t)
+		wix := wixtest.NewServer()
+		defer wix.Close()
+		var apps []*httptest.Server
+		for i := 0; i < instances; i++ {
+			apps = append(apps, redisApp(t, wix, rs.URL, coordinate))
+		}
+		jar, _ := cookiejar.New(nil)
+		browser := &http.Client{Jar: jar, Timeout: 5 * time.Second}
+		access, refresh := wix.IssueMemberTokens(wixtest.DemoEmail)
+		b, _ := json.Marshal(wixauth.Tokens{
+			AccessToken:  wixauth.AccessToken{Value: access, ExpiresAt: time.Now().Add(-time.Minute).Unix()},
+			RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
+		})
+		resp, err := browser.Post(apps[0].URL+"/seed", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		wix.ResetCounters()
+		// The renewal takes a while, so the instances overlap as they would
+		// under load.
+		wix.Fail(wixtest.EndpointToken, wixtest.Fault{Delay: 100 * time.Millisecond})
+
+		var wg sync.WaitGroup
+		for _, app := range apps {
+			for j := 0; j < parallel; j++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if got := getBody(t, browser, app.URL); !strings.HasPrefix(got, "member ") {
+						t.Errorf("got %.20q, want the member", got)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		calls := wix.TokenCalls("")
+		t.Logf("coordinated=%v: %d instances x %d parallel requests -> %d token calls", coordinate, instances, parallel, calls)
+		if coordinate && calls != 1 {
+			t.Errorf("coordinated: %d token calls, want 1", calls)
+		}
+		if !coordinate && calls != instances {
+			t.Errorf("uncoordinated: %d token calls, want one per instance (%d)", calls, instances)
+		}
+	}
+}
+
+// A coordinator that cannot reach Redis costs a local renewal, never the
+// request.
+func TestRenewalFallsBackWhenLeaseUnavailable(t *testing.T) {
+	rs := redistest.Start(t)
+	st, err := stores.Open(rs.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rs.Stop()
+	h := newHarness(t, func(c *wixauth.Config) { c.Coordinator = st.Coordinator() }, nil)
+	h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
+	start := time.Now()
+	if code, body := h.get("/"); code != 200 || body != "member" {
+		t.Fatalf("got %d %q, want 200 member", code, body)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the fallback took %v", d)
+	}
+	if n := h.wix.TokenCalls("refresh_token"); n != 1 {
+		t.Errorf("refresh calls = %d, want 1 local renewal", n)
 	}
 }

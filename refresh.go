@@ -80,7 +80,7 @@ func (a *Auth) resolve(ctx context.Context, t Tokens) (Tokens, error) {
 		// others wait for its result.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.TokenTimeout)
 		defer cancel()
-		return a.renewOrRestart(dctx, t.RefreshToken)
+		return a.renewAcrossInstances(dctx, t.RefreshToken)
 	})
 	if err == nil {
 		return nt, nil

@@ -1,0 +1,76 @@
+package stores
+
+import (
+	"context"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+	"github.com/wixauth/wixauth"
+)
+
+// Coordinator returns a renewal coordinator (wixauth.Config.Coordinator)
+// over the store's Redis pool, so that the instances of an app renew each
+// session once between them: a short lease taken with SET NX PX, and the
+// result shared under a second key for the others to read. It returns nil
+// for the memory store, which one process owns alone (a nil interface, so
+// it can be assigned to Config.Coordinator either way).
+func (s *Store) Coordinator() wixauth.Coordinator {
+	if s.Redis == nil {
+		return nil
+	}
+	return &RedisCoordinator{pool: s.Redis, prefix: s.Prefix}
+}
+
+// RedisCoordinator implements wixauth.Coordinator with two keys per
+// renewal: prefix+"lease:"+key and prefix+"renewed:"+key.
+type RedisCoordinator struct {
+	pool   *redis.Pool
+	prefix string
+}
+
+func (c *RedisCoordinator) do(ctx context.Context, cmd string, args ...any) (any, error) {
+	conn, err := c.pool.GetContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	return conn.Do(cmd, args...)
+}
+
+// Claim implements wixauth.Coordinator.
+func (c *RedisCoordinator) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	reply, err := c.do(ctx, "SET", c.prefix+"lease:"+key, 1, "NX", "PX", ttl.Milliseconds())
+	if err == redis.ErrNil || (err == nil && reply == nil) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Publish implements wixauth.Coordinator.
+func (c *RedisCoordinator) Publish(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	conn, err := c.pool.GetContext(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.Send("MULTI")
+	conn.Send("SET", c.prefix+"renewed:"+key, value, "PX", ttl.Milliseconds())
+	conn.Send("DEL", c.prefix+"lease:"+key)
+	_, err = conn.Do("EXEC")
+	return err
+}
+
+// Result implements wixauth.Coordinator.
+func (c *RedisCoordinator) Result(ctx context.Context, key string) ([]byte, bool, error) {
+	b, err := redis.Bytes(c.do(ctx, "GET", c.prefix+"renewed:"+key))
+	if err == redis.ErrNil {
+		return nil, false, nil
+	}
+	return b, err == nil, err
+}
+
+// Release implements wixauth.Coordinator.
+func (c *RedisCoordinator) Release(ctx context.Context, key string) error {
+	_, err := c.do(ctx, "DEL", c.prefix+"lease:"+key)
+	return err
+}
