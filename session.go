@@ -1,6 +1,7 @@
 package wixauth
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -25,11 +26,19 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h http.Handle
 		return
 	}
 	w.Header().Add("Vary", "Cookie")
+	if a.moved(ctx) {
+		// An old cookie, sent before the session was renewed: serve the
+		// request on a throwaway session that is never saved, so that its
+		// cookie does not replace the renewed one.
+		ctx, _ = sm.Load(r.Context(), "")
+		h(w, r.WithContext(ctx))
+		return
+	}
 	r = r.WithContext(ctx)
-	sw := &sessionWriter{ResponseWriter: w, a: a, r: r}
+	sw := &sessionWriter{ResponseWriter: w, a: a, r: r, cookie: sm.Token(ctx)}
 	h(sw, r)
 	if !sw.written {
-		a.saveSession(w, r)
+		a.saveSession(w, r, sw.cookie)
 	}
 }
 
@@ -51,20 +60,47 @@ func sessionToken(r *http.Request, name string) string {
 	return c.Value
 }
 
-func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request) {
+// saveSession saves a modified session and sets its cookie. cookie is the
+// session token the request came with.
+func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string) {
 	sm := a.cfg.Sessions
 	ctx := r.Context()
 	switch sm.Status(ctx) {
 	case scs.Modified:
+		same := cookie != "" && sm.Token(ctx) == cookie
+		if same && a.renewedMeanwhile(ctx, cookie) {
+			// Another request renewed this session (a login, a logout)
+			// while this one ran: its tokens win.
+			return
+		}
 		token, expiry, err := sm.Commit(ctx)
 		if err != nil {
 			a.cfg.Logger.Error("wixauth: saving the session failed; its changes are lost", slog.Any("error", err))
 			return
 		}
-		sm.WriteSessionCookie(ctx, w, token, expiry)
+		// The browser has this cookie already; sending it again could
+		// only replace a newer one set by a concurrent login. With an idle
+		// timeout the expiry moves, so it must be sent.
+		if !same || sm.IdleTimeout > 0 {
+			sm.WriteSessionCookie(ctx, w, token, expiry)
+		}
 	case scs.Destroyed:
 		sm.WriteSessionCookie(ctx, w, "", time.Time{})
 	}
+}
+
+// renewedMeanwhile reports whether the stored session of token became a
+// RenewSession marker after this request loaded it. It costs a store read,
+// only on the rare requests that change an existing session.
+func (a *Auth) renewedMeanwhile(ctx context.Context, token string) bool {
+	sm := a.cfg.Sessions
+	b, found, err := sm.Store.Find(a.storeKey(token))
+	if err != nil || !found {
+		return false
+	}
+	_, values, err := sm.Codec.Decode(b)
+	moved, _ := values[movedKey].(bool)
+	return err == nil && moved
 }
 
 // sessionWriter saves the session just before the response starts, the last
@@ -73,13 +109,14 @@ type sessionWriter struct {
 	http.ResponseWriter
 	a       *Auth
 	r       *http.Request
+	cookie  string
 	written bool
 }
 
 func (sw *sessionWriter) WriteHeader(code int) {
 	if !sw.written {
 		sw.written = true
-		sw.a.saveSession(sw.ResponseWriter, sw.r)
+		sw.a.saveSession(sw.ResponseWriter, sw.r, sw.cookie)
 	}
 	sw.ResponseWriter.WriteHeader(code)
 }
