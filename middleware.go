@@ -52,10 +52,11 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 func Middleware(next http.Handler) http.Handler { return Default().Middleware(next) }
 
 // defaultErrorHandler answers 503 with a plain message and a Retry-After,
-// and logs the cause, which carries Wix's request ID but never a token.
+// and logs the cause, which carries Wix's request ID but never a token. It
+// also answers for a failing session store (a *StoreError).
 func defaultErrorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
-		log.Error("wixauth: no valid Wix tokens for the request",
+		log.Error("wixauth: request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 		retry := 5 * time.Second
 		var ae *APIError
@@ -63,6 +64,11 @@ func defaultErrorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Reque
 			retry = ae.RetryAfter
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Round(time.Second)/time.Second)))
-		http.Error(w, "Wix is unavailable right now. Please try again in a moment.", http.StatusServiceUnavailable)
+		msg := "Wix is unavailable right now. Please try again in a moment."
+		var se *StoreError
+		if errors.As(err, &se) {
+			msg = "Sessions are unavailable right now (the session store does not answer). Please try again in a moment."
+		}
+		http.Error(w, msg, http.StatusServiceUnavailable)
 	}
 }

@@ -38,7 +38,7 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h http.Handle
 	sw := &sessionWriter{ResponseWriter: w, a: a, r: r, cookie: sm.Token(ctx)}
 	h(sw, r)
 	if !sw.written {
-		a.saveSession(w, r, sw.cookie)
+		sw.WriteHeader(http.StatusOK)
 	}
 }
 
@@ -62,7 +62,7 @@ func sessionToken(r *http.Request, name string) string {
 
 // saveSession saves a modified session and sets its cookie. cookie is the
 // session token the request came with.
-func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string) {
+func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string) error {
 	sm := a.cfg.Sessions
 	ctx := r.Context()
 	switch sm.Status(ctx) {
@@ -71,12 +71,11 @@ func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string
 		if same && a.renewedMeanwhile(ctx, cookie) {
 			// Another request renewed this session (a login, a logout)
 			// while this one ran: its tokens win.
-			return
+			return nil
 		}
 		token, expiry, err := sm.Commit(ctx)
 		if err != nil {
-			a.cfg.Logger.Error("wixauth: saving the session failed; its changes are lost", slog.Any("error", err))
-			return
+			return &StoreError{Op: "save", Err: err}
 		}
 		// The browser has this cookie already; sending it again could
 		// only replace a newer one set by a concurrent login. With an idle
@@ -87,6 +86,7 @@ func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string
 	case scs.Destroyed:
 		sm.WriteSessionCookie(ctx, w, "", time.Time{})
 	}
+	return nil
 }
 
 // renewedMeanwhile reports whether the stored session of token became a
@@ -105,18 +105,34 @@ func (a *Auth) renewedMeanwhile(ctx context.Context, token string) bool {
 
 // sessionWriter saves the session just before the response starts, the last
 // moment its cookie can still be set.
+// If the store fails, the handler's response is replaced by the
+// ErrorHandler's: telling the browser it succeeded when its session (a
+// login, new tokens) was lost would be worse.
 type sessionWriter struct {
 	http.ResponseWriter
 	a       *Auth
 	r       *http.Request
 	cookie  string
 	written bool
+	failed  bool // the store failed: the handler's output is discarded
 }
 
 func (sw *sessionWriter) WriteHeader(code int) {
-	if !sw.written {
-		sw.written = true
-		sw.a.saveSession(sw.ResponseWriter, sw.r, sw.cookie)
+	if sw.written {
+		if !sw.failed {
+			sw.ResponseWriter.WriteHeader(code)
+		}
+		return
+	}
+	sw.written = true
+	if err := sw.a.saveSession(sw.ResponseWriter, sw.r, sw.cookie); err != nil {
+		sw.failed = true
+		h := sw.ResponseWriter.Header()
+		for k := range h {
+			delete(h, k)
+		}
+		sw.a.cfg.ErrorHandler(sw.ResponseWriter, sw.r, err)
+		return
 	}
 	sw.ResponseWriter.WriteHeader(code)
 }
@@ -124,6 +140,9 @@ func (sw *sessionWriter) WriteHeader(code int) {
 func (sw *sessionWriter) Write(b []byte) (int, error) {
 	if !sw.written {
 		sw.WriteHeader(http.StatusOK)
+	}
+	if sw.failed {
+		return len(b), nil
 	}
 	return sw.ResponseWriter.Write(b)
 }

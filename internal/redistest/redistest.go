@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -238,12 +239,29 @@ func (s *Server) Restart() {
 	}
 }
 
+// Pause freezes the server (SIGSTOP): connections stay open but nothing is
+// answered, as with a Redis that hangs. Its data is kept. Resume undoes it;
+// cleanup resumes a paused server before stopping it.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume lets a paused server answer again (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig os.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		_ = s.proc.cmd.Process.Signal(sig)
+	}
+}
+
 // shutdown is the t.Cleanup hook.
 func (s *Server) shutdown() {
 	s.poolOnce.Do(func() {}) // orders the read of s.pool after any Pool call
 	if s.pool != nil {
 		_ = s.pool.Close()
 	}
+	s.Resume()
 	s.Stop()
 }
 

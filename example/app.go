@@ -1,0 +1,218 @@
+package main
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/stores"
+	"github.com/wixauth/wixauth/wixtest"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// appConfig is everything newApp needs; main fills it from the environment.
+type appConfig struct {
+	BaseURL      string // the app's public origin, such as "http://localhost:8080"
+	ClientID     string // the Wix OAuth app's client ID
+	APIURL       string // the Wix API base URL
+	APIKey       string // optional Wix API key
+	SessionStore string // "memory" or a redis:// URL, for stores.Open
+	DemoAccount  bool   // the embedded fake is in use: show its demo account
+	Logger       *slog.Logger
+}
+
+// app holds what the page and API handlers share.
+type app struct {
+	auth  *wixauth.Auth
+	log   *slog.Logger
+	demo  bool
+	pages map[string]*template.Template
+	cop   *http.CrossOriginProtection // for the app's own POST endpoints
+}
+
+// newApp wires the app: the session store and manager, the wixauth
+// middleware, the member handlers and the app's own routes. It returns the
+// handler and a function that releases the session store.
+func newApp(cfg appConfig) (http.Handler, func(), error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, nil, err
+	}
+
+	st, err := stores.Open(cfg.SessionStore)
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() {
+		if err := st.Close(); err != nil {
+			cfg.Logger.Warn("example: closing the session store", slog.Any("error", err))
+		}
+	}
+	cfg.Logger.Info("example: session store", slog.String("store", st.String()))
+
+	sm := scs.New()
+	sm.Store = st.Sessions
+	sm.Cookie.Name = "wixauth_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode // Strict would lose the session on the way back from Wix
+	sm.Cookie.Secure = strings.HasPrefix(cfg.BaseURL, "https://")
+
+	a := &app{log: cfg.Logger, demo: cfg.DemoAccount, pages: pages}
+	auth, err := wixauth.New(wixauth.Config{
+		ClientID:     cfg.ClientID,
+		APIURL:       cfg.APIURL,
+		APIKey:       cfg.APIKey,
+		BaseURL:      cfg.BaseURL,
+		Sessions:     sm,
+		Logger:       cfg.Logger,
+		Skip:         skipped,
+		ErrorHandler: a.noTokens,
+	})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	a.auth = auth
+
+	members, err := handlers.New(auth, handlers.Config{Prefix: "/auth", FormPath: "/login", Respond: a.respond})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+
+	a.cop = http.NewCrossOriginProtection()
+	a.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, http.StatusForbidden, "Cross-origin request refused: this form must be posted from the site itself.")
+	}))
+
+	mux := http.NewServeMux()
+	members.Mount(mux)
+	mux.HandleFunc("GET /{$}", a.home)
+	mux.Handle("POST /cart/add", a.cop.Handler(http.HandlerFunc(a.cartAdd)))
+	mux.HandleFunc("GET /login", a.login)
+	mux.HandleFunc("GET /account", a.account)
+	mux.HandleFunc("GET /api/session", a.apiSession)
+	mux.HandleFunc("GET /api/cart", a.apiCart)
+	mux.Handle("POST /api/cart", a.cop.Handler(http.HandlerFunc(a.apiCartAdd)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok"))
+	})
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+
+	return securityHeaders(auth.Middleware(mux)), cleanup, nil
+}
+
+// skipped requests get no session and no tokens: health checks and static
+// files must not spend Wix's rate limit on new visitor tokens.
+func skipped(r *http.Request) bool {
+	return r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/static/")
+}
+
+// securityHeaders sets headers every answer should carry. There is no
+// form-action directive: the login and logout forms end on Wix's pages.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func parseTemplates() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"home", "login", "account", "error"} {
+		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/cart.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// noTokens is the middleware's ErrorHandler: Wix could not give the request
+// valid tokens (unreachable, rate limited, or the session store is down).
+func (a *app) noTokens(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("example: no valid Wix tokens for the request",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	retry := 5 * time.Second
+	var ae *wixauth.APIError
+	if errors.As(err, &ae) && ae.RetryAfter > 0 {
+		retry = ae.RetryAfter
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(retry.Round(time.Second)/time.Second)))
+	msg := "Wix is unavailable right now. Please try again in a moment."
+	var se *wixauth.StoreError
+	if errors.As(err, &se) {
+		msg = "Your session could not be loaded right now. Please try again in a moment."
+	}
+	a.fail(w, r, http.StatusServiceUnavailable, msg)
+}
+
+// respond is the member handlers' Respond: it renders failures that have
+// nowhere to go (a broken callback, Wix failing) as the app's error page,
+// and leaves redirects and JSON answers to the default.
+func (a *app) respond(w http.ResponseWriter, r *http.Request, res handlers.Result) {
+	if handlers.WantsJSON(r) || res.Redirect != "" || res.Status < 400 {
+		handlers.DefaultRespond(w, r, res)
+		return
+	}
+	a.renderError(w, r, res.Status, res.Error)
+}
+
+// wixFailed answers a Wix call that failed: the details (with Wix's request
+// ID, never a token) go to the log, the browser gets a short message.
+func (a *app) wixFailed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	a.log.Error("example: Wix call failed", slog.String("call", what),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	a.fail(w, r, http.StatusBadGateway, fmt.Sprintf("Wix could not %s right now. Please try again in a moment.", what))
+}
+
+// fail answers an error as JSON to API calls and as the error page otherwise.
+func (a *app) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if strings.HasPrefix(r.URL.Path, "/api/") || handlers.WantsJSON(r) {
+		writeJSON(w, status, map[string]string{"error": msg})
+		return
+	}
+	a.renderError(w, r, status, msg)
+}
+
+func (a *app) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	a.render(w, r, status, "error", &pageData{Title: http.StatusText(status), Message: msg})
+}
+
+// demoHint is shown when the embedded fake stands in for Wix.
+type demoHint struct{ Email, Password string }
+
+func (a *app) demoHint() *demoHint {
+	if !a.demo {
+		return nil
+	}
+	return &demoHint{wixtest.DemoEmail, wixtest.DemoPassword}
+}

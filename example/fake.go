@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/wixauth/wixauth/wixtest"
+)
+
+// startEmbeddedFake runs wixtest's fake of Wix on a listener of its own at
+// 127.0.0.1:<free port>. That is deliberately another site than the app's
+// "localhost", so that the browser treats the hosted login page as a
+// third-party site, as it does www.wix.com. wrap, if not nil, wraps the
+// fake's handler (the tests use it to watch what the fake answers).
+func startEmbeddedFake(wrap func(http.Handler) http.Handler) (*wixtest.Server, func(), error) {
+	fake := wixtest.NewUnstartedServer()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	h := fake.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	fake.SetURL("http://" + ln.Addr().String())
+	stop := func() {
+		fake.Close() // releases requests held by injected faults
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}
+	return fake, stop, nil
+}

@@ -1,0 +1,132 @@
+// Command example is a small web shop front that uses wixauth: every visitor
+// gets Wix visitor tokens kept in a server-side session, can fill a Wix cart,
+// and can log in as a site member through Wix's hosted login page or an
+// email/password form.
+//
+//	go run ./example
+//
+// Configuration comes from the environment:
+//
+//	ADDR           listen address (default localhost:8080)
+//	BASE_URL       the app's public URL (default http:// + ADDR)
+//	WIX_CLIENT_ID  the OAuth app's client ID; when unset, an embedded fake
+//	               of Wix (package wixtest) is started and used instead
+//	WIX_API_URL    the Wix API (default https://www.wixapis.com)
+//	WIX_API_KEY    optional API key
+//	SESSION_STORE  "memory" (default) or a redis:// URL
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/wixtest"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(log); err != nil {
+		log.Error("example: stopped", slog.Any("error", err))
+		os.Exit(1)
+	}
+	log.Info("example: stopped")
+}
+
+func run(log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	addr := env("ADDR", "localhost:8080")
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	cfg := appConfig{
+		BaseURL:      env("BASE_URL", defaultBaseURL(addr, ln.Addr())),
+		ClientID:     env("WIX_CLIENT_ID", ""),
+		APIURL:       env("WIX_API_URL", wixauth.DefaultAPIURL),
+		APIKey:       env("WIX_API_KEY", ""),
+		SessionStore: env("SESSION_STORE", "memory"),
+		Logger:       log,
+	}
+
+	if cfg.ClientID == "" {
+		fake, closeFake, err := startEmbeddedFake(nil)
+		if err != nil {
+			return fmt.Errorf("starting the embedded fake Wix: %w", err)
+		}
+		defer closeFake()
+		cfg.ClientID, cfg.APIURL, cfg.APIKey = fake.ClientID, fake.URL, fake.APIKey
+		cfg.DemoAccount = true
+		fmt.Printf("WIX_CLIENT_ID is not set: using the embedded fake Wix at %s\n", fake.URL)
+		fmt.Printf("Demo account: %s / %s\n", wixtest.DemoEmail, wixtest.DemoPassword)
+	}
+
+	handler, cleanup, err := newApp(cfg)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Printf("Listening on %s\n", cfg.BaseURL)
+	log.Info("example: listening", slog.String("url", cfg.BaseURL), slog.String("addr", ln.Addr().String()))
+
+	select {
+	case err := <-served:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+		log.Info("example: shutting down")
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// env returns the environment variable, trimmed, or def when it is empty.
+func env(key, def string) string {
+	if v := strings.TrimSpace(os.Getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+// defaultBaseURL is http:// + ADDR, with "localhost" for an address that
+// names no host (":8080", "0.0.0.0:8080") and the real port when ADDR asked
+// for any free one (":0").
+func defaultBaseURL(addr string, bound net.Addr) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	if tcp, ok := bound.(*net.TCPAddr); ok && (port == "" || port == "0") {
+		port = fmt.Sprint(tcp.Port)
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
