@@ -11,8 +11,9 @@ import (
 // authenticated Client. Create one with New and share it: it is safe for
 // concurrent use.
 type Auth struct {
-	cfg      Config
-	renewals renewals
+	cfg       Config
+	renewals  renewals
+	anonymous gate // back-off of the anonymous grant, shared by all new visitors
 }
 
 // New checks cfg, fills in its defaults and returns an Auth. It wraps
@@ -29,7 +30,7 @@ func New(cfg Config) (*Auth, error) {
 		cfg.Sessions.Codec = tolerantCodec{Codec: cfg.Sessions.Codec, lifetime: cfg.Sessions.Lifetime, log: cfg.Logger}
 	}
 	a := &Auth{cfg: cfg}
-	a.renewals.init()
+	a.renewals.init(a.backoffFor)
 	return a, nil
 }
 

@@ -115,6 +115,9 @@ func (c *Client) SetTokens(t Tokens) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if t.LoggedIn() && t.RefreshToken != c.rec.RefreshToken {
+		c.a.emit(c.ctx, Event{Kind: EventLogin, Role: RoleMember})
+	}
 	c.setTokensLocked(t)
 	c.ready = false
 }

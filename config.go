@@ -1,6 +1,7 @@
 package wixauth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -67,6 +68,17 @@ type Config struct {
 	// Renewals shared by several requests run detached from any one request,
 	// under this timeout alone. The default is 10 seconds.
 	TokenTimeout time.Duration
+
+	// RetryBackoff is how long a failed token call is not repeated: during
+	// it, requests of the failing session (or new visitors, after a failed
+	// anonymous grant) get the same error at once instead of calling Wix
+	// again. A longer Retry-After from Wix wins. The default is 2 seconds.
+	RetryBackoff time.Duration
+
+	// OnEvent, if set, is called for every token event (new visitor,
+	// renewal, session ended, login, logout, error), for metrics. It runs
+	// on the request's goroutine: keep it fast and never block.
+	OnEvent func(context.Context, Event)
 
 	// Lazy defers minting and renewing tokens until a handler first uses the
 	// Client, instead of doing it on every request. It saves Wix's rate limit
@@ -146,6 +158,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.TokenTimeout == 0 {
 		c.TokenTimeout = DefaultTokenTimeout
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = DefaultRetryBackoff
 	}
 	if c.Sessions == nil {
 		c.Sessions = scs.New()

@@ -19,6 +19,10 @@ type renewals struct {
 	mu     sync.Mutex
 	calls  map[string]*renewal
 	recent map[string]recentResult
+	failed map[string]recentResult // err set: in back-off until at
+
+	// backoff says how long a failure is remembered.
+	backoff func(error) time.Duration
 }
 
 type renewal struct {
@@ -29,24 +33,32 @@ type renewal struct {
 
 type recentResult struct {
 	tok Tokens
+	err error
 	at  time.Time
 }
 
-func (g *renewals) init() {
+func (g *renewals) init(backoff func(error) time.Duration) {
 	g.calls = make(map[string]*renewal)
 	g.recent = make(map[string]recentResult)
+	g.failed = make(map[string]recentResult)
+	g.backoff = backoff
 }
 
 // do returns the result of resolving key, calling fn at most once for all the
 // callers that arrive while it runs. fn runs in its own goroutine so that a
 // caller whose request is cancelled can leave without failing the others; fn
 // must therefore bound itself with its own context. A recent success is
-// reused if usable accepts it.
+// reused if usable accepts it; a recent failure is returned at once until its
+// back-off is over, so a session under an outage calls Wix once per back-off.
 func (g *renewals) do(ctx context.Context, key string, usable func(Tokens) bool, fn func() (Tokens, error)) (Tokens, error) {
 	g.mu.Lock()
 	if r, ok := g.recent[key]; ok && time.Since(r.at) < recentTTL && usable(r.tok) {
 		g.mu.Unlock()
 		return r.tok, nil
+	}
+	if f, ok := g.failed[key]; ok && time.Now().Before(f.at) {
+		g.mu.Unlock()
+		return Tokens{}, f.err
 	}
 	c, ok := g.calls[key]
 	if !ok {
@@ -68,8 +80,11 @@ func (g *renewals) run(key string, c *renewal, fn func() (Tokens, error)) {
 	c.tok, c.err = fn()
 	g.mu.Lock()
 	delete(g.calls, key)
+	delete(g.failed, key)
 	if c.err == nil {
 		g.remember(key, c.tok)
+	} else {
+		g.failed[key] = recentResult{err: c.err, at: time.Now().Add(g.backoff(c.err))}
 	}
 	g.mu.Unlock()
 	close(c.done)
@@ -84,6 +99,13 @@ func (g *renewals) remember(key string, tok Tokens) {
 		for k, r := range g.recent {
 			if now.Sub(r.at) >= recentTTL {
 				delete(g.recent, k)
+			}
+		}
+	}
+	if len(g.failed) >= 1024 {
+		for k, f := range g.failed {
+			if now.After(f.at) {
+				delete(g.failed, k)
 			}
 		}
 	}

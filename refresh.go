@@ -3,6 +3,7 @@ package wixauth
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/wixauth/wixauth/internal/wire"
 )
@@ -30,12 +31,20 @@ func (a *Auth) tokensFrom(tr wire.TokenResponse, refresh RefreshToken) Tokens {
 	}
 }
 
-// newVisitorTokens asks for a new anonymous visitor pair.
+// newVisitorTokens asks for a new anonymous visitor pair. After a failure,
+// new visitors fail at once for a back-off instead of each calling Wix.
 func (a *Auth) newVisitorTokens(ctx context.Context) (Tokens, error) {
-	tr, err := a.requestTokens(ctx, wire.TokenRequest{ClientID: a.cfg.ClientID, GrantType: wire.GrantAnonymous}, "", true)
-	if err != nil {
+	if err := a.anonymous.closed(time.Now()); err != nil {
 		return Tokens{}, err
 	}
+	tr, err := a.requestTokens(ctx, wire.TokenRequest{ClientID: a.cfg.ClientID, GrantType: wire.GrantAnonymous}, "", true)
+	if err != nil {
+		a.anonymous.fail(err, time.Now(), a.backoffFor(err))
+		a.emit(ctx, Event{Kind: EventError, Err: err})
+		return Tokens{}, err
+	}
+	a.anonymous.open()
+	a.emit(ctx, Event{Kind: EventNewVisitor, Role: RoleVisitor})
 	a.cfg.Logger.Debug("wixauth: new visitor tokens")
 	return a.tokensFrom(tr, RefreshToken{Value: tr.RefreshToken, Role: RoleVisitor}), nil
 }
@@ -45,8 +54,10 @@ func (a *Auth) newVisitorTokens(ctx context.Context) (Tokens, error) {
 func (a *Auth) renewTokens(ctx context.Context, rt RefreshToken) (Tokens, error) {
 	tr, err := a.requestTokens(ctx, wire.TokenRequest{ClientID: a.cfg.ClientID, GrantType: wire.GrantRefreshToken, RefreshToken: rt.Value}, "", false)
 	if err != nil {
+		a.emit(ctx, Event{Kind: EventError, Role: rt.Role, Err: err})
 		return Tokens{}, err
 	}
+	a.emit(ctx, Event{Kind: EventRenewal, Role: rt.Role})
 	a.cfg.Logger.Debug("wixauth: renewed access token", slog.String("role", string(rt.Role)))
 	return a.tokensFrom(tr, rt), nil
 }
@@ -102,5 +113,6 @@ func (a *Auth) renewOrRestart(ctx context.Context, rt RefreshToken) (Tokens, err
 	}
 	a.cfg.Logger.Info("wixauth: refresh token refused; starting a new visitor session",
 		slog.String("role", string(rt.Role)), slog.Any("error", err))
+	a.emit(ctx, Event{Kind: EventSessionEnded, Role: rt.Role, Err: err})
 	return a.newVisitorTokens(ctx)
 }

@@ -117,7 +117,10 @@ func TestTransientFailureKeepsMember(t *testing.T) {
 		{Status: 200, Body: `<html>oops</html>`},
 		{Reset: true},
 	} {
-		h := newHarness(t, func(c *wixauth.Config) { c.TokenTimeout = 2 * time.Second }, nil)
+		h := newHarness(t, func(c *wixauth.Config) {
+			c.TokenTimeout = 2 * time.Second
+			c.RetryBackoff = 10 * time.Millisecond
+		}, nil)
 		tok := h.memberTokens(time.Now().Add(-time.Minute))
 		h.seed(tok)
 		h.wix.Fail(wixtest.EndpointToken, f)
@@ -139,6 +142,14 @@ func TestTransientFailureKeepsMember(t *testing.T) {
 			t.Errorf("fault %+v: %d store writes from a failed call", f, n)
 		}
 		h.wix.ClearFaults()
+		time.Sleep(20 * time.Millisecond) // the back-off
+		if f.Status == 429 {
+			// Wix's Retry-After (7s) outlasts RetryBackoff and is honoured.
+			if code, _ := h.get("/"); code != http.StatusServiceUnavailable || h.wix.TokenCalls("") != 1 {
+				t.Errorf("429: a token call inside Wix's Retry-After")
+			}
+			continue
+		}
 		if _, body := h.get("/"); body != "member" {
 			t.Errorf("fault %+v: after recovery role = %q, want member", f, body)
 		}
@@ -222,5 +233,66 @@ func TestSharedRenewalIsDetachedFromItsRequest(t *testing.T) {
 	}
 	if n := h.wix.TokenCalls(""); n != 1 {
 		t.Errorf("token calls = %d, want 1", n)
+	}
+}
+
+// Under an outage a session calls Wix once per back-off, not once per
+// request, and recovers by itself when Wix answers again.
+func TestBackOffAfterFailure(t *testing.T) {
+	var mu sync.Mutex
+	var events []wixauth.EventKind
+	h := newHarness(t, func(c *wixauth.Config) {
+		c.RetryBackoff = 300 * time.Millisecond
+		c.OnEvent = func(_ context.Context, e wixauth.Event) {
+			mu.Lock()
+			events = append(events, e.Kind)
+			mu.Unlock()
+		}
+	}, nil)
+	h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
+	mu.Lock()
+	events = nil
+	mu.Unlock()
+	h.wix.Fail(wixtest.EndpointToken, wixtest.Fault{Status: 503})
+	for i := 0; i < 10; i++ {
+		if code, _ := h.get("/"); code != http.StatusServiceUnavailable {
+			t.Fatalf("request %d during the outage: %d", i, code)
+		}
+	}
+	if n := h.wix.TokenCalls(""); n != 1 {
+		t.Errorf("token calls during one back-off = %d, want 1", n)
+	}
+	h.wix.ClearFaults()
+	time.Sleep(350 * time.Millisecond)
+	if code, body := h.get("/"); code != 200 || body != "member" {
+		t.Errorf("after the back-off: %d %q, want the member back", code, body)
+	}
+	if n := h.wix.TokenCalls(""); n != 2 {
+		t.Errorf("token calls = %d, want 2", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) != 2 || events[0] != wixauth.EventError || events[1] != wixauth.EventRenewal {
+		t.Errorf("events = %v, want [error renewal]", events)
+	}
+}
+
+// New visitors share one back-off: an outage costs one anonymous call per
+// back-off for the whole app, whose rate limit is per instance.
+func TestNewVisitorsBackOffTogether(t *testing.T) {
+	h := newHarness(t, func(c *wixauth.Config) { c.RetryBackoff = time.Minute }, nil)
+	h.wix.Fail(wixtest.EndpointToken, wixtest.Fault{Status: 429, Header: http.Header{"Retry-After": {"1"}}})
+	for i := 0; i < 5; i++ {
+		resp, err := http.Get(h.app.URL) // no cookie: a new visitor each time
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	if n := h.wix.TokenCalls("anonymous"); n != 1 {
+		t.Errorf("anonymous calls = %d for 5 new visitors in one back-off, want 1", n)
 	}
 }
