@@ -171,3 +171,54 @@ func TestRenewalFallsBackWhenLeaseUnavailable(t *testing.T) {
 		t.Errorf("refresh calls = %d, want 1 local renewal", n)
 	}
 }
+
+// With keys, what Redis holds is sealed: a reader of Redis (a backup, a
+// replica) sees no token, and a session sealed with a dropped key reads as
+// no session, not as an error.
+func TestRedisSessionsEncryptedAtRest(t *testing.T) {
+	rs := redistest.Start(t)
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	st, err := stores.Open(rs.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	newApp := func(keys ...[]byte) *httptest.Server {
+		codec, err := wixauth.NewCodec(keys...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := scs.New()
+		sm.Store, sm.Codec = st.Sessions, codec
+		a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, wixauth.FromRequest(r).Tokens().RefreshToken.Value)
+		})))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, Timeout: 5 * time.Second}
+	refresh := getBody(t, browser, newApp(oldKey).URL)
+
+	keys := rs.Do(t, "KEYS", "wixauth:session:*").([]any)
+	if len(keys) != 1 {
+		t.Fatalf("sessions in Redis: %d, want 1", len(keys))
+	}
+	raw := rs.Do(t, "GET", keys[0]).([]byte)
+	if bytes.Contains(raw, []byte(refresh)) || bytes.Contains(raw, []byte("JWS")) {
+		t.Fatal("Redis holds the tokens in the clear")
+	}
+	if got := getBody(t, browser, newApp(newKey, oldKey).URL); got != refresh {
+		t.Error("after adding a new key in front, the old sessions no longer open")
+	}
+	if got := getBody(t, browser, newApp(newKey).URL); got == refresh {
+		t.Error("a session sealed with a dropped key still opened")
+	}
+}

@@ -33,6 +33,7 @@ type appConfig struct {
 	APIURL       string // the Wix API base URL
 	APIKey       string // optional Wix API key
 	SessionStore string // "memory" or a redis:// URL, for stores.Open
+	SessionKeys  string // optional comma-separated base64 AES-256 keys: sessions encrypted at rest
 	DemoAccount  bool   // the embedded fake is in use: show its demo account
 	Logger       *slog.Logger
 }
@@ -69,8 +70,19 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 	}
 	cfg.Logger.Info("example: session store", slog.String("store", st.String()))
 
+	keys, err := wixauth.ParseKeys(cfg.SessionKeys)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	codec, err := wixauth.NewCodec(keys...)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	sm := scs.New()
 	sm.Store = st.Sessions
+	sm.Codec = codec // compact, and encrypted when SESSION_KEYS is set
 	sm.Cookie.Name = "wixauth_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode // Strict would lose the session on the way back from Wix
@@ -83,6 +95,7 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 		APIKey:       cfg.APIKey,
 		BaseURL:      cfg.BaseURL,
 		Sessions:     sm,
+		Coordinator:  st.Coordinator(), // one renewal per session across instances (Redis)
 		Logger:       cfg.Logger,
 		Skip:         skipped,
 		ErrorHandler: a.noTokens,

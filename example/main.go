@@ -14,6 +14,8 @@
 //	WIX_API_URL    the Wix API (default https://www.wixapis.com)
 //	WIX_API_KEY    optional API key
 //	SESSION_STORE  "memory" (default) or a redis:// URL
+//	SESSION_KEYS   optional comma-separated base64 32-byte keys: sessions are
+//	               encrypted at rest with the first, opened with any
 package main
 
 import (
@@ -59,6 +61,7 @@ func run(log *slog.Logger) error {
 		APIURL:       env("WIX_API_URL", wixauth.DefaultAPIURL),
 		APIKey:       env("WIX_API_KEY", ""),
 		SessionStore: env("SESSION_STORE", "memory"),
+		SessionKeys:  os.Getenv("SESSION_KEYS"),
 		Logger:       log,
 	}
 
