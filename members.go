@@ -27,6 +27,9 @@ type AuthURLOptions struct {
 // AuthURL creates an auth redirect session for d and returns the URL of
 // Wix's login page to send the browser to, as the SDK's getAuthUrl().
 func (c *Client) AuthURL(ctx context.Context, d OAuthData, opts AuthURLOptions) (string, error) {
+	if c == nil { // reads the client ID below, before any call would say so
+		return "", ErrNoClient
+	}
 	if opts.Prompt == "" {
 		opts.Prompt = "login"
 	}

@@ -50,7 +50,7 @@ func (h *Handlers) Callback() http.Handler {
 			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadGateway, Error: "Wix did not complete the login. Please try again."})
 			return
 		}
-		if err := h.auth.Sessions().RenewToken(ctx); err != nil {
+		if err := h.auth.RenewSession(ctx); err != nil {
 			h.auth.Logger().Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
 			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusServiceUnavailable, Error: "The session could not be saved. Please try again."})
 			return

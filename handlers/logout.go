@@ -31,7 +31,7 @@ func (h *Handlers) Logout() http.Handler {
 		sm := h.auth.Sessions()
 		sm.Remove(ctx, pendingKey)
 		sm.Remove(ctx, verifyKey)
-		if rerr := sm.RenewToken(ctx); rerr != nil {
+		if rerr := h.auth.RenewSession(ctx); rerr != nil {
 			h.auth.Logger().Error("wixauth/handlers: renewing the session token at logout failed", slog.Any("error", rerr))
 		}
 		if err != nil {

@@ -1,0 +1,69 @@
+package handlers_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/wixtest"
+)
+
+// Mount the member handlers next to the app's pages, against a fake Wix.
+// GET /auth/login sends the browser to Wix's login page; Wix sends it back
+// to /auth/callback, which logs the member in and redirects to returnTo.
+func Example() {
+	wix := wixtest.NewServer(wixtest.WithAutoLogin(wixtest.DemoEmail))
+	defer wix.Close()
+
+	// The app's origin must be known before the Auth is made: it is the
+	// base of the callback URL.
+	var root http.Handler
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { root.ServeHTTP(w, r) }))
+	auth, err := wixauth.New(wixauth.Config{
+		ClientID: wix.ClientID,
+		APIURL:   wix.URL,
+		BaseURL:  "http://" + app.Listener.Addr().String(),
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	handlers.Mount(mux, auth, "/auth")
+	mux.HandleFunc("/account", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello, %s", wixauth.FromRequest(r).Role())
+	})
+	root = auth.Middleware(mux)
+	app.Start()
+	defer app.Close()
+
+	// The first step alone: a redirect to Wix.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(app.URL + "/auth/login?returnTo=/account")
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, strings.HasPrefix(resp.Header.Get("Location"), wix.URL+"/"))
+
+	// A browser follows it all the way (the fake logs the demo member in
+	// at once).
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err = browser.Get(app.URL + "/auth/login?returnTo=/account")
+	if err != nil {
+		panic(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.Request.URL.Path, string(body))
+	// Output:
+	// 303 true
+	// /account hello, member
+}

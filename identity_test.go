@@ -1,0 +1,250 @@
+package wixauth_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/wixtest"
+)
+
+// Every outcome of Login maps to the SDK's loginState and errorCode.
+func TestLoginOutcomes(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	f.wix.AddMember(wixtest.Member{Email: "reset@example.com", Password: wixtest.ResetRequiredPassword})
+	f.wix.AddMember(wixtest.Member{Email: "captcha+x@example.com", Password: "captcha-pw"})
+	f.wix.AddMember(wixtest.Member{Email: "approve@example.com", Password: "approve-pw", RequireOwnerApproval: true})
+	f.wix.AddMember(wixtest.Member{Email: "verify@example.com", Password: "verify-pw", RequireEmailVerification: true})
+	for _, tc := range []struct {
+		email, password string
+		captcha         *wixauth.CaptchaTokens
+		state           wixauth.LoginState
+		code            wixauth.ErrorCode
+	}{
+		{wixtest.DemoEmail, wixtest.DemoPassword, nil, wixauth.LoginSuccess, ""},
+		{wixtest.DemoEmail, "wrong", nil, wixauth.LoginFailure, wixauth.ErrorCodeInvalidPassword},
+		{"nobody@example.com", "pw", nil, wixauth.LoginFailure, wixauth.ErrorCodeInvalidEmail},
+		{"reset@example.com", wixtest.ResetRequiredPassword, nil, wixauth.LoginFailure, wixauth.ErrorCodeResetPassword},
+		{"captcha+x@example.com", "captcha-pw", nil, wixauth.LoginFailure, wixauth.ErrorCodeMissingCaptchaToken},
+		{"captcha+x@example.com", "captcha-pw", &wixauth.CaptchaTokens{RecaptchaToken: "fine"}, wixauth.LoginSuccess, ""},
+		{wixtest.DemoEmail, wixtest.DemoPassword, &wixauth.CaptchaTokens{InvisibleRecaptchaToken: wixtest.BadCaptchaToken}, wixauth.LoginFailure, wixauth.ErrorCodeInvalidCaptchaToken},
+		{"approve@example.com", "approve-pw", nil, wixauth.LoginOwnerApprovalRequired, ""},
+		{"verify@example.com", "verify-pw", nil, wixauth.LoginEmailVerificationRequired, ""},
+	} {
+		f.run(func(c *wixauth.Client, r *http.Request) {
+			res, err := c.Login(r.Context(), tc.email, tc.password, tc.captcha)
+			if err != nil || res.State != tc.state || res.ErrorCode != tc.code {
+				t.Errorf("Login(%s, %s) = %+v, %v; want %s %q", tc.email, tc.password, res, err, tc.state, tc.code)
+			}
+			if (res.State == wixauth.LoginSuccess) != (res.SessionToken != "") {
+				t.Errorf("Login(%s): session token %q with state %s", tc.email, res.SessionToken, res.State)
+			}
+			if (res.State == wixauth.LoginEmailVerificationRequired) != (res.StateToken != "") {
+				t.Errorf("Login(%s): state token %q with state %s", tc.email, res.StateToken, res.State)
+			}
+			if res.State == wixauth.LoginFailure && res.Error == "" {
+				t.Errorf("Login(%s): a failure without a message", tc.email)
+			}
+		})
+	}
+}
+
+// Transient failures are errors, not refusals: the form must not say
+// "wrong password" when Wix is down.
+func TestLoginTransientFailureIsAnError(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	f.wix.Fail(wixtest.EndpointLogin, wixtest.Fault{Status: 503, Times: 1})
+	f.wix.Fail(wixtest.EndpointRegister, wixtest.Fault{Status: 429, Times: 1})
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		if res, err := c.Login(r.Context(), wixtest.DemoEmail, wixtest.DemoPassword, nil); err == nil {
+			t.Errorf("Login with Wix answering 503 = %+v, nil; want an error", res)
+		}
+		if res, err := c.Register(r.Context(), "x@example.com", "pw", nil, nil); err == nil {
+			t.Errorf("Register with Wix answering 429 = %+v, nil; want an error", res)
+		}
+	})
+}
+
+func TestRegisterOutcomes(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	for _, tc := range []struct {
+		email string
+		state wixauth.LoginState
+		code  wixauth.ErrorCode
+	}{
+		{"fresh@example.com", wixauth.LoginSuccess, ""},
+		{"fresh+verify@example.com", wixauth.LoginEmailVerificationRequired, ""},
+		{"fresh+approve@example.com", wixauth.LoginOwnerApprovalRequired, ""},
+		{wixtest.DemoEmail, wixauth.LoginFailure, wixauth.ErrorCodeEmailAlreadyExists},
+		{"not an email", wixauth.LoginFailure, wixauth.ErrorCodeInvalidEmail},
+		{"captcha+new@example.com", wixauth.LoginFailure, wixauth.ErrorCodeMissingCaptchaToken},
+	} {
+		f.run(func(c *wixauth.Client, r *http.Request) {
+			res, err := c.Register(r.Context(), tc.email, "register-pw", &wixauth.Profile{FirstName: "Ada", Nickname: "ada"}, nil)
+			if err != nil || res.State != tc.state || res.ErrorCode != tc.code {
+				t.Errorf("Register(%s) = %+v, %v; want %s %q", tc.email, res, err, tc.state, tc.code)
+			}
+		})
+	}
+	var body map[string]any
+	json.Unmarshal(f.requests(wixtest.EndpointRegister)[0].Body, &body)
+	want := map[string]any{"loginId": map[string]any{"email": "fresh@example.com"}, "password": "register-pw",
+		"profile": map[string]any{"firstName": "Ada", "nickname": "ada"}}
+	if !reflect.DeepEqual(body, want) {
+		t.Errorf("register body = %v, want %v", body, want)
+	}
+}
+
+// ProcessVerification completes a registration that needed the emailed
+// code, and DirectLoginURL turns its session token into member tokens.
+func TestVerificationThenDirectLogin(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	const email = "direct+verify@example.com"
+	var stateToken string
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		res, err := c.Register(r.Context(), email, "pw-direct", nil, nil)
+		if err != nil || res.State != wixauth.LoginEmailVerificationRequired {
+			t.Errorf("Register = %+v, %v", res, err)
+			return
+		}
+		stateToken = res.StateToken
+		if res, err := c.ProcessVerification(r.Context(), "", ""); err != nil || res.State != wixauth.LoginFailure {
+			t.Errorf("ProcessVerification without a state token = %+v, %v", res, err)
+		}
+	})
+	if n := f.wix.Count(wixtest.EndpointVerify); n != 0 {
+		t.Errorf("%d verify calls without a state token", n)
+	}
+	code := f.wix.VerificationCode(email)
+	d := wixauth.GenerateOAuthData("https://app.example/auth/callback", "")
+	var full, sessionToken string
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		res, err := c.ProcessVerification(r.Context(), code, stateToken)
+		if err != nil || res.State != wixauth.LoginSuccess || res.SessionToken == "" {
+			t.Errorf("ProcessVerification = %+v, %v", res, err)
+			return
+		}
+		sessionToken = res.SessionToken
+		if full, err = c.DirectLoginURL(r.Context(), res.SessionToken, d); err != nil {
+			t.Errorf("DirectLoginURL: %v", err)
+		}
+	})
+	if full == "" {
+		t.FailNow()
+	}
+	var body map[string]any
+	json.Unmarshal(f.requests(wixtest.EndpointVerify)[0].Body, &body)
+	if !reflect.DeepEqual(body, map[string]any{"code": code, "stateToken": stateToken}) {
+		t.Errorf("verify body = %v", body)
+	}
+	auth := f.lastBody(wixtest.EndpointRedirectSession)["auth"].(map[string]any)
+	ar := auth["authRequest"].(map[string]any)
+	if auth["prompt"] != "none" || ar["sessionToken"] != sessionToken || ar["responseMode"] != "query" {
+		t.Errorf("direct login auth = %v", auth)
+	}
+	cb, _ := wixauth.ParseCallback(f.followToCallback(full))
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		tok, err := c.GetMemberTokens(r.Context(), cb.Code, cb.State, d)
+		if err != nil || !tok.LoggedIn() {
+			t.Errorf("GetMemberTokens after a direct login = %v, %v", tok.Role(), err)
+		}
+	})
+}
+
+func TestSendPasswordResetEmail(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		if err := c.SendPasswordResetEmail(r.Context(), wixtest.DemoEmail, "https://app.example/after"); err != nil {
+			t.Errorf("SendPasswordResetEmail: %v", err)
+		}
+	})
+	want := map[string]any{"email": wixtest.DemoEmail, "redirect": map[string]any{"url": "https://app.example/after", "clientId": f.wix.ClientID}}
+	if body := f.lastBody(wixtest.EndpointRecovery); !reflect.DeepEqual(body, want) {
+		t.Errorf("recovery body = %v, want %v", body, want)
+	}
+	if got := f.wix.PasswordResetEmails(); len(got) != 1 || got[0] != wixtest.DemoEmail {
+		t.Errorf("reset emails = %v", got)
+	}
+}
+
+// The external-login grant: the visitor's token and the API key in
+// Authorization, the snake_case body, and the key in no error or log.
+func TestGetMemberTokensForExternalLogin(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	m, _ := f.wix.MemberByEmail(wixtest.DemoEmail)
+	var visitor string
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		visitor = c.Tokens().AccessToken.Value
+		tok, err := c.GetMemberTokensForExternalLogin(r.Context(), m.ID)
+		if err != nil || !tok.LoggedIn() {
+			t.Errorf("GetMemberTokensForExternalLogin = %v, %v", tok.Role(), err)
+			return
+		}
+		if c.LoggedIn() {
+			t.Errorf("the tokens were stored before SetTokens")
+		}
+		c.SetTokens(tok)
+		var me struct {
+			Member struct{ LoginEmail string } `json:"member"`
+		}
+		if err := c.Get(r.Context(), "/members/v1/members/my", &me); err != nil || me.Member.LoginEmail != wixtest.DemoEmail {
+			t.Errorf("members/my = %+v, %v", me, err)
+		}
+	})
+	grants := f.requests(wixtest.EndpointToken)
+	g := grants[len(grants)-1]
+	for _, gr := range grants {
+		if gr.Grant == "authorized_client" {
+			g = gr
+		}
+	}
+	if got, want := g.Header.Get("Authorization"), visitor+","+f.wix.APIKey; got != want {
+		t.Errorf("Authorization = %q, want <visitor access>,<API key>", got)
+	}
+	var body map[string]any
+	json.Unmarshal(g.Body, &body)
+	if want := map[string]any{"grant_type": "authorized_client", "scope": "offline_access", "member_id": m.ID}; !reflect.DeepEqual(body, want) {
+		t.Errorf("body = %v, want %v", body, want)
+	}
+	if strings.Contains(f.logs.String(), f.wix.APIKey) {
+		t.Errorf("the API key is in the logs")
+	}
+}
+
+func TestExternalLoginRefusals(t *testing.T) {
+	f := newAPIFixture(t, func(c *wixauth.Config) { c.APIKey = "" })
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		if _, err := c.GetMemberTokensForExternalLogin(r.Context(), "m"); err == nil || !strings.Contains(err.Error(), "APIKey") {
+			t.Errorf("without an API key: %v", err)
+		}
+	})
+	if n := f.wix.TokenCalls("authorized_client"); n != 0 {
+		t.Errorf("%d grants without an API key", n)
+	}
+
+	const wrongKey = "wrong-api-key-0123456789"
+	f = newAPIFixture(t, func(c *wixauth.Config) { c.APIKey = wrongKey })
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		if _, err := c.GetMemberTokensForExternalLogin(r.Context(), ""); err == nil {
+			t.Errorf("an empty member ID was accepted")
+		}
+		_, err := c.GetMemberTokensForExternalLogin(r.Context(), "some-member")
+		var ae *wixauth.APIError
+		if !errors.As(err, &ae) || ae.StatusCode != http.StatusForbidden {
+			t.Errorf("with a wrong API key: %v, want 403", err)
+		}
+		if err != nil && (strings.Contains(err.Error(), wrongKey) || strings.Contains(err.Error(), c.Tokens().AccessToken.Value)) {
+			t.Errorf("the error carries the API key or the token: %v", err)
+		}
+		if c.LoggedIn() {
+			t.Errorf("logged in after a refused grant")
+		}
+	})
+	if strings.Contains(f.logs.String(), wrongKey) {
+		t.Errorf("the API key is in the logs")
+	}
+}
