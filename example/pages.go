@@ -91,11 +91,6 @@ func (a *app) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c := wixauth.FromRequest(r)
 	if !c.LoggedIn() {
-		if le := r.URL.Query().Get("loginError"); le != "" {
-			// The hosted login was cancelled: starting it again would loop.
-			http.Redirect(w, r, "/login?"+url.Values{"loginError": {short(le)}}.Encode(), http.StatusSeeOther)
-			return
-		}
 		http.Redirect(w, r, "/auth/login?"+url.Values{"returnTo": {"/account"}}.Encode(), http.StatusSeeOther)
 		return
 	}

@@ -62,8 +62,10 @@ func (h *Handlers) Callback() http.Handler {
 }
 
 // cancelled answers a callback that carries an error from Wix, usually the
-// member closing the login page: back to where the login started, with the
-// error code in the query for the page to show.
+// member closing the login page: to the form page (Config.FormPath) with
+// the error code and the login's returnTo in the query. Not back to
+// returnTo itself: a members-only page would send the visitor straight back
+// to Wix's login page, in a loop.
 func (h *Handlers) cancelled(w http.ResponseWriter, r *http.Request, cb wixauth.Callback) {
 	ctx := r.Context()
 	returnTo := h.cfg.DefaultReturnTo
@@ -76,7 +78,7 @@ func (h *Handlers) cancelled(w http.ResponseWriter, r *http.Request, cb wixauth.
 		msg += ": " + cb.ErrorDescription
 	}
 	h.respond(w, r, Result{Flow: FlowCallback, State: wixauth.LoginFailure, Error: msg,
-		Redirect: withQuery(returnTo, "loginError", truncate(cb.Error, 64))})
+		Redirect: withQuery(h.cfg.FormPath, "loginError", truncate(cb.Error, 64), "returnTo", returnTo)})
 }
 
 func truncate(s string, n int) string {

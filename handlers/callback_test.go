@@ -121,16 +121,17 @@ func TestCallbackReplay(t *testing.T) {
 	}
 }
 
-// The member cancels on Wix's page: back to the return URL with the error,
-// still a visitor, and the login is used up.
+// The member cancels on Wix's page: to the form page with the error and the
+// return URL, still a visitor, and the login is used up.
 func TestCallbackCancelled(t *testing.T) {
 	e := newEnv(t, options{})
 	b := visitorWithCart(t, e)
 	visitor := b.tokens()
 	full := b.startLogin("/shop")
 	p := b.get(full + "/cancel")
-	if p.url.Path != "/shop" || p.url.Query().Get("loginError") != "access_denied" || p.body != "visitor "+p.url.RequestURI() {
-		t.Fatalf("after cancel: %s %q, want /shop?loginError=access_denied as visitor", p.url, p.body)
+	q := p.url.Query()
+	if p.url.Path != "/login" || q.Get("loginError") != "access_denied" || q.Get("returnTo") != "/shop" || p.body != "visitor "+p.url.RequestURI() {
+		t.Fatalf("after cancel: %s %q, want /login?loginError=access_denied&returnTo=/shop as visitor", p.url, p.body)
 	}
 	if b.tokens() != visitor || b.get("/cart").body != "sock x1" {
 		t.Errorf("cancelling changed the visitor's tokens or cart")
@@ -147,8 +148,8 @@ func TestCallbackErrorWithUnknownState(t *testing.T) {
 	b := e.browser()
 	b.get("/")
 	p := b.get("/auth/callback?error=access_denied&error_description=x&state=nope&returnTo=https://evil.example/")
-	if p.url.String() != e.app+"/?loginError=access_denied" {
-		t.Errorf("landed on %s, want %s/?loginError=access_denied", p.url, e.app)
+	if want := e.app + "/login?loginError=access_denied&returnTo=%2F"; p.url.String() != want {
+		t.Errorf("landed on %s, want %s", p.url, want)
 	}
 }
 
