@@ -169,5 +169,6 @@ func (c *Client) Logout(ctx context.Context, postFlowURL string) (string, error)
 	}{wire.LogoutIntent{ClientID: c.a.cfg.ClientID}, Callbacks{PostFlowURL: postFlowURL}}
 	logoutURL, err := c.redirectURL(ctx, body)
 	c.SetTokens(Tokens{})
+	c.a.emit(ctx, Event{Kind: EventLogout, Role: RoleMember})
 	return logoutURL, err
 }

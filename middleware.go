@@ -29,7 +29,7 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		c := a.clientFor(r.Context())
-		if !a.cfg.Lazy {
+		if !a.cfg.Lazy && r.Context().Value(throwawayKey{}) == nil {
 			if err := c.Ensure(r.Context()); err != nil {
 				a.cfg.ErrorHandler(w, r, err)
 				return

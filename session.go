@@ -30,7 +30,7 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h http.Handle
 		// An old cookie, sent before the session was renewed: serve the
 		// request on a throwaway session that is never saved, so that its
 		// cookie does not replace the renewed one.
-		ctx, _ = sm.Load(r.Context(), "")
+		ctx, _ = sm.Load(context.WithValue(r.Context(), throwawayKey{}, true), "")
 		h(w, r.WithContext(ctx))
 		return
 	}
@@ -41,6 +41,11 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h http.Handle
 		sw.WriteHeader(http.StatusOK)
 	}
 }
+
+// throwawayKey marks a request served on a throwaway session: its tokens
+// are made lazily, so that such requests spend no token call unless their
+// handler calls Wix.
+type throwawayKey struct{}
 
 // sessionToken returns the session cookie's value if it has the shape of an
 // scs token (43 characters of base64url). Anything else, garbage or an
