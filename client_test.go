@@ -32,7 +32,7 @@ func cartApp(w http.ResponseWriter, r *http.Request) {
 	c := wixauth.FromRequest(r)
 	if r.Method == http.MethodPost {
 		if err := c.Post(r.Context(), "/ecom/v1/carts/current/add-to-cart", demoItem, nil); err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 	}
@@ -41,7 +41,7 @@ func cartApp(w http.ResponseWriter, r *http.Request) {
 	if err := c.Get(r.Context(), "/ecom/v1/carts/current", &cart); errors.As(err, &ae) && ae.StatusCode == 404 {
 		// Wix's answer for a visitor with no cart yet.
 	} else if err != nil {
-		http.Error(w, err.Error(), 502)
+		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
 	n := 0

@@ -1,7 +1,6 @@
 package wixtest
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -155,11 +154,6 @@ func authSession(t *testing.T, s *Server, access string, o authOpts) (fullURL, v
 	return str(r.json(t), "redirectSession.fullUrl"), o.verifier, o.state
 }
 
-func createAuth(t *testing.T, s *Server, access string, o authOpts) resp {
-	t.Helper()
-	return postJSON(t, s.URL+"/_api/redirects-api/v1/redirect-session", access, authBody(s, &o))
-}
-
 func authBody(s *Server, o *authOpts) map[string]any {
 	if o.prompt == "" {
 		o.prompt = "login"
@@ -204,8 +198,3 @@ func exchange(t *testing.T, s *Server, code, verifier string) resp {
 	})
 }
 
-func mustJSON(v any) string {
-	var b bytes.Buffer
-	_ = json.NewEncoder(&b).Encode(v)
-	return b.String()
-}
