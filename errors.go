@@ -41,6 +41,7 @@ type FieldViolation struct {
 	Type string
 }
 
+// Error says what Wix answered, with the endpoint and the request ID.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "wixauth: %s answered %d %s", e.Endpoint, e.StatusCode, http.StatusText(e.StatusCode))

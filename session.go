@@ -162,10 +162,12 @@ type StoreError struct {
 	Err error
 }
 
+// Error says which store operation failed and why.
 func (e *StoreError) Error() string {
 	return "wixauth: the session store failed to " + e.Op + " the session (is it reachable?): " + e.Err.Error()
 }
 
+// Unwrap returns the store's own error.
 func (e *StoreError) Unwrap() error { return e.Err }
 
 // tolerantCodec turns session data that cannot be decoded (tampered with, or
