@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -55,6 +56,18 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, " [x-wix-request-id %s]", e.RequestID)
 	}
 	return b.String()
+}
+
+// LogValue makes slog log the error's fields apart, so that Wix's request ID
+// can be searched for.
+func (e *APIError) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("msg", e.Error()),
+		slog.Int("status", e.StatusCode),
+		slog.String("code", e.Code),
+		slog.String("endpoint", e.Endpoint),
+		slog.String("wix_request_id", e.RequestID),
+	)
 }
 
 // Temporary reports whether trying again later may succeed: a rate limit or a

@@ -3,9 +3,11 @@ package wixauth_test
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -238,4 +240,40 @@ func TestPackageLevelMiddlewareUsesEnvironment(t *testing.T) {
 	if string(b) != "visitor" || wix.TokenCalls("anonymous") != 1 {
 		t.Errorf("got %q with %d anonymous calls", b, wix.TokenCalls("anonymous"))
 	}
+}
+
+// Failures are logged with Wix's request ID as a field of its own, and no
+// token ever reaches the log.
+func TestLogsCarryRequestIDAndNoToken(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	h := newHarness(t, func(c *wixauth.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}, nil)
+	tok := h.memberTokens(time.Now().Add(-time.Minute))
+	h.seed(tok)
+	h.wix.Fail(wixtest.EndpointToken, wixtest.Fault{Status: 503})
+	h.get("/")
+	mu.Lock()
+	defer mu.Unlock()
+	out := logs.String()
+	if !strings.Contains(out, `"wix_request_id":"`) || strings.Contains(out, `"wix_request_id":""`) {
+		t.Errorf("no Wix request ID field in the logs:\n%s", out)
+	}
+	for _, secret := range []string{tok.AccessToken.Value, tok.RefreshToken.Value} {
+		if strings.Contains(out, secret) {
+			t.Fatal("a token reached the logs")
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
