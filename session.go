@@ -47,22 +47,32 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h http.Handle
 // handler calls Wix.
 type throwawayKey struct{}
 
-// sessionToken returns the session cookie's value if it has the shape of an
+// sessionToken returns the first session cookie that has the shape of an
 // scs token (43 characters of base64url). Anything else, garbage or an
-// oversized value, is treated as no cookie, so it never reaches the store.
+// oversized value, is treated as no cookie, so it never reaches the store;
+// and a garbage cookie sent before the real one (a stale one set for
+// another path or domain) does not hide it.
 func sessionToken(r *http.Request, name string) string {
-	c, err := r.Cookie(name)
-	if err != nil || len(c.Value) != 43 {
-		return ""
-	}
-	for i := 0; i < len(c.Value); i++ {
-		switch b := c.Value[i]; {
-		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '-', b == '_':
-		default:
-			return ""
+	for _, c := range r.CookiesNamed(name) {
+		if wellFormed(c.Value) {
+			return c.Value
 		}
 	}
-	return c.Value
+	return ""
+}
+
+func wellFormed(token string) bool {
+	if len(token) != 43 {
+		return false
+	}
+	for i := 0; i < len(token); i++ {
+		switch b := token[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '-', b == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // saveSession saves a modified session and sets its cookie. cookie is the

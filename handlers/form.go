@@ -49,7 +49,16 @@ func (h *Handlers) readForm(w http.ResponseWriter, r *http.Request) (map[string]
 			fields[k] = s
 		}
 	case "application/x-www-form-urlencoded", "multipart/form-data":
-		if err := r.ParseMultipartForm(h.cfg.MaxBodyBytes); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		// ParseMultipartForm hides ParseForm's errors (a body too large, a
+		// bad escape) for urlencoded bodies: an unreadable form must not
+		// pass as an empty one.
+		var err error
+		if mt == "multipart/form-data" {
+			err = r.ParseMultipartForm(h.cfg.MaxBodyBytes)
+		} else {
+			err = r.ParseForm()
+		}
+		if err != nil {
 			return nil, bodyError(err, "the form could not be read")
 		}
 		for k, v := range r.PostForm {

@@ -197,4 +197,3 @@ func exchange(t *testing.T, s *Server, code, verifier string) resp {
 		"code": code, "codeVerifier": verifier,
 	})
 }
-

@@ -43,6 +43,11 @@ type TokenResponse struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
+// MaxExpiresIn bounds a believable access token lifetime (Wix's are 4
+// hours): a larger one is a broken answer, and adding it to the clock could
+// overflow into the past.
+const MaxExpiresIn = 7 * 24 * 60 * 60
+
 // ErrMalformedToken marks a 200 answer that cannot be used as tokens.
 var ErrMalformedToken = errors.New("malformed token response")
 
@@ -52,7 +57,7 @@ func (r *TokenResponse) Check(needRefresh bool) error {
 	switch {
 	case r.AccessToken == "":
 		return fmt.Errorf("%w: no access_token", ErrMalformedToken)
-	case r.ExpiresIn <= 0:
+	case r.ExpiresIn <= 0 || r.ExpiresIn > MaxExpiresIn:
 		return fmt.Errorf("%w: expires_in is %d", ErrMalformedToken, r.ExpiresIn)
 	case needRefresh && r.RefreshToken == "":
 		return fmt.Errorf("%w: no refresh_token", ErrMalformedToken)

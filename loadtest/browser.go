@@ -1,0 +1,214 @@
+package main
+
+// One simulated browser: a cookie jar, the requests of its scenario, and
+// what it expects to find on each (its role, its cart's owner and size).
+// A session is lost when a browser finds another owner or another cart
+// without having logged in or out.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+type browser struct {
+	r   *runner
+	ctx context.Context
+	c   *http.Client
+	n   int // session number
+
+	role  string // expected role
+	owner string // expected cart owner ("" until something was added)
+	items int    // expected number of items
+	lost  string // why the session was lost, if it was
+	err   bool   // an unexpected answer
+}
+
+func (r *runner) newBrowser(ctx context.Context, n int) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{r: r, ctx: ctx, n: n, c: &http.Client{Jar: jar, Transport: r.tr, Timeout: 15 * time.Second}}
+}
+
+// do sends one request (following redirects), counted and timed; it
+// returns the final status, body and URL, or status 0 after a failure.
+func (b *browser) do(method, target, ct string, body io.Reader) (int, []byte, *url.URL) {
+	if strings.HasPrefix(target, "/") {
+		target = b.r.app + target
+	}
+	req, err := http.NewRequestWithContext(b.ctx, method, target, body)
+	if err != nil {
+		b.fail("build "+method, err.Error())
+		return 0, nil, nil
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	b.r.sem <- struct{}{}
+	start := time.Now()
+	resp, err := b.c.Do(req)
+	var out []byte
+	if err == nil {
+		out, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	b.r.stats.request(time.Since(start))
+	<-b.r.sem
+	if err != nil {
+		b.fail(method+" "+pathClass(req.URL), "network: "+rootCause(err))
+		return 0, nil, nil
+	}
+	if resp.StatusCode >= 400 {
+		b.fail(method+" "+pathClass(req.URL), fmt.Sprintf("status %d", resp.StatusCode))
+	}
+	return resp.StatusCode, out, resp.Request.URL
+}
+
+func (b *browser) fail(what, kind string) {
+	b.err = true
+	b.r.stats.error(what + ": " + kind)
+}
+
+func (b *browser) loseSession(why string) {
+	if b.lost == "" {
+		b.lost = why
+	}
+}
+
+// session checks the role the app sees and returns the access token expiry.
+func (b *browser) session() int64 {
+	status, body, _ := b.do("GET", "/api/session", "", nil)
+	var s struct {
+		Role      string `json:"role"`
+		ExpiresAt int64  `json:"expiresAt"`
+	}
+	if status != 200 || json.Unmarshal(body, &s) != nil {
+		return 0
+	}
+	if b.role != "" && s.Role != b.role {
+		b.loseSession(fmt.Sprintf("role %s, want %s", s.Role, b.role))
+	}
+	b.role = s.Role
+	return s.ExpiresAt
+}
+
+// cartAnswer is what /api/cart and POST /api/cart answer.
+type cartAnswer struct {
+	Cart struct {
+		LineItems []struct{ Quantity int } `json:"lineItems"`
+		BuyerInfo struct {
+			VisitorID string `json:"visitorId"`
+			MemberID  string `json:"memberId"`
+		} `json:"buyerInfo"`
+	} `json:"cart"`
+}
+
+func (c cartAnswer) owner() string { return c.Cart.BuyerInfo.VisitorID + c.Cart.BuyerInfo.MemberID }
+
+func (c cartAnswer) count() int {
+	n := 0
+	for _, li := range c.Cart.LineItems {
+		n += li.Quantity
+	}
+	return n
+}
+
+// checkCart: the cart has the expected owner and items.
+func (b *browser) checkCart() {
+	status, body, _ := b.do("GET", "/api/cart", "", nil)
+	var c cartAnswer
+	if status != 200 || json.Unmarshal(body, &c) != nil {
+		return
+	}
+	if c.owner() != b.owner || c.count() != b.items {
+		b.loseSession(fmt.Sprintf("cart of %q with %d items, want %q with %d", c.owner(), c.count(), b.owner, b.items))
+	}
+}
+
+// add puts one item in the cart, as the same owner as before, if any.
+func (b *browser) add() {
+	status, body, _ := b.do("POST", "/api/cart", "", nil)
+	var c cartAnswer
+	if status != 200 || json.Unmarshal(body, &c) != nil {
+		return
+	}
+	if b.owner != "" && c.owner() != b.owner {
+		b.loseSession("the cart changed owner on add")
+	}
+	b.owner, b.items = c.owner(), b.items+1
+	if c.count() != b.items {
+		b.loseSession(fmt.Sprintf("%d items after add, want %d", c.count(), b.items))
+	}
+}
+
+// loggedIn starts a new identity: a member with an empty cart.
+func (b *browser) loggedIn() {
+	b.role, b.owner, b.items = "", "", 0
+	if b.session(); b.role != "member" {
+		b.fail("login", "not a member after login, but "+b.role)
+	}
+}
+
+var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+
+// hostedLogin: through Wix's login page, with real redirects both ways.
+func (b *browser) hostedLogin(email, password string) {
+	status, body, at := b.do("GET", "/auth/login?returnTo=/api/session", "", nil)
+	m := formAction.FindSubmatch(body)
+	if status != 200 || m == nil || !strings.HasPrefix(at.String(), b.r.wixURL) {
+		b.fail("login page", fmt.Sprintf("status %d at %v", status, at))
+		return
+	}
+	form := url.Values{"email": {email}, "password": {password}}
+	b.do("POST", html.UnescapeString(string(m[1])), "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	b.loggedIn()
+}
+
+// passwordLogin: the app's JSON form, then Wix's prompt=none redirect.
+func (b *browser) passwordLogin(email, password string) {
+	in, _ := json.Marshal(map[string]string{"email": email, "password": password, "returnTo": "/api/session"})
+	status, body, _ := b.do("POST", "/auth/login", "application/json", strings.NewReader(string(in)))
+	var res struct {
+		State    string `json:"state"`
+		Redirect string `json:"redirect"`
+	}
+	if status != 200 || json.Unmarshal(body, &res) != nil || res.State != "SUCCESS" {
+		b.fail("password login", fmt.Sprintf("status %d state %q", status, res.State))
+		return
+	}
+	b.do("GET", res.Redirect, "", nil)
+	b.loggedIn()
+}
+
+// logout: through Wix's logout page, back as a new visitor.
+func (b *browser) logout() {
+	form := url.Values{"returnTo": {"/api/session"}}
+	b.do("POST", "/auth/logout", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	b.role, b.owner, b.items = "visitor", "", 0
+	b.session()
+	b.checkCart()
+}
+
+// pathClass names a URL for the error report without its IDs.
+func pathClass(u *url.URL) string {
+	p := u.Path
+	if i := strings.Index(p, "/_wixtest/"); i >= 0 {
+		return "wix" + p[i:i+len("/_wixtest/redirect")]
+	}
+	return p
+}
+
+func rootCause(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
