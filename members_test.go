@@ -1,10 +1,10 @@
 package wixauth_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/wixauth/wixauth/internal/testutil"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,7 +27,7 @@ type apiFixture struct {
 	t    *testing.T
 	wix  *wixtest.Server
 	auth *wixauth.Auth
-	logs *syncBuf
+	logs *testutil.LockedBuffer
 	// cookie is the browser's session cookie. It is kept by hand: the
 	// https BaseURL makes it Secure, which a cookie jar would not send to
 	// the plain-http test server.
@@ -40,7 +40,7 @@ type apiFixture struct {
 
 func newAPIFixture(t *testing.T, tune func(*wixauth.Config)) *apiFixture {
 	t.Helper()
-	f := &apiFixture{t: t, wix: wixtest.NewServer(), logs: &syncBuf{}}
+	f := &apiFixture{t: t, wix: wixtest.NewServer(), logs: &testutil.LockedBuffer{}}
 	t.Cleanup(f.wix.Close)
 	cfg := wixauth.Config{
 		ClientID: f.wix.ClientID,
@@ -377,22 +377,4 @@ func TestCaptchaSiteKeys(t *testing.T) {
 	if wixauth.CaptchaInvisibleSiteKey != "6LdoPaUfAAAAAJphvHoUoOob7mx0KDlXyXlgrx5v" || wixauth.CaptchaVisibleSiteKey != "6Ld0J8IcAAAAANyrnxzrRlX1xrrdXsOmsepUYosy" {
 		t.Errorf("captcha site keys differ from the SDK's")
 	}
-}
-
-// syncBuf is a log sink safe for the servers' goroutines.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

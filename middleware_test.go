@@ -2,12 +2,12 @@ package wixauth_test
 
 import (
 	"errors"
+	"github.com/wixauth/wixauth/internal/testutil"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -245,17 +245,14 @@ func TestPackageLevelMiddlewareUsesEnvironment(t *testing.T) {
 // Failures are logged with Wix's request ID as a field of its own, and no
 // token ever reaches the log.
 func TestLogsCarryRequestIDAndNoToken(t *testing.T) {
-	var logs strings.Builder
-	var mu sync.Mutex
+	var logs testutil.LockedBuffer
 	h := newHarness(t, func(c *wixauth.Config) {
-		c.Logger = slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}, nil)
 	tok := h.memberTokens(time.Now().Add(-time.Minute))
 	h.seed(tok)
 	h.wix.Fail(wixtest.EndpointToken, wixtest.Fault{Status: 503})
 	h.get("/")
-	mu.Lock()
-	defer mu.Unlock()
 	out := logs.String()
 	if !strings.Contains(out, `"wix_request_id":"`) || strings.Contains(out, `"wix_request_id":""`) {
 		t.Errorf("no Wix request ID field in the logs:\n%s", out)
@@ -265,15 +262,4 @@ func TestLogsCarryRequestIDAndNoToken(t *testing.T) {
 			t.Fatal("a token reached the logs")
 		}
 	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

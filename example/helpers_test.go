@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/wixauth/wixauth/internal/testutil"
 	"html"
 	"io"
 	"log/slog"
@@ -28,10 +29,10 @@ type testEnv struct {
 	t      *testing.T
 	fake   *wixtest.Server
 	appURL string
-	issued *issuedTokens  // every credential the fake handed out
-	seen   *seenResponses // every response any browser of the test got
-	logs   *syncBuffer    // the app's logs
-	store  string         // SESSION_STORE of the app
+	issued *issuedTokens          // every credential the fake handed out
+	seen   *seenResponses         // every response any browser of the test got
+	logs   *testutil.LockedBuffer // the app's logs
+	store  string                 // SESSION_STORE of the app
 
 	mu   sync.Mutex
 	jars []http.CookieJar
@@ -49,7 +50,7 @@ func newEnvWithStore(t *testing.T, sessionStore string) *testEnv {
 	}
 	t.Cleanup(stopFake)
 
-	e := &testEnv{t: t, fake: fake, issued: issued, seen: &seenResponses{}, logs: &syncBuffer{}, store: sessionStore}
+	e := &testEnv{t: t, fake: fake, issued: issued, seen: &seenResponses{}, logs: &testutil.LockedBuffer{}, store: sessionStore}
 	e.appURL = e.startInstance()
 	t.Cleanup(e.checkNoTokenLeaks) // runs first: cleanups run last-in first-out
 	t.Cleanup(func() {
@@ -390,21 +391,4 @@ func (e *testEnv) checkNoTokenLeaks() {
 		}
 	}
 	check("the app's logs", e.logs.String())
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wixauth/wixauth/internal/testutil"
 	"html"
 	"io"
 	"log/slog"
@@ -45,7 +46,7 @@ type env struct {
 	h     *handlers.Handlers
 	app   string // the app's origin, also its BaseURL
 	store *countingStore
-	logs  *lockedBuffer
+	logs  *testutil.LockedBuffer
 
 	mu       sync.Mutex
 	issued   map[string]string // secret value -> what it is, from the fake's answers
@@ -63,7 +64,7 @@ type exchange struct {
 
 func newEnv(t *testing.T, o options) *env {
 	t.Helper()
-	e := &env{t: t, logs: &lockedBuffer{}, issued: map[string]string{}}
+	e := &env{t: t, logs: &testutil.LockedBuffer{}, issued: map[string]string{}}
 
 	// The fake behind a recording front, so that every secret it hands out
 	// is known to the test.
@@ -596,24 +597,6 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 }
 
 func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// lockedBuffer is a log sink safe for the servers' goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // jsonBody decodes a request body the fake received.
 func jsonBody(t *testing.T, r wixtest.Request) map[string]any {

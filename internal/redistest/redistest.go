@@ -13,10 +13,10 @@ package redistest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wixauth/wixauth/internal/testutil"
 	"net"
 	"os"
 	"os/exec"
@@ -65,8 +65,8 @@ type Server struct {
 // process is one run of redis-server.
 type process struct {
 	cmd    *exec.Cmd
-	out    *lockedWriter // combined stdout/stderr, for failure messages
-	exited chan struct{} // closed once cmd.Wait returns
+	out    *testutil.LockedBuffer // combined stdout/stderr, for failure messages
+	exited chan struct{}          // closed once cmd.Wait returns
 }
 
 // Start starts a redis-server for t and registers its shutdown with
@@ -164,7 +164,7 @@ func (s *Server) start() error {
 	}
 	cmd := exec.Command(s.bin, append(args, s.extra...)...)
 	cmd.Dir = s.Dir
-	p := &process{cmd: cmd, out: &lockedWriter{}, exited: make(chan struct{})}
+	p := &process{cmd: cmd, out: &testutil.LockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %v", s.bin, err)
@@ -354,23 +354,4 @@ func parseCommandStats(info string) (map[string]int, error) {
 		stats[strings.ToLower(name)] = calls
 	}
 	return stats, sc.Err()
-}
-
-// lockedWriter lets the output goroutines of exec and failure messages share
-// a buffer without a data race.
-type lockedWriter struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *lockedWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }
