@@ -37,19 +37,24 @@ var ErrNoClient = errors.New("wixauth: no Client in the request context: wrap th
 // version) means no tokens: a new visitor session, never a failed request.
 func (a *Auth) clientFor(ctx context.Context) *Client {
 	c := &Client{a: a, ctx: ctx}
+	a.readTokens(ctx, c)
+	return c
+}
+
+// readTokens sets c.rec from the session in ctx (see clientFor).
+func (a *Auth) readTokens(ctx context.Context, c *Client) {
 	v := a.cfg.Sessions.Get(ctx, a.cfg.SessionKey)
 	if v == nil {
-		return c
+		return
 	}
 	b, ok := v.([]byte)
 	rec, err := decodeRecord(b)
 	if !ok || err != nil {
 		a.cfg.Logger.Warn("wixauth: the session holds an unreadable token record; starting without tokens",
 			slog.String("type", fmt.Sprintf("%T", v)))
-		return c
+		return
 	}
 	c.rec = rec
-	return c
 }
 
 // saveLocked puts the record in the session; the caller holds c.mu.

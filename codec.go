@@ -270,7 +270,7 @@ func decodePlain(b []byte) (time.Time, map[string]interface{}, error) {
 	}
 	values := make(map[string]interface{}, n)
 	for i := uint64(0); i < n && !r.bad; i++ {
-		k := string(r.bytes())
+		k := internKey(r.bytes())
 		var v interface{}
 		switch r.byte() {
 		case tagBytes:
@@ -299,9 +299,13 @@ func decodePlain(b []byte) (time.Time, map[string]interface{}, error) {
 			}
 			v = t
 		case tagGob:
-			if err := gob.NewDecoder(bytes.NewReader(r.bytes())).Decode(&v); err != nil {
+			// Its own variable: taking &v would move v to the heap for
+			// every value, gob or not.
+			var gv interface{}
+			if err := gob.NewDecoder(bytes.NewReader(r.bytes())).Decode(&gv); err != nil {
 				r.bad = true
 			}
+			v = gv
 		default:
 			r.bad = true
 		}
@@ -311,4 +315,16 @@ func decodePlain(b []byte) (time.Time, map[string]interface{}, error) {
 		return time.Time{}, nil, errCodec
 	}
 	return deadline, values, nil
+}
+
+// internKey returns the session keys that wixauth writes without allocating
+// a new string for each decoded session.
+func internKey(b []byte) string {
+	switch string(b) {
+	case defaultSessionKey:
+		return defaultSessionKey
+	case movedKey:
+		return movedKey
+	}
+	return string(b)
 }

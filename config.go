@@ -55,7 +55,8 @@ type Config struct {
 	Coordinator Coordinator
 
 	// HTTPClient makes the calls to Wix. When nil, a client with a 15 second
-	// timeout is used; wixauth never uses http.DefaultClient.
+	// timeout that keeps up to 64 idle connections to Wix is used; wixauth
+	// never uses http.DefaultClient.
 	HTTPClient *http.Client
 
 	// RenewBefore is the safety margin: an access token that expires within
@@ -171,7 +172,12 @@ func (c Config) withDefaults() (Config, error) {
 		c.Sessions.Cookie.Secure = true
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}
+		// http.DefaultTransport keeps 2 idle connections per host: a burst of
+		// new visitors would then open (and TLS-handshake) a connection to
+		// Wix per token call.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		c.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout, Transport: t}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -23,20 +23,26 @@ import (
 // All of it happens before next runs, because scs saves the session when the
 // response starts.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
-	withTokens := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c := FromContext(r.Context()); c != nil && c.a == a { // wrapped twice
-			next.ServeHTTP(w, r)
-			return
+	// c is the Client withSession made, already in r's context, or nil when
+	// the session was loaded outside (the app's LoadAndSave) or is a
+	// throwaway.
+	withTokens := func(w http.ResponseWriter, r *http.Request, c *Client) {
+		if c == nil {
+			if c := FromContext(r.Context()); c != nil && c.a == a { // wrapped twice
+				next.ServeHTTP(w, r)
+				return
+			}
+			c = a.clientFor(r.Context())
+			r = r.WithContext(NewContext(r.Context(), c))
 		}
-		c := a.clientFor(r.Context())
 		if !a.cfg.Lazy && r.Context().Value(throwawayKey{}) == nil {
 			if err := c.Ensure(r.Context()); err != nil {
 				a.cfg.ErrorHandler(w, r, err)
 				return
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), c)))
-	})
+		next.ServeHTTP(w, r)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.cfg.Skip != nil && a.cfg.Skip(r) {
 			next.ServeHTTP(w, r)

@@ -49,13 +49,17 @@ func decodeRecord(b []byte) (record, error) {
 		return r, errBadRecord
 	}
 	b = b[n:]
+	// One conversion for all the fields, which are substrings of it: one
+	// allocation instead of one per field.
+	rest := string(b)
 	var fields [4]string
 	for i := range fields {
 		l, n := binary.Uvarint(b)
 		if n <= 0 || l > maxRecordField || uint64(len(b)-n) < l {
 			return r, errBadRecord
 		}
-		fields[i] = string(b[n : n+int(l)])
+		off := len(rest) - len(b) + n
+		fields[i] = rest[off : off+int(l)]
 		b = b[n+int(l):]
 	}
 	if len(b) != 0 {

@@ -14,32 +14,48 @@ import (
 // handler in LoadAndSave of the same manager, the session is left to it, so
 // that exactly one cookie is written. Unlike LoadAndSave, a store that fails
 // gets a 503 through Config.ErrorHandler instead of a bare 500.
-func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
+func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request, *Client)) {
 	sm := a.cfg.Sessions
-	ctx, err := sm.Load(r.Context(), sessionToken(r, sm.Cookie.Name))
+	token := sessionToken(r, sm.Cookie.Name)
+	ctx, err := sm.Load(r.Context(), token)
 	if err != nil {
 		a.cfg.ErrorHandler(w, r, &StoreError{Op: "load", Err: err})
 		return
 	}
 	if ctx == r.Context() { // already loaded: the app's LoadAndSave saves it
-		h(w, r)
+		h(w, r, nil)
 		return
 	}
 	w.Header().Add("Vary", "Cookie")
-	if a.moved(ctx) {
+	st := &requestState{c: Client{a: a, ctx: ctx}}
+	a.readTokens(ctx, &st.c)
+	// A RenewSession marker holds no tokens, so a session with tokens
+	// needs no second lookup.
+	if st.c.rec.Empty() && a.moved(ctx) {
 		// An old cookie, sent before the session was renewed: serve the
 		// request on a throwaway session that is never saved, so that its
 		// cookie does not replace the renewed one.
 		ctx, _ = sm.Load(context.WithValue(r.Context(), throwawayKey{}, true), "")
-		h(w, r.WithContext(ctx))
+		h(w, r.WithContext(ctx), nil)
 		return
 	}
-	r = r.WithContext(ctx)
-	sw := &sessionWriter{ResponseWriter: w, a: a, r: r, cookie: sm.Token(ctx)}
-	h(sw, r)
-	if !sw.written {
-		sw.WriteHeader(http.StatusOK)
+	// One request copy, carrying both the session and the Client.
+	r = r.WithContext(NewContext(ctx, &st.c))
+	// token is the session's token when the store had it (what
+	// sm.Token(ctx) returns); when it did not, saveSession's comparison
+	// fails either way, since the session has no token until Commit.
+	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token}
+	h(&st.sw, r, &st.c)
+	if !st.sw.written {
+		st.sw.WriteHeader(http.StatusOK)
 	}
+}
+
+// requestState holds a request's sessionWriter and Client in one
+// allocation.
+type requestState struct {
+	sw sessionWriter
+	c  Client
 }
 
 // throwawayKey marks a request served on a throwaway session: its tokens
