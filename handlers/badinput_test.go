@@ -265,3 +265,18 @@ func TestReturnToRepeatedInQuery(t *testing.T) {
 		t.Errorf("landed on %s %q, want member /ok", p.url, p.body)
 	}
 }
+
+// An email of spaces is refused here, without a call to Wix.
+func TestBlankEmailCostsNoCall(t *testing.T) {
+	e := newEnv(t, options{})
+	b := e.browser()
+	b.get("/")
+	before := e.wix.Count(wixtest.EndpointLogin)
+	p := b.post("/auth/login", url.Values{"email": {"   "}, "password": {"x"}})
+	if e.wix.Count(wixtest.EndpointLogin) != before {
+		t.Errorf("a blank email reached Wix")
+	}
+	if !strings.Contains(p.url.RawQuery, "error=") {
+		t.Errorf("landed on %s, want the form with an error", p.url)
+	}
+}

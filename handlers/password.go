@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/wixauth/wixauth"
 )
@@ -106,6 +107,11 @@ func (h *Handlers) formHandler(flow Flow, fn func(http.ResponseWriter, *http.Req
 		if err != nil {
 			h.badForm(w, r, flow, err)
 			return
+		}
+		// An email of spaces is no email: answer it here rather than spend
+		// a call to Wix on it. Passwords are taken as typed.
+		if e, ok := f["email"]; ok {
+			f["email"] = strings.TrimSpace(e)
 		}
 		fn(w, r, f)
 	}))

@@ -45,6 +45,9 @@ func SafeReturnTo(raw, base string) (string, bool) {
 	if u.Fragment != "" {
 		out += "#" + u.EscapedFragment()
 	}
+	if len(out) > 2048 { // escaping can lengthen it; keep the bound on what is stored
+		return "", false
+	}
 	return out, true
 }
 
