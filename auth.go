@@ -34,6 +34,11 @@ func New(cfg Config) (*Auth, error) {
 	return a, nil
 }
 
+// CloseIdleConnections closes the idle keep-alive connections to Wix of
+// the Auth's HTTP client, as http.Client.CloseIdleConnections; for a
+// graceful shutdown.
+func (a *Auth) CloseIdleConnections() { a.cfg.HTTPClient.CloseIdleConnections() }
+
 // Sessions returns the session manager that holds the tokens, for handlers
 // that keep their own values next to them or renew the session token.
 func (a *Auth) Sessions() *scs.SessionManager { return a.cfg.Sessions }

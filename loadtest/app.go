@@ -23,15 +23,16 @@ const (
 	addToCartPath = "/ecom/v1/carts/current/add-to-cart"
 )
 
-// newApp returns the app's handler and a function that releases its store.
-func newApp(clientID, apiURL, baseURL string, log *slog.Logger) (http.Handler, func(), error) {
+// newApp returns the app's handler, its Auth, and a function that releases
+// its store.
+func newApp(clientID, apiURL, baseURL string, log *slog.Logger) (http.Handler, *wixauth.Auth, func(), error) {
 	st, err := stores.Open("memory")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	codec, err := wixauth.NewCodec()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	sm := scs.New()
 	sm.Store = st.Sessions
@@ -46,12 +47,12 @@ func newApp(clientID, apiURL, baseURL string, log *slog.Logger) (http.Handler, f
 	})
 	if err != nil {
 		st.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	members, err := handlers.New(auth, handlers.Config{Prefix: "/auth", FormPath: "/login"})
 	if err != nil {
 		st.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mux := http.NewServeMux()
 	members.Mount(mux)
@@ -89,7 +90,7 @@ func newApp(clientID, apiURL, baseURL string, log *slog.Logger) (http.Handler, f
 		}
 		writeJSON(w, 200, out)
 	})
-	return auth.Middleware(mux), func() { st.Close() }, nil
+	return auth.Middleware(mux), auth, func() { st.Close() }, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

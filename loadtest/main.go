@@ -65,7 +65,7 @@ func run(sessions, concurrency int, renewAfter, timeout time.Duration) int {
 	// "localhost" for the app, 127.0.0.1 for the fake: two sites for the
 	// cookie jars, as the example arranges it.
 	appURL := fmt.Sprintf("http://localhost:%d", appSrv.Listener.Addr().(*net.TCPAddr).Port)
-	handler, closeStore, err := newApp(wix.ClientID, wix.URL, appURL, slog.New(logs))
+	handler, auth, closeStore, err := newApp(wix.ClientID, wix.URL, appURL, slog.New(logs))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		return 2
@@ -91,9 +91,9 @@ func run(sessions, concurrency int, renewAfter, timeout time.Duration) int {
 	timedOut := ctx.Err() != nil
 	// Requests must leave nothing behind: no renewal, no connection. Idle
 	// keep-alive connections are pooled, not leaked: close them, the
-	// browsers' and the app's to Wix (its default client's transport).
+	// browsers' and the app's to Wix.
 	r.tr.CloseIdleConnections()
-	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	auth.CloseIdleConnections()
 	after := settle(ready)
 
 	wixCalls := len(wix.Requests())
