@@ -28,7 +28,7 @@ const newClient = (tokens) =>
   createClient({ auth: OAuthStrategy({ clientId: CLIENT_ID, ...(tokens && { tokens }) }), modules: { members, currentCart } });
 const unique = (tag = '') => `sdk-${randomUUID().slice(0, 8)}${tag}@example.com`;
 const now = () => Math.floor(Date.now() / 1000);
-const requests = async () => (await fake.get('/_conformance/requests')).requests;
+const requests = async () => (await fake.get('/_wixtest/inspect/requests')).requests;
 
 function assertTokens(tokens, role) {
   assert.match(tokens.accessToken.value, /^OauthNG\.JWS\./);
@@ -248,7 +248,7 @@ test('register: EMAIL_VERIFICATION_REQUIRED, then processVerification with the e
   const res = await auth.register({ email, password: 'pw-123456' });
   assert.equal(res.loginState, 'EMAIL_VERIFICATION_REQUIRED');
   assert.match(res.data.stateToken, /^JWS\./);
-  const { code } = await fake.get('/_conformance/verification-code?email=' + encodeURIComponent(email));
+  const { code } = await fake.get('/_wixtest/inspect/verification-code?email=' + encodeURIComponent(email));
   assert.match(code, /^\d{6}$/);
   // A wrong code is an error from Wix; the SDK lets it through.
   await assert.rejects(auth.processVerification({ verificationCode: '000000' === code ? '111111' : '000000' }), (e) => {
@@ -270,7 +270,7 @@ test('login: EMAIL_VERIFICATION_REQUIRED, processVerification from the kept stat
   assert.equal((await auth.register({ email, password: 'pw-123456' })).loginState, 'EMAIL_VERIFICATION_REQUIRED');
   const res = await auth.login({ email, password: 'pw-123456' });
   assert.equal(res.loginState, 'EMAIL_VERIFICATION_REQUIRED');
-  const { code } = await fake.get('/_conformance/verification-code?email=' + encodeURIComponent(email));
+  const { code } = await fake.get('/_wixtest/inspect/verification-code?email=' + encodeURIComponent(email));
   const done = await auth.processVerification({ code }); // no state: the SDK's own
   assert.equal(done.loginState, 'SUCCESS');
   assert.match(done.data.sessionToken, /^JWS\./);
@@ -281,7 +281,7 @@ test('register and login: OWNER_APPROVAL_REQUIRED until the owner approves', asy
   const email = unique('+approve');
   assert.deepEqual(await auth.register({ email, password: 'pw-123456' }), { loginState: 'OWNER_APPROVAL_REQUIRED' });
   assert.deepEqual(await auth.login({ email, password: 'pw-123456' }), { loginState: 'OWNER_APPROVAL_REQUIRED' });
-  assert.deepEqual(await fake.post('/_conformance/approve?email=' + encodeURIComponent(email)), { approved: true });
+  assert.deepEqual(await fake.post('/_wixtest/inspect/approve?email=' + encodeURIComponent(email)), { approved: true });
   assert.equal((await auth.login({ email, password: 'pw-123456' })).loginState, 'SUCCESS');
 });
 
@@ -306,7 +306,7 @@ test('sendPasswordResetEmail: resolves for members and strangers alike', async (
   const stranger = unique();
   assert.equal(await auth.sendPasswordResetEmail(DEMO.email, 'http://localhost:3000/login'), undefined);
   assert.equal(await auth.sendPasswordResetEmail(stranger, 'http://localhost:3000/login'), undefined);
-  const { emails } = await fake.get('/_conformance/password-reset-emails');
+  const { emails } = await fake.get('/_wixtest/inspect/password-reset-emails');
   assert.deepEqual(emails.slice(-2), [DEMO.email, stranger]);
   const sent = (await requests()).filter((r) => r.endpoint === 'recovery').at(-1);
   assert.deepEqual(JSON.parse(sent.body).redirect, { url: 'http://localhost:3000/login', clientId: CLIENT_ID });
@@ -316,7 +316,7 @@ test('getMemberTokensForExternalLogin: the API key grant', async () => {
   const client = newClient();
   const auth = client.auth;
   auth.setTokens(await auth.generateVisitorTokens());
-  const { id } = await fake.get('/_conformance/member?email=' + encodeURIComponent(DEMO.email));
+  const { id } = await fake.get('/_wixtest/inspect/member?email=' + encodeURIComponent(DEMO.email));
   const tokens = await auth.getMemberTokensForExternalLogin(id, API_KEY);
   assertTokens(tokens, 'member');
   auth.setTokens(tokens);

@@ -1,4 +1,5 @@
-// Starts the fake Wix (fakeserver: wixtest plus test-only endpoints) and
+// Starts the fake Wix (the standalone wixtest command, with its inspection
+// endpoints) and
 // points the official SDK at it. The SDK hard-codes https://www.wixapis.com
 // and https://edge.wixapis.com, so globalThis.fetch is wrapped to send those
 // origins to the fake; everything else passes through untouched.
@@ -17,12 +18,12 @@ const realFetch = globalThis.fetch;
 // a binary rather than using "go run", so that killing it kills the server.
 export async function startFake() {
   const dir = mkdtempSync(join(tmpdir(), 'wixauth-conformance-'));
-  const bin = join(dir, 'fakeserver');
-  execFileSync('go', ['build', '-o', bin, './conformance/fakeserver'], { cwd: root, stdio: 'inherit' });
+  const bin = join(dir, 'wixtest');
+  execFileSync('go', ['build', '-o', bin, './wixtest/cmd/wixtest'], { cwd: root, stdio: 'inherit' });
   const proc = spawn(bin, ['-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('fakeserver did not start within 20s')), 20_000);
-    proc.once('exit', (code) => reject(new Error(`fakeserver exited with ${code}`)));
+    const timer = setTimeout(() => reject(new Error('wixtest did not start within 20s')), 20_000);
+    proc.once('exit', (code) => reject(new Error(`wixtest exited with ${code}`)));
     createInterface({ input: proc.stdout }).on('line', (line) => {
       const m = line.match(/serving fake Wix API at (http:\/\/\S+)/);
       if (m) {
@@ -47,7 +48,7 @@ export async function startFake() {
   return {
     url,
     hosts,
-    // The fake's test-only endpoints (see fakeserver/main.go).
+    // The fake's inspection endpoints (wixtest.Server.InspectHandler).
     async get(path) {
       const res = await realFetch(url + path);
       if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);

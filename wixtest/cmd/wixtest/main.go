@@ -1,5 +1,7 @@
 // Command wixtest serves the fake Wix API of package wixtest on a fixed
-// address, for clients that are not written in Go.
+// address, for clients that are not written in Go, with the fake's
+// inspection endpoints under /_wixtest/inspect/ (see
+// wixtest.Server.InspectHandler): the emailed codes, the request log.
 package main
 
 import (
@@ -38,7 +40,10 @@ func main() {
 	}
 	base := "http://" + ln.Addr().String()
 	srv.SetURL(base)
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	mux.Handle(wixtest.InspectPrefix, srv.InspectHandler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	fmt.Printf("wixtest: serving fake Wix API at %s (client ID %s, demo member %s / %s)\n",
 		base, srv.ClientID, wixtest.DemoEmail, wixtest.DemoPassword)
