@@ -363,4 +363,10 @@ func TestRedisSessionStore(t *testing.T) {
 	if len(keys) == 0 {
 		t.Error("no session in Redis")
 	}
+
+	// Log out on the other instance: a visitor on the first.
+	b.post(other+"/auth/logout", url.Values{"returnTo": {"/"}}, other)
+	if s := b.session(); s.Role != "visitor" || s.LoggedIn {
+		t.Errorf("after logging out on the other instance, the first sees %+v, want a visitor", s)
+	}
 }
