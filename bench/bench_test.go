@@ -144,8 +144,8 @@ func redisCalls(b *testing.B, rs *redistest.Server) (gets, other int) {
 //   - impl=wixauth: the middleware, default config.
 //   - impl=wixauth-pooled: the middleware with an HTTPClient whose
 //     Transport keeps up to 1,000 idle connections to Wix (the default
-//     client's http.DefaultTransport keeps 2, so a burst of token calls
-//     dials new connections).
+//     client keeps 64, so a burst of more token calls dials new
+//     connections).
 func BenchmarkNewVisitors(b *testing.B) {
 	for _, n := range []int{1, 10, 100, 500} {
 		for _, impl := range []string{"floor", "wixauth", "wixauth-pooled"} {
