@@ -160,12 +160,8 @@ func (s *Server) useSessionTokenLocked(t string, now time.Time) string {
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, body []byte) {
-	if s.authenticate(w, r) == nil {
-		return
-	}
 	var b loginBody
-	if err := decodeJSON(body, &b); err != nil {
-		writeBadJSON(w, err)
+	if !s.readAuthenticated(w, r, body, &b) {
 		return
 	}
 	email := b.LoginID.Email
@@ -204,12 +200,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, body []byte
 }
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request, body []byte) {
-	if s.authenticate(w, r) == nil {
-		return
-	}
 	var b loginBody
-	if err := decodeJSON(body, &b); err != nil {
-		writeBadJSON(w, err)
+	if !s.readAuthenticated(w, r, body, &b) {
 		return
 	}
 	email := b.LoginID.Email
@@ -252,15 +244,11 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request, body []b
 }
 
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, body []byte) {
-	if s.authenticate(w, r) == nil {
-		return
-	}
 	var b struct {
 		Code       string `json:"code"`
 		StateToken string `json:"stateToken"`
 	}
-	if err := decodeJSON(body, &b); err != nil {
-		writeBadJSON(w, err)
+	if !s.readAuthenticated(w, r, body, &b) {
 		return
 	}
 	if b.Code == "" {
@@ -297,9 +285,6 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, body []byt
 }
 
 func (s *Server) handleRecovery(w http.ResponseWriter, r *http.Request, body []byte) {
-	if s.authenticate(w, r) == nil {
-		return
-	}
 	var b struct {
 		Email    string `json:"email"`
 		Redirect *struct {
@@ -307,8 +292,7 @@ func (s *Server) handleRecovery(w http.ResponseWriter, r *http.Request, body []b
 			ClientID string `json:"clientId"`
 		} `json:"redirect"`
 	}
-	if err := decodeJSON(body, &b); err != nil {
-		writeBadJSON(w, err)
+	if !s.readAuthenticated(w, r, body, &b) {
 		return
 	}
 	if !validEmail(b.Email) {
@@ -340,4 +324,18 @@ func (s *Server) PasswordResetEmails() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.resetEmails...)
+}
+
+// readAuthenticated checks the caller's access token, as Wix does for the
+// identity calls, and decodes the JSON body into v. False means it has
+// answered already.
+func (s *Server) readAuthenticated(w http.ResponseWriter, r *http.Request, body []byte, v any) bool {
+	if s.authenticate(w, r) == nil {
+		return false
+	}
+	if err := decodeJSON(body, v); err != nil {
+		writeBadJSON(w, err)
+		return false
+	}
+	return true
 }
