@@ -251,11 +251,9 @@ func (c *Client) renewAfterRefusal(ctx context.Context, refused string) (record,
 	usable := func(n Tokens) bool {
 		return n.AccessToken.Value != refused && !n.ExpiresWithin(a.cfg.Now(), a.cfg.RenewBefore)
 	}
-	t, err := a.renewals.do(ctx, rt.Value, usable, func() (Tokens, error) {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.TokenTimeout)
-		defer cancel()
-		return a.renewOrRestart(dctx, rt)
-	})
+	// Not coordinated across instances: another instance's published
+	// result could be the very token Wix just refused.
+	t, err := a.renewShared(ctx, rt, usable, a.renewOrRestart)
 	if err != nil {
 		return c.rec, err
 	}

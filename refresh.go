@@ -86,13 +86,7 @@ func (a *Auth) resolve(ctx context.Context, t Tokens) (Tokens, error) {
 		return a.newVisitorTokens(ctx)
 	}
 	usable := func(n Tokens) bool { return !n.ExpiresWithin(a.cfg.Now(), a.cfg.RenewBefore) }
-	nt, err := a.renewals.do(ctx, t.RefreshToken.Value, usable, func() (Tokens, error) {
-		// Detached: the request that started the renewal may go away while
-		// others wait for its result.
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.TokenTimeout)
-		defer cancel()
-		return a.renewAcrossInstances(dctx, t.RefreshToken)
-	})
+	nt, err := a.renewShared(ctx, t.RefreshToken, usable, a.renewAcrossInstances)
 	if err == nil {
 		return nt, nil
 	}
@@ -102,6 +96,18 @@ func (a *Auth) resolve(ctx context.Context, t Tokens) (Tokens, error) {
 		return t, nil
 	}
 	return t, err
+}
+
+// renewShared runs renew for rt once for all the requests of this process
+// that need it at once (see renewals.do), detached from any one of them:
+// the request that started it may go away while others wait for its result.
+func (a *Auth) renewShared(ctx context.Context, rt RefreshToken, usable func(Tokens) bool,
+	renew func(context.Context, RefreshToken) (Tokens, error)) (Tokens, error) {
+	return a.renewals.do(ctx, rt.Value, usable, func() (Tokens, error) {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.TokenTimeout)
+		defer cancel()
+		return renew(dctx, rt)
+	})
 }
 
 // renewOrRestart renews rt, and starts a new visitor session only if Wix
