@@ -19,7 +19,7 @@ type renewals struct {
 	mu     sync.Mutex
 	calls  map[string]*renewal
 	recent map[string]recentResult
-	failed map[string]recentResult // err set: in back-off until at
+	failed map[string]failure
 
 	// backoff says how long a failure is remembered.
 	backoff func(error) time.Duration
@@ -33,14 +33,19 @@ type renewal struct {
 
 type recentResult struct {
 	tok Tokens
-	err error
 	at  time.Time
+}
+
+// failure is a failed renewal, repeated to callers until its back-off ends.
+type failure struct {
+	err   error
+	until time.Time
 }
 
 func (g *renewals) init(backoff func(error) time.Duration) {
 	g.calls = make(map[string]*renewal)
 	g.recent = make(map[string]recentResult)
-	g.failed = make(map[string]recentResult)
+	g.failed = make(map[string]failure)
 	g.backoff = backoff
 }
 
@@ -56,7 +61,7 @@ func (g *renewals) do(ctx context.Context, key string, usable func(Tokens) bool,
 		g.mu.Unlock()
 		return r.tok, nil
 	}
-	if f, ok := g.failed[key]; ok && time.Now().Before(f.at) {
+	if f, ok := g.failed[key]; ok && time.Now().Before(f.until) {
 		g.mu.Unlock()
 		return Tokens{}, f.err
 	}
@@ -81,20 +86,21 @@ func (g *renewals) run(key string, c *renewal, fn func() (Tokens, error)) {
 	g.mu.Lock()
 	delete(g.calls, key)
 	delete(g.failed, key)
+	now := time.Now()
+	g.sweep(now)
 	if c.err == nil {
-		g.remember(key, c.tok)
+		g.recent[key] = recentResult{tok: c.tok, at: now}
 	} else {
-		g.failed[key] = recentResult{err: c.err, at: time.Now().Add(g.backoff(c.err))}
+		g.failed[key] = failure{err: c.err, until: now.Add(g.backoff(c.err))}
 	}
 	g.mu.Unlock()
 	close(c.done)
 }
 
-// remember keeps a result; the caller holds g.mu. Expired entries are swept
-// when the map grows, so it stays near the number of sessions renewed in the
-// last recentTTL.
-func (g *renewals) remember(key string, tok Tokens) {
-	now := time.Now()
+// sweep drops the results and failures that no longer count, once a map
+// has grown, so that each stays near the number of sessions renewed (or
+// failing) in the last recentTTL (or back-off); the caller holds g.mu.
+func (g *renewals) sweep(now time.Time) {
 	if len(g.recent) >= 1024 {
 		for k, r := range g.recent {
 			if now.Sub(r.at) >= recentTTL {
@@ -104,10 +110,9 @@ func (g *renewals) remember(key string, tok Tokens) {
 	}
 	if len(g.failed) >= 1024 {
 		for k, f := range g.failed {
-			if now.After(f.at) {
+			if now.After(f.until) {
 				delete(g.failed, k)
 			}
 		}
 	}
-	g.recent[key] = recentResult{tok: tok, at: now}
 }
