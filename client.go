@@ -37,13 +37,14 @@ var ErrNoClient = errors.New("wixauth: no Client in the request context: wrap th
 // version) means no tokens: a new visitor session, never a failed request.
 func (a *Auth) clientFor(ctx context.Context) *Client {
 	c := &Client{a: a, ctx: ctx}
-	a.readTokens(ctx, c)
+	c.readTokens()
 	return c
 }
 
-// readTokens sets c.rec from the session in ctx (see clientFor).
-func (a *Auth) readTokens(ctx context.Context, c *Client) {
-	v := a.cfg.Sessions.Get(ctx, a.cfg.SessionKey)
+// readTokens sets c.rec from the session of c.ctx (see clientFor).
+func (c *Client) readTokens() {
+	a := c.a
+	v := a.cfg.Sessions.Get(c.ctx, a.cfg.SessionKey)
 	if v == nil {
 		return
 	}

@@ -28,7 +28,7 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	}
 	w.Header().Add("Vary", "Cookie")
 	st := &requestState{c: Client{a: a, ctx: ctx}}
-	a.readTokens(ctx, &st.c)
+	st.c.readTokens()
 	// A RenewSession marker holds no tokens, so a session with tokens
 	// needs no second lookup.
 	if st.c.rec.Empty() && a.moved(ctx) {
