@@ -136,6 +136,7 @@ func (a *Auth) renewedMeanwhile(ctx context.Context, token string) bool {
 
 // sessionWriter saves the session just before the response starts, the last
 // moment its cookie can still be set.
+//
 // If the store fails, the handler's response is replaced by the
 // ErrorHandler's: telling the browser it succeeded when its session (a
 // login, new tokens) was lost would be worse.
@@ -184,7 +185,7 @@ func (sw *sessionWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter
 // StoreError reports that the session store failed, for example Redis being
 // down. The middleware hands it to Config.ErrorHandler.
 type StoreError struct {
-	Op  string // "load" or "save"
+	Op  string // "load", "save" or "renew"
 	Err error
 }
 
