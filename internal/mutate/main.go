@@ -20,8 +20,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -77,6 +79,17 @@ func main() {
 		os.Exit(2)
 	}
 	defer os.RemoveAll(tmp)
+	// An interrupted run must not leave its copy of the tree behind: go
+	// test, the child, gets the signal too and ends on its own.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		time.Sleep(time.Second)
+		os.RemoveAll(tmp)
+		log("interrupted")
+		os.Exit(130)
+	}()
 	if err := copyTree(root, tmp); err != nil {
 		log("copying the tree: %v", err)
 		os.Exit(2)
