@@ -232,7 +232,7 @@ func TestExternalLoginRefusals(t *testing.T) {
 		if _, err := c.GetMemberTokensForExternalLogin(r.Context(), ""); err == nil {
 			t.Errorf("an empty member ID was accepted")
 		}
-		_, err := c.GetMemberTokensForExternalLogin(r.Context(), "some-member")
+		_, err := c.GetMemberTokensForExternalLogin(r.Context(), "9f3c1b7e-2a4d-4e6f-8b1a-0c5d7e9f1a2b")
 		var ae *wixauth.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusForbidden {
 			t.Errorf("with a wrong API key: %v, want 403", err)

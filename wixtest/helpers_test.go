@@ -11,6 +11,15 @@ import (
 	"testing"
 )
 
+// testRedirectURIs are the callbacks the tests' auth requests use.
+var testRedirectURIs = []string{"https://app.example/callback", "https://app.example/other"}
+
+// newTestServer is NewServer with the tests' callbacks registered, as an
+// app registers its own in the Wix dashboard.
+func newTestServer(opts ...Option) *Server {
+	return NewServer(append([]Option{WithRedirectURIs(testRedirectURIs...)}, opts...)...)
+}
+
 // resp is a finished HTTP exchange.
 type resp struct {
 	Status int
