@@ -79,16 +79,16 @@ type CaptchaTokens struct {
 
 // Profile describes a registering member.
 type Profile struct {
-	FirstName     string         `json:"firstName,omitempty"`
-	LastName      string         `json:"lastName,omitempty"`
-	Nickname      string         `json:"nickname,omitempty"`
-	Picture       string         `json:"picture,omitempty"`
-	Emails        []string       `json:"emails,omitempty"`
-	Phones        []string       `json:"phones,omitempty"`
-	Labels        []string       `json:"labels,omitempty"`
-	Language      string         `json:"language,omitempty"`
-	PrivacyStatus string         `json:"privacyStatus,omitempty"`
-	CustomFields  []CustomField  `json:"customFields,omitempty"`
+	FirstName     string        `json:"firstName,omitempty"`
+	LastName      string        `json:"lastName,omitempty"`
+	Nickname      string        `json:"nickname,omitempty"`
+	Picture       string        `json:"picture,omitempty"`
+	Emails        []string      `json:"emails,omitempty"`
+	Phones        []string      `json:"phones,omitempty"`
+	Labels        []string      `json:"labels,omitempty"`
+	Language      string        `json:"language,omitempty"`
+	PrivacyStatus string        `json:"privacyStatus,omitempty"`
+	CustomFields  []CustomField `json:"customFields,omitempty"`
 }
 
 // CustomField is one custom profile field, a list entry as the SDK sends
