@@ -248,3 +248,28 @@ func TestExternalLoginRefusals(t *testing.T) {
 		t.Errorf("the API key is in the logs")
 	}
 }
+
+// Custom fields go to Wix as the SDK's list of {name, value}; one that Wix
+// could not read is refused before the call.
+func TestRegisterCustomFields(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	size := 42.0
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		p := &wixauth.Profile{Nickname: "Ada", CustomFields: []wixauth.CustomField{{Name: "shoeSize", Value: wixauth.CustomValue{NumValue: &size}}}}
+		if res, err := c.Register(r.Context(), "ada@example.com", "pw-ada-123", p, nil); err != nil || res.State != wixauth.LoginSuccess {
+			t.Errorf("Register = %+v, %v", res, err)
+		}
+		two := &wixauth.Profile{CustomFields: []wixauth.CustomField{{Name: "x", Value: wixauth.CustomValue{NumValue: &size, BoolValue: new(bool)}}}}
+		if _, err := c.Register(r.Context(), "bob@example.com", "pw-bob-123", two, nil); err == nil {
+			t.Errorf("a custom field with two values was accepted")
+		}
+	})
+	if n := f.wix.Count(wixtest.EndpointRegister); n != 1 {
+		t.Errorf("%d register calls, want 1", n)
+	}
+	got := f.lastBody(wixtest.EndpointRegister)["profile"].(map[string]any)["customFields"]
+	want := []any{map[string]any{"name": "shoeSize", "value": map[string]any{"numValue": 42.0}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("customFields = %#v, want %#v", got, want)
+	}
+}

@@ -150,6 +150,7 @@ type authOpts struct {
 	mode         string // default "query"
 	sessionToken string
 	redirectURI  string // default https://app.example/callback
+	noRedirect   bool   // send no redirectUri at all, as the SDK's direct login
 
 	verifier, state string // filled in by authBody
 }
@@ -182,6 +183,9 @@ func authBody(s *Server, o *authOpts) map[string]any {
 	}
 	if o.sessionToken != "" {
 		ar["sessionToken"] = o.sessionToken
+	}
+	if o.noRedirect {
+		delete(ar, "redirectUri")
 	}
 	return map[string]any{"auth": map[string]any{"authRequest": ar, "prompt": o.prompt}}
 }
