@@ -120,6 +120,7 @@ func run(o options) (int, error) {
 		return 0, err
 	}
 	defer app.stop()
+	wix.AllowRedirectURI(app.url + "/auth/callback") // as registered in the Wix dashboard
 
 	before, err := app.state()
 	if err != nil {
