@@ -41,7 +41,7 @@ type browser struct {
 // request of it failed during an outage (a few times at most: the outages
 // of a run are few and short).
 func (b *browser) step(fn func()) {
-	for try := 1; ; try++ {
+	for try := 1; b.stuck == ""; try++ {
 		b.hit = false
 		fn()
 		if !b.hit || try == 5 {
@@ -59,6 +59,9 @@ func (r *runner) newBrowser(ctx context.Context, n int) *browser {
 // do sends one request (following redirects), counted and timed; it
 // returns the final status, body and URL, or status 0 after a failure.
 func (b *browser) do(method, target, ct string, body io.Reader) (int, []byte, *url.URL) {
+	if b.stuck != "" {
+		return 0, nil, nil // the story ends here: nothing after it means anything
+	}
 	if strings.HasPrefix(target, "/") {
 		target = b.r.app + target
 	}
@@ -199,7 +202,7 @@ func (b *browser) add() {
 // loggedIn starts a new identity: a member with an empty cart.
 func (b *browser) loggedIn() {
 	b.role, b.owner, b.items = "", "", 0
-	if b.session(); b.role != "member" && !b.hit {
+	if b.session(); b.role != "member" && !b.hit && b.stuck == "" {
 		b.fail("login", "not a member after login, but "+b.role)
 	}
 }
