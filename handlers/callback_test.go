@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -130,8 +131,21 @@ func TestCallbackCancelled(t *testing.T) {
 	full := b.startLogin("/shop")
 	p := b.get(full + "/cancel")
 	q := p.url.Query()
-	if p.url.Path != "/login" || q.Get("loginError") != "access_denied" || q.Get("returnTo") != "/shop" || p.body != "visitor "+p.url.RequestURI() {
-		t.Fatalf("after cancel: %s %q, want /login?loginError=access_denied&returnTo=/shop as visitor", p.url, p.body)
+	if p.url.Path != "/auth/form" || q.Get("errorCode") != string(handlers.ErrorCodeLoginCancelled) || q.Get("returnTo") != "/shop" || p.status != http.StatusOK {
+		t.Fatalf("after cancel: %d %s, want the form page with errorCode loginCancelled and returnTo /shop", p.status, p.url)
+	}
+	// The built-in page words the code and offers the login again, back
+	// to /shop; nothing of Wix's error text reaches it.
+	for _, want := range []string{handlers.Message(handlers.ErrorCodeLoginCancelled), `href="/auth/login?returnTo=%2Fshop"`, `name="returnTo" value="/shop"`} {
+		if !strings.Contains(html.UnescapeString(p.body), want) {
+			t.Errorf("the form page lacks %q: %s", want, p.body)
+		}
+	}
+	if strings.Contains(p.body, "access_denied") {
+		t.Errorf("Wix's error text reached the page")
+	}
+	if b.role() != "visitor" {
+		t.Errorf("not a visitor after the cancel")
 	}
 	if b.tokens() != visitor || b.get("/cart").body != "sock x1" {
 		t.Errorf("cancelling changed the visitor's tokens or cart")
@@ -148,7 +162,7 @@ func TestCallbackErrorWithUnknownState(t *testing.T) {
 	b := e.browser()
 	b.get("/")
 	p := b.get("/auth/callback?error=access_denied&error_description=x&state=nope&returnTo=https://evil.example/")
-	if want := e.app + "/login?loginError=access_denied&returnTo=%2F"; p.url.String() != want {
+	if want := e.app + cancelledForm; p.url.String() != want {
 		t.Errorf("landed on %s, want %s", p.url, want)
 	}
 }

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,7 +60,7 @@ func TestPasswordLoginWithEmailVerification(t *testing.T) {
 	b := e.browser()
 
 	p := b.post("/auth/login", url.Values{"email": {email}, "password": {pw}, "returnTo": {"/after"}})
-	if p.url.Path != "/login" || p.url.Query().Get("state") != "EMAIL_VERIFICATION_REQUIRED" || p.url.Query().Get("flow") != "login" {
+	if p.url.Path != "/auth/form" || p.url.Query().Get("state") != "EMAIL_VERIFICATION_REQUIRED" || p.url.Query().Get("flow") != "login" {
 		t.Fatalf("after login needing verification: %s, want the form with state EMAIL_VERIFICATION_REQUIRED", p.url)
 	}
 	code := e.wix.VerificationCode(email)
@@ -72,8 +73,8 @@ func TestPasswordLoginWithEmailVerification(t *testing.T) {
 		wrong = "111111"
 	}
 	p = b.post("/auth/verify", url.Values{"code": {wrong}})
-	if p.url.Path != "/login" || p.url.Query().Get("state") != "EMAIL_VERIFICATION_REQUIRED" || p.url.Query().Get("error") == "" {
-		t.Fatalf("wrong code: landed on %s, want the form again with an error", p.url)
+	if p.url.Path != "/auth/form" || p.url.Query().Get("state") != "EMAIL_VERIFICATION_REQUIRED" || p.url.Query().Get("errorCode") != string(handlers.ErrorCodeWrongCode) {
+		t.Fatalf("wrong code: landed on %s, want the form again with errorCode wrongCode", p.url)
 	}
 	if got := b.role(); got != "visitor" {
 		t.Fatalf("role after a wrong code = %q", got)
@@ -84,8 +85,8 @@ func TestPasswordLoginWithEmailVerification(t *testing.T) {
 		t.Fatalf("right code: %s %q, want /after as member", p.url, p.body)
 	}
 	// The verification is used up.
-	if p := b.post("/auth/verify", url.Values{"code": {code}}); p.url.Query().Get("error") == "" || !strings.Contains(p.url.Query().Get("error"), "No verification is pending") {
-		t.Errorf("a second verify: %s, want 'no verification is pending'", p.url)
+	if p := b.post("/auth/verify", url.Values{"code": {code}}); p.url.Query().Get("errorCode") != string(handlers.ErrorCodeNoVerification) {
+		t.Errorf("a second verify: %s, want errorCode noVerification", p.url)
 	}
 	e.assertNoLeaks(pw)
 }
@@ -113,13 +114,13 @@ func TestPasswordLoginFailures(t *testing.T) {
 		code   wixauth.ErrorCode
 		status int
 	}{
-		{"wrong password", map[string]string{"email": wixtest.DemoEmail, "password": "not-the-password"}, "FAILURE", wixauth.ErrorCodeInvalidPassword, 401},
-		{"unknown email", map[string]string{"email": "nobody@example.com", "password": "whatever-pw"}, "FAILURE", wixauth.ErrorCodeInvalidEmail, 401},
+		{"wrong password", map[string]string{"email": wixtest.DemoEmail, "password": "not-the-password"}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
+		{"unknown email", map[string]string{"email": "nobody@example.com", "password": "whatever-pw"}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
 		{"reset required", map[string]string{"email": "reset@example.com", "password": wixtest.ResetRequiredPassword}, "FAILURE", wixauth.ErrorCodeResetPassword, 400},
 		{"missing captcha", map[string]string{"email": "captcha+m@example.com", "password": "captcha-password"}, "FAILURE", wixauth.ErrorCodeMissingCaptchaToken, 400},
 		{"bad captcha", map[string]string{"email": wixtest.DemoEmail, "password": wixtest.DemoPassword, "recaptchaToken": wixtest.BadCaptchaToken}, "FAILURE", wixauth.ErrorCodeInvalidCaptchaToken, 400},
-		{"owner approval", map[string]string{"email": "approve@example.com", "password": "approve-password"}, "OWNER_APPROVAL_REQUIRED", "", 403},
-		{"no password", map[string]string{"email": wixtest.DemoEmail}, "FAILURE", "", 400},
+		{"owner approval", map[string]string{"email": "approve@example.com", "password": "approve-password"}, "OWNER_APPROVAL_REQUIRED", handlers.ErrorCodeOwnerApproval, 403},
+		{"no password", map[string]string{"email": wixtest.DemoEmail}, "FAILURE", handlers.ErrorCodeMissingFields, 400},
 	} {
 		t.Run(tc.name+"/json", func(t *testing.T) {
 			b := e.browser()
@@ -139,8 +140,11 @@ func TestPasswordLoginFailures(t *testing.T) {
 			}
 			p := b.post("/auth/login", form)
 			q := p.url.Query()
-			if p.url.Path != "/login" || q.Get("flow") != "login" || q.Get("state") != tc.state || q.Get("errorCode") != string(tc.code) || q.Get("error") == "" {
-				t.Errorf("landed on %s, want the form with state %s and errorCode %q", p.url, tc.state, tc.code)
+			if p.url.Path != "/auth/form" || q.Get("flow") != "login" || q.Get("state") != tc.state || q.Get("errorCode") != string(tc.code) || q.Has("error") {
+				t.Errorf("landed on %s, want the form with state %s and errorCode %q, and no free text", p.url, tc.state, tc.code)
+			}
+			if msg := handlers.Message(tc.code); !strings.Contains(html.UnescapeString(p.body), msg) {
+				t.Errorf("the form page does not show %q: %s", msg, p.body)
 			}
 		})
 	}
@@ -186,7 +190,7 @@ func TestRegister(t *testing.T) {
 	t.Run("approve", func(t *testing.T) {
 		b := e.browser()
 		p := b.post("/auth/register", url.Values{"email": {"new+approve@example.com"}, "password": {pw}})
-		if p.url.Path != "/login" || p.url.Query().Get("state") != "OWNER_APPROVAL_REQUIRED" || p.url.Query().Get("flow") != "register" {
+		if p.url.Path != "/auth/form" || p.url.Query().Get("state") != "OWNER_APPROVAL_REQUIRED" || p.url.Query().Get("flow") != "register" {
 			t.Errorf("register +approve: %s", p.url)
 		}
 		if b.role() != "visitor" {
@@ -217,7 +221,7 @@ func TestPasswordReset(t *testing.T) {
 	for _, email := range []string{wixtest.DemoEmail, "stranger@example.com", "not-an-email"} {
 		b := e.browser()
 		p := b.post("/auth/password-reset", url.Values{"email": {email}, "returnTo": {"https://evil.example/"}})
-		if p.status != 200 || p.url.Path != "/login" || p.url.Query().Get("flow") != "password-reset" || p.url.Query().Get("error") != "" {
+		if p.status != 200 || p.url.Path != "/auth/form" || p.url.Query().Get("flow") != "password-reset" || p.url.Query().Get("errorCode") != "" || !strings.Contains(p.body, "is on its way") {
 			t.Errorf("reset for %s: %d %s", email, p.status, p.url)
 		}
 	}
@@ -263,7 +267,7 @@ func TestRespondHook(t *testing.T) {
 		t.Fatalf("the hook saw %d results", len(got))
 	}
 	r := got[0]
-	if r.Flow != handlers.FlowLogin || r.State != wixauth.LoginFailure || r.ErrorCode != wixauth.ErrorCodeInvalidPassword || r.Status != http.StatusUnauthorized || !r.Form || r.Error == "" {
+	if r.Flow != handlers.FlowLogin || r.State != wixauth.LoginFailure || r.ErrorCode != handlers.ErrorCodeInvalidCredentials || r.Status != http.StatusUnauthorized || !r.Form || r.Error == "" {
 		t.Errorf("result = %+v", r)
 	}
 }
@@ -291,7 +295,7 @@ func TestFormBodies(t *testing.T) {
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s %.30q: %d, want %d", tc.ct, tc.body, resp.StatusCode, tc.status)
 		}
-		if resp.StatusCode == http.StatusSeeOther && !strings.HasPrefix(resp.Header.Get("Location"), "/login?") {
+		if resp.StatusCode == http.StatusSeeOther && !strings.HasPrefix(resp.Header.Get("Location"), "/auth/form?") {
 			t.Errorf("%s %.30q: to %q, want the form", tc.ct, tc.body, resp.Header.Get("Location"))
 		}
 	}
