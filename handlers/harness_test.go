@@ -34,6 +34,9 @@ type options struct {
 	wix      []wixtest.Option
 	auth     func(*wixauth.Config)
 	handlers func(*handlers.Config)
+	// mount puts the handlers on the app's mux; the default is
+	// Handlers.Mount.
+	mount func(*handlers.Handlers, *http.ServeMux)
 }
 
 // env is one app (handlers.Mount plus a few test routes, all behind the
@@ -111,7 +114,11 @@ func newEnv(t *testing.T, o options) *env {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	e.h.Mount(mux)
+	if o.mount != nil {
+		o.mount(e.h, mux)
+	} else {
+		e.h.Mount(mux)
+	}
 	e.routes(mux)
 	root = e.recordApp(a.Middleware(mux))
 	app.Start()
@@ -178,6 +185,18 @@ func (e *env) routes(mux *http.ServeMux) {
 			return
 		}
 		io.WriteString(w, "added")
+	})
+	// A members-only page, and one that shows the cached profile.
+	mux.Handle("GET /members-only", e.h.RequireMember(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "members only")
+	})))
+	mux.HandleFunc("GET /profile", func(w http.ResponseWriter, r *http.Request) {
+		m, err := e.h.Member(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusForbidden)
+			return
+		}
+		io.WriteString(w, m.LoginEmail+" "+m.Name())
 	})
 	// An app that authenticates members itself and logs them in to Wix
 	// with the API key (the authorized_client grant).
