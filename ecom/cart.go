@@ -22,13 +22,13 @@ const WixStoresAppID = "215238eb-22a5-4c36-9e7b-e7c08025e04e"
 // Cart is the cart of the current visitor or member. Its zero value is an
 // empty cart: Wix creates the cart on the first AddToCart.
 type Cart struct {
-	ID string `json:"id"`
+	ID string `json:"id,omitempty"`
 	// CheckoutID is set once a checkout was created from the cart.
-	CheckoutID string     `json:"checkoutId"`
+	CheckoutID string     `json:"checkoutId,omitempty"`
 	LineItems  []LineItem `json:"lineItems"`
-	Subtotal   Price      `json:"subtotal"`
-	Currency   string     `json:"currency"`
-	BuyerInfo  BuyerInfo  `json:"buyerInfo"`
+	Subtotal   Price      `json:"subtotal,omitzero"`
+	Currency   string     `json:"currency,omitempty"`
+	BuyerInfo  BuyerInfo  `json:"buyerInfo,omitzero"`
 }
 
 // Count is the number of items in the cart, all lines together.
@@ -103,13 +103,13 @@ func CurrentCart(ctx context.Context, c *wixauth.Client) (*Cart, error) {
 	}
 	err := c.Get(ctx, cartPath, &out)
 	if noCart(err) {
-		return &Cart{}, nil
+		return emptyCart(), nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	if out.Cart == nil {
-		return &Cart{}, nil
+		return emptyCart(), nil
 	}
 	return out.Cart, nil
 }
@@ -144,6 +144,10 @@ func AddToCart(ctx context.Context, c *wixauth.Client, items ...Item) (*Cart, er
 	}
 	return out.Cart, nil
 }
+
+// emptyCart has a non-nil LineItems, so that it encodes as
+// {"lineItems": []}, as Wix's own empty carts do.
+func emptyCart() *Cart { return &Cart{LineItems: []LineItem{}} }
 
 // noCart reports Wix's answer for an identity without a cart.
 func noCart(err error) bool {

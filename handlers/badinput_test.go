@@ -23,7 +23,7 @@ import (
 // redirects, and returns status, Location and body.
 func (b *browser) fetch(req *http.Request) (int, string, string) {
 	b.e.t.Helper()
-	c := *b.c
+	c := *b.Client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {
@@ -85,11 +85,11 @@ func TestCallbackHostileQueries(t *testing.T) {
 	if n := len(e.tokenRequests("authorization_code")); n != 0 {
 		t.Errorf("%d code exchanges for refused callbacks", n)
 	}
-	if p := b.get("/cart"); p.body != "sock x1" {
-		t.Errorf("cart = %q after the refused callbacks", p.body)
+	if p := b.get("/cart"); p.Body != "sock x1" {
+		t.Errorf("cart = %q after the refused callbacks", p.Body)
 	}
-	if p := b.get(genuine); p.body != "member /account" {
-		t.Errorf("the genuine callback after the hostile ones: %d %q", p.status, p.body)
+	if p := b.get(genuine); p.Body != "member /account" {
+		t.Errorf("the genuine callback after the hostile ones: %d %q", p.StatusCode, p.Body)
 	}
 }
 
@@ -261,8 +261,8 @@ func TestReturnToRepeatedInQuery(t *testing.T) {
 	e := newEnv(t, options{})
 	e.wix.SetAutoLogin(wixtest.DemoEmail)
 	b := e.browser()
-	if p := b.get("/auth/login?returnTo=/ok&returnTo=//evil.example"); p.body != "member /ok" {
-		t.Errorf("landed on %s %q, want member /ok", p.url, p.body)
+	if p := b.get("/auth/login?returnTo=/ok&returnTo=//evil.example"); p.Body != "member /ok" {
+		t.Errorf("landed on %s %q, want member /ok", p.URL(), p.Body)
 	}
 }
 
@@ -276,8 +276,8 @@ func TestBlankEmailCostsNoCall(t *testing.T) {
 	if e.wix.Count(wixtest.EndpointLogin) != before {
 		t.Errorf("a blank email reached Wix")
 	}
-	if p.url.Query().Get("errorCode") != string(handlers.ErrorCodeMissingFields) {
-		t.Errorf("landed on %s, want the form with an error", p.url)
+	if p.URL().Query().Get("errorCode") != string(handlers.ErrorCodeMissingFields) {
+		t.Errorf("landed on %s, want the form with an error", p.URL())
 	}
 }
 

@@ -21,8 +21,8 @@ func TestRequireMemberRedirectsAndReturns(t *testing.T) {
 	}
 	e.wix.SetAutoLogin(wixtest.DemoEmail)
 	p := b.get("/members-only?tab=orders")
-	if p.status != http.StatusOK || p.body != "members only" || p.url.RequestURI() != "/members-only?tab=orders" {
-		t.Fatalf("after login: %d %s %q", p.status, p.url, p.body)
+	if p.StatusCode != http.StatusOK || p.Body != "members only" || p.URL().RequestURI() != "/members-only?tab=orders" {
+		t.Fatalf("after login: %d %s %q", p.StatusCode, p.URL(), p.Body)
 	}
 }
 
@@ -49,24 +49,24 @@ func TestMemberProfileCached(t *testing.T) {
 	b := member(t, e)
 	e.wix.ResetCounters()
 	for range 3 {
-		if p := b.get("/profile"); p.body != wixtest.DemoEmail+" "+wixtest.DemoNickname {
-			t.Fatalf("profile: %d %q", p.status, p.body)
+		if p := b.get("/profile"); p.Body != wixtest.DemoEmail+" "+wixtest.DemoNickname {
+			t.Fatalf("profile: %d %q", p.StatusCode, p.Body)
 		}
 	}
 	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 1 {
 		t.Errorf("%d members/my calls for 3 pages, want 1", n)
 	}
 	b.post("/auth/logout", nil)
-	if p := b.get("/profile"); p.status != http.StatusForbidden || !strings.Contains(p.body, "no logged-in member") {
-		t.Errorf("after logout: %d %q, want ErrNotMember", p.status, p.body)
+	if p := b.get("/profile"); p.StatusCode != http.StatusForbidden || !strings.Contains(p.Body, "no logged-in member") {
+		t.Errorf("after logout: %d %q, want ErrNotMember", p.StatusCode, p.Body)
 	}
 	// Another member logs in on the same browser: its own profile.
 	e.wix.AddMember(wixtest.Member{Email: "second@example.com", Password: "second-password", Nickname: "Second"})
-	if p := b.hostedLogin("/", "second@example.com", "second-password"); p.body != "member /" {
-		t.Fatalf("second login: %q", p.body)
+	if p := b.hostedLogin("/", "second@example.com", "second-password"); p.Body != "member /" {
+		t.Fatalf("second login: %q", p.Body)
 	}
-	if p := b.get("/profile"); p.body != "second@example.com Second" {
-		t.Errorf("second member's profile: %q", p.body)
+	if p := b.get("/profile"); p.Body != "second@example.com Second" {
+		t.Errorf("second member's profile: %q", p.Body)
 	}
 	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 2 {
 		t.Errorf("%d members/my calls, want 2 (one per login)", n)
@@ -77,8 +77,8 @@ func TestMemberProfileCached(t *testing.T) {
 func TestMemberOfVisitor(t *testing.T) {
 	e := newEnv(t, options{})
 	b := e.browser()
-	if p := b.get("/profile"); p.status != http.StatusForbidden {
-		t.Errorf("visitor profile: %d %q", p.status, p.body)
+	if p := b.get("/profile"); p.StatusCode != http.StatusForbidden {
+		t.Errorf("visitor profile: %d %q", p.StatusCode, p.Body)
 	}
 	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 0 {
 		t.Errorf("%d members/my calls for a visitor", n)

@@ -96,14 +96,14 @@ func TestOutcomeInSession(t *testing.T) {
 	e := newEnv(t, options{handlers: func(c *handlers.Config) { c.OutcomeInSession = true }})
 	b := e.browser()
 	p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {"wrong-password"}, "returnTo": {"/shop"}})
-	if p.url.Path != "/auth/form" || p.url.RawQuery != "" {
-		t.Fatalf("landed on %s, want /auth/form with no query", p.url)
+	if p.URL().Path != "/auth/form" || p.URL().RawQuery != "" {
+		t.Fatalf("landed on %s, want /auth/form with no query", p.URL())
 	}
-	text := html.UnescapeString(p.body)
+	text := html.UnescapeString(p.Body)
 	if !strings.Contains(text, handlers.Message(handlers.ErrorCodeInvalidCredentials)) || !strings.Contains(text, `value="/shop"`) {
-		t.Fatalf("the page lacks the outcome: %s", p.body)
+		t.Fatalf("the page lacks the outcome: %s", p.Body)
 	}
-	if again := b.get("/auth/form"); strings.Contains(html.UnescapeString(again.body), handlers.Message(handlers.ErrorCodeInvalidCredentials)) {
+	if again := b.get("/auth/form"); strings.Contains(html.UnescapeString(again.Body), handlers.Message(handlers.ErrorCodeInvalidCredentials)) {
 		t.Errorf("the outcome was shown twice")
 	}
 }

@@ -15,9 +15,9 @@ import (
 // (http.StripPrefix), or route by route.
 func TestRouterNeutral(t *testing.T) {
 	for name, mount := range map[string]func(*handlers.Handlers, *http.ServeMux){
-		"Mount":          func(h *handlers.Handlers, mux *http.ServeMux) { h.Mount(mux) },
-		"prefix, full":   func(h *handlers.Handlers, mux *http.ServeMux) { mux.Handle("/auth/", h) },
-		"prefix, strip":  func(h *handlers.Handlers, mux *http.ServeMux) { mux.Handle("/auth/", http.StripPrefix("/auth", h)) },
+		"Mount":         func(h *handlers.Handlers, mux *http.ServeMux) { h.Mount(mux) },
+		"prefix, full":  func(h *handlers.Handlers, mux *http.ServeMux) { mux.Handle("/auth/", h) },
+		"prefix, strip": func(h *handlers.Handlers, mux *http.ServeMux) { mux.Handle("/auth/", http.StripPrefix("/auth", h)) },
 		"route by route": func(h *handlers.Handlers, mux *http.ServeMux) {
 			for _, rt := range h.Routes() {
 				mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
@@ -29,18 +29,18 @@ func TestRouterNeutral(t *testing.T) {
 			b := e.browser()
 			// Hosted login, the built-in form page after a wrong password,
 			// the password form, logout: every route.
-			if p := b.hostedLogin("/account", wixtest.DemoEmail, wixtest.DemoPassword); p.body != "member /account" {
-				t.Fatalf("hosted login: %d %s %q", p.status, p.url, p.body)
+			if p := b.hostedLogin("/account", wixtest.DemoEmail, wixtest.DemoPassword); p.Body != "member /account" {
+				t.Fatalf("hosted login: %d %s %q", p.StatusCode, p.URL(), p.Body)
 			}
-			if p := b.post("/auth/logout", url.Values{"returnTo": {"/bye"}}); p.body != "visitor /bye" {
-				t.Fatalf("logout: %s %q", p.url, p.body)
+			if p := b.post("/auth/logout", url.Values{"returnTo": {"/bye"}}); p.Body != "visitor /bye" {
+				t.Fatalf("logout: %s %q", p.URL(), p.Body)
 			}
 			p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {"wrong-password-3"}})
-			if p.status != http.StatusOK || p.url.Path != "/auth/form" || p.url.Query().Get("errorCode") != string(handlers.ErrorCodeInvalidCredentials) {
-				t.Fatalf("wrong password: %d %s", p.status, p.url)
+			if p.StatusCode != http.StatusOK || p.URL().Path != "/auth/form" || p.URL().Query().Get("errorCode") != string(handlers.ErrorCodeInvalidCredentials) {
+				t.Fatalf("wrong password: %d %s", p.StatusCode, p.URL())
 			}
-			if p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {wixtest.DemoPassword}, "returnTo": {"/in"}}); p.body != "member /in" {
-				t.Fatalf("password login: %s %q", p.url, p.body)
+			if p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {wixtest.DemoPassword}, "returnTo": {"/in"}}); p.Body != "member /in" {
+				t.Fatalf("password login: %s %q", p.URL(), p.Body)
 			}
 			if name == "route by route" {
 				return // the router answers other methods (here the app's catch-all page)

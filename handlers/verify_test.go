@@ -34,15 +34,15 @@ func TestVerifyAtMostFiveWrongCodes(t *testing.T) {
 	want := []string{"wrongCode", "wrongCode", "wrongCode", "wrongCode", "tooManyAttempts", "noVerification"}
 	for i, w := range want {
 		p := b.post("/auth/verify", url.Values{"code": {wrongCode(code)}})
-		if got := p.url.Query().Get("errorCode"); got != w {
-			t.Fatalf("wrong code %d: errorCode %q, want %q (%s)", i+1, got, w, p.url)
+		if got := p.URL().Query().Get("errorCode"); got != w {
+			t.Fatalf("wrong code %d: errorCode %q, want %q (%s)", i+1, got, w, p.URL())
 		}
 	}
 	if n := e.wix.Count(wixtest.EndpointVerify); n != 5 {
 		t.Errorf("%d codes reached Wix, want 5", n)
 	}
-	if p := b.post("/auth/verify", url.Values{"code": {code}}); p.url.Query().Get("errorCode") != string(handlers.ErrorCodeNoVerification) || b.role() != "visitor" {
-		t.Errorf("the right code after the limit: %s as %s, want noVerification as visitor", p.url, b.role())
+	if p := b.post("/auth/verify", url.Values{"code": {code}}); p.URL().Query().Get("errorCode") != string(handlers.ErrorCodeNoVerification) || b.role() != "visitor" {
+		t.Errorf("the right code after the limit: %s as %s, want noVerification as visitor", p.URL(), b.role())
 	}
 }
 
@@ -62,7 +62,7 @@ func TestVerifyRacingWrongCodes(t *testing.T) {
 			defer wg.Done()
 			req := b.formRequest("/auth/verify", url.Values{"code": {wrong}})
 			req.Header.Set("Accept", "application/json")
-			resp, err := b.c.Do(req)
+			resp, err := b.Client.Do(req)
 			if err == nil {
 				resp.Body.Close()
 			}
@@ -85,7 +85,7 @@ func TestVerifyRightCodeAfterWrongOnes(t *testing.T) {
 	for range 4 {
 		b.post("/auth/verify", url.Values{"code": {wrongCode(code)}})
 	}
-	if p := b.post("/auth/verify", url.Values{"code": {code}}); p.status != http.StatusOK || p.body != "member /in" {
-		t.Fatalf("the right fifth code: %d %s %q, want member /in", p.status, p.url, p.body)
+	if p := b.post("/auth/verify", url.Values{"code": {code}}); p.StatusCode != http.StatusOK || p.Body != "member /in" {
+		t.Fatalf("the right fifth code: %d %s %q, want member /in", p.StatusCode, p.URL(), p.Body)
 	}
 }
