@@ -158,13 +158,6 @@ func (b *browser) loginWithPassword() page {
 	return p
 }
 
-func (e *testEnv) abs(target string) string {
-	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
-		return target
-	}
-	return e.appURL + target
-}
-
 // wantPage checks that p is a 200 page of the app at path that contains
 // every one of want.
 func (e *testEnv) wantPage(p page, path string, want ...string) {

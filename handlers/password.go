@@ -73,20 +73,24 @@ func (h *Handlers) Verify() http.Handler {
 		// cannot get more codes checked than the limit.
 		n := h.attempts.add(pv.StateToken, pv.Tries, h.cfg.Now(), h.cfg.PendingLoginTTL)
 		if n > h.cfg.MaxVerificationAttempts {
-			h.dropVerification(ctx, pv)
-			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginFailure, ErrorCode: ErrorCodeTooManyAttempts, Status: http.StatusTooManyRequests, Form: true, ReturnTo: pv.ReturnTo})
+			h.tooManyAttempts(w, r, pv)
 			return
 		}
-		pv.Tries = n
-		h.savePendingVerification(ctx, pv)
 		res, err := wixauth.FromRequest(r).ProcessVerification(ctx, f["code"], pv.StateToken)
+		if err != nil {
+			// Wix did not check the code: the attempt does not count, and
+			// the session stays as it was.
+			h.attempts.release(pv.StateToken)
+		}
 		if err == nil && res.State == wixauth.LoginFailure {
 			if n >= h.cfg.MaxVerificationAttempts {
-				h.dropVerification(ctx, pv)
-				h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginFailure, ErrorCode: ErrorCodeTooManyAttempts, Status: http.StatusTooManyRequests, Form: true, ReturnTo: pv.ReturnTo})
+				h.tooManyAttempts(w, r, pv)
 				return
 			}
-			// The pending verification stays: the member may have mistyped.
+			// The pending verification stays, with its count: the member
+			// may have mistyped.
+			pv.Tries = n
+			h.savePendingVerification(ctx, pv)
 			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginEmailVerificationRequired, ErrorCode: ErrorCodeWrongCode, Status: http.StatusBadRequest, Form: true, ReturnTo: pv.ReturnTo})
 			return
 		}
@@ -95,6 +99,12 @@ func (h *Handlers) Verify() http.Handler {
 		}
 		h.finish(w, r, FlowVerify, pv.ReturnTo, res, err)
 	})
+}
+
+// tooManyAttempts drops the verification and says so.
+func (h *Handlers) tooManyAttempts(w http.ResponseWriter, r *http.Request, pv pendingVerify) {
+	h.dropVerification(r.Context())
+	h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginFailure, ErrorCode: ErrorCodeTooManyAttempts, Status: http.StatusTooManyRequests, Form: true, ReturnTo: pv.ReturnTo})
 }
 
 // PasswordReset asks Wix to email a password reset link: POST with "email"

@@ -121,11 +121,11 @@ func (h *Handlers) savePendingVerification(ctx context.Context, v pendingVerify)
 	h.auth.Sessions().Put(ctx, verifyKey, b)
 }
 
-// dropVerification ends a verification for good: its state token can no
-// longer be tried, from this session or from a copy of it.
-func (h *Handlers) dropVerification(ctx context.Context, v pendingVerify) {
+// dropVerification ends a verification for good. Its count stays (until
+// the verification would have expired), so that racing requests that
+// loaded the session before the drop are refused too.
+func (h *Handlers) dropVerification(ctx context.Context) {
 	h.auth.Sessions().Remove(ctx, verifyKey)
-	h.attempts.forget(v.StateToken)
 }
 
 // attempts counts the codes checked per verification in this process. The
@@ -161,6 +161,17 @@ func (a *attempts) add(stateToken string, sessionTries int, now time.Time, ttl t
 	e.until = now.Add(ttl)
 	a.m[key] = e
 	return e.n
+}
+
+// release takes back an attempt that Wix did not check (it failed).
+func (a *attempts) release(stateToken string) {
+	key := sha256.Sum256([]byte(stateToken))
+	a.mu.Lock()
+	if e, ok := a.m[key]; ok && e.n > 0 {
+		e.n--
+		a.m[key] = e
+	}
+	a.mu.Unlock()
 }
 
 func (a *attempts) forget(stateToken string) {

@@ -89,3 +89,22 @@ func TestVerifyRightCodeAfterWrongOnes(t *testing.T) {
 		t.Fatalf("the right fifth code: %d %s %q, want member /in", p.StatusCode, p.URL(), p.Body)
 	}
 }
+
+// Codes Wix could not check (it failed) do not count.
+func TestVerifyWixFailuresDoNotCount(t *testing.T) {
+	e := newEnv(t, options{})
+	const email, pw = "verify-down@example.com", "verify-down-password"
+	e.wix.AddMember(wixtest.Member{Email: email, Password: pw, RequireEmailVerification: true})
+	b := e.browser()
+	b.post("/auth/login", url.Values{"email": {email}, "password": {pw}, "returnTo": {"/in"}})
+	code := e.wix.VerificationCode(email)
+	e.wix.Fail(wixtest.EndpointVerify, wixtest.Fault{Status: http.StatusServiceUnavailable, Times: 6})
+	for range 6 {
+		if p := b.post("/auth/verify", url.Values{"code": {code}}); p.URL().Query().Get("errorCode") != string(handlers.ErrorCodeUnavailable) {
+			t.Fatalf("with Wix down: %s, want wixUnavailable", p.URL())
+		}
+	}
+	if p := b.post("/auth/verify", url.Values{"code": {code}}); p.Body != "member /in" {
+		t.Fatalf("the right code once Wix is back: %s %q, want member /in", p.URL(), p.Body)
+	}
+}
