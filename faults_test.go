@@ -56,6 +56,7 @@ func newFaultApp(t *testing.T) *faultApp {
 		c.APIKey = wixtest.DefaultAPIKey
 		c.Logger = slog.New(errLog{a})
 	}, func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) })
+	a.wix.AllowRedirectURI(a.app.URL + "/auth/callback")
 	mux = http.NewServeMux()
 	// A test server on loopback: its Host is its origin.
 	members, err := handlers.New(a.auth, handlers.Config{AllowHostHeader: true})
