@@ -32,6 +32,7 @@ func TestOneLineAppNever404s(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "home") })
 	handlers.Mount(mux, auth, "/auth")
+	wix.AllowRedirectURI(auth.BaseURL() + "/auth/callback")
 	root = auth.Middleware(mux)
 	app.Start()
 	defer app.Close()

@@ -80,6 +80,9 @@ func New(t testing.TB, opts ...Option) *Env {
 		t.Fatalf("wixauthtest: %v", err)
 	}
 	t.Cleanup(a.CloseIdleConnections)
+	// The callback of handlers mounted under /auth, as registered in the
+	// Wix dashboard.
+	wix.AllowRedirectURI(a.BaseURL() + "/auth/callback")
 	return &Env{Wix: wix, Auth: a}
 }
 

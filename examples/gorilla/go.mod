@@ -9,4 +9,7 @@ require (
 	github.com/wixauth/wixauth v0.0.0-00010101000000-000000000000
 )
 
-require github.com/alexedwards/scs/v2 v2.9.0 // indirect
+require (
+	github.com/alexedwards/scs/v2 v2.9.0 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+)

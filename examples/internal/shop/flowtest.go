@@ -27,6 +27,7 @@ func TestFlow(t *testing.T, routes func(*Shop, *wixauth.Auth) http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wix.AllowRedirectURI(base + "/auth/callback")
 	app.Config.Handler = routes(s, auth)
 	app.Start()
 	t.Cleanup(app.Close)

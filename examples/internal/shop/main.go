@@ -61,6 +61,7 @@ func run(log *slog.Logger, routes func(*Shop, *wixauth.Auth) http.Handler) error
 		wix := wixtest.NewServer()
 		defer wix.Close()
 		cfg.ClientID, cfg.APIURL = wix.ClientID, wix.URL
+		wix.AllowRedirectURI(cfg.BaseURL + "/auth/callback") // as registered in the Wix dashboard
 		fmt.Printf("WIX_CLIENT_ID is not set: using a fake Wix at %s; demo account %s / %s\n", wix.URL, wixtest.DemoEmail, wixtest.DemoPassword)
 	}
 	s, auth, err := New(cfg)
