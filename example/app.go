@@ -35,6 +35,7 @@ type appConfig struct {
 	SessionStore string // "memory" or a redis:// URL, for stores.Open
 	SessionKeys  string // optional comma-separated base64 AES-256 keys: sessions encrypted at rest
 	DemoAccount  bool   // the embedded fake is in use: show its demo account
+	DirectLogin  string // how form logins finish: "redirect" (default) or "web_message"
 	Logger       *slog.Logger
 }
 
@@ -106,7 +107,8 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 	}
 	a.auth = auth
 
-	members, err := handlers.New(auth, handlers.Config{Prefix: "/auth", FormPath: "/login", Respond: a.respond})
+	members, err := handlers.New(auth, handlers.Config{Prefix: "/auth", FormPath: "/login", Respond: a.respond,
+		DirectLogin: handlers.DirectLoginMode(cfg.DirectLogin)})
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -17,6 +17,8 @@ import (
 //	POST prefix/register        registration form
 //	POST prefix/verify          email verification code
 //	POST prefix/password-reset  password reset email
+//	GET  prefix/direct-login    the page of DirectLoginWebMessage (?state=)
+//	GET  prefix/direct-login.js its script
 //
 // It panics if prefix is not a plain path, as http.ServeMux does for bad
 // patterns. Use New and Handlers.Mount for more settings.
@@ -40,4 +42,6 @@ func (h *Handlers) Mount(mux *http.ServeMux) {
 	mux.Handle(p+"/register", mw(h.Register()))
 	mux.Handle(p+"/verify", mw(h.Verify()))
 	mux.Handle(p+"/password-reset", mw(h.PasswordReset()))
+	mux.Handle("GET "+p+"/direct-login", mw(h.DirectLoginPage()))
+	mux.Handle("GET "+p+"/direct-login.js", h.DirectLoginScript())
 }
