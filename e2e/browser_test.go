@@ -49,6 +49,7 @@ func journey(t *testing.T, exe, mode string) {
 	t.Cleanup(func() {
 		if t.Failed() {
 			b.shot("failure") // what the page looked like when it went wrong
+			t.Logf("Content-Security-Policy violations: %q", net.violations())
 			t.Logf("example output:\n%s", app.log.Bytes())
 		}
 	})
