@@ -32,8 +32,8 @@ func TestDirectLoginWebMessage(t *testing.T) {
 	b.get("/")
 	cookie := b.session()
 	p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {wixtest.DemoPassword}, "returnTo": {"/account"}})
-	if p.status != http.StatusOK || p.url.Path != "/auth/direct-login" {
-		t.Fatalf("after the form: %d %s, want the direct-login page", p.status, p.url)
+	if p.StatusCode != http.StatusOK || p.URL().Path != "/auth/direct-login" {
+		t.Fatalf("after the form: %d %s, want the direct-login page", p.StatusCode, p.URL())
 	}
 	rs := e.requests(wixtest.EndpointRedirectSession)
 	ar := jsonBody(t, rs[len(rs)-1])["auth"].(map[string]any)["authRequest"].(map[string]any)
@@ -43,8 +43,8 @@ func TestDirectLoginWebMessage(t *testing.T) {
 
 	// A page clean under a strict CSP: one script, external, with the nonce
 	// the policy names; no inline script or style; frames of Wix only.
-	csp := p.header.Get("Content-Security-Policy")
-	scripts := pageScripts.FindAllString(p.body, -1)
+	csp := p.Header.Get("Content-Security-Policy")
+	scripts := pageScripts.FindAllString(p.Body, -1)
 	nonce := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(csp)
 	if nonce == nil || len(scripts) != 1 || !strings.Contains(scripts[0], `src="/auth/direct-login.js"`) || !strings.Contains(scripts[0], `nonce="`+nonce[1]+`"`) {
 		t.Errorf("scripts %v under CSP %q", scripts, csp)
@@ -54,22 +54,22 @@ func TestDirectLoginWebMessage(t *testing.T) {
 			t.Errorf("CSP %q lacks %q", csp, want)
 		}
 	}
-	if strings.Contains(csp, "unsafe-inline") || strings.Contains(p.body, "style") || regexp.MustCompile(`\son[a-z]+=`).MatchString(p.body) {
-		t.Errorf("inline script or style in the page:\n%s", p.body)
+	if strings.Contains(csp, "unsafe-inline") || strings.Contains(p.Body, "style") || regexp.MustCompile(`\son[a-z]+=`).MatchString(p.Body) {
+		t.Errorf("inline script or style in the page:\n%s", p.Body)
 	}
 	js := b.get("/auth/direct-login.js")
-	if js.status != http.StatusOK || !strings.HasPrefix(js.header.Get("Content-Type"), "text/javascript") || !strings.Contains(js.body, "e.source !== iframe.contentWindow") {
-		t.Errorf("script: %d %q", js.status, js.header.Get("Content-Type"))
+	if js.StatusCode != http.StatusOK || !strings.HasPrefix(js.Header.Get("Content-Type"), "text/javascript") || !strings.Contains(js.Body, "e.source !== iframe.contentWindow") {
+		t.Errorf("script: %d %q", js.StatusCode, js.Header.Get("Content-Type"))
 	}
 
 	// The page is good once.
-	if again := b.get(p.url.String()); again.url.Path == "/auth/direct-login" {
-		t.Errorf("the direct-login page answered twice: %d", again.status)
+	if again := b.get(p.URL().String()); again.URL().Path == "/auth/direct-login" {
+		t.Errorf("the direct-login page answered twice: %d", again.StatusCode)
 	}
 
 	// What the hidden iframe does: load Wix's URL and read the message.
-	authURL := strings.ReplaceAll(authURLAttr.FindStringSubmatch(p.body)[1], "&amp;", "&")
-	state := stateAttr.FindStringSubmatch(p.body)[1]
+	authURL := strings.ReplaceAll(authURLAttr.FindStringSubmatch(p.Body)[1], "&amp;", "&")
+	state := stateAttr.FindStringSubmatch(p.Body)[1]
 	resp, err := http.Get(authURL)
 	if err != nil {
 		t.Fatal(err)
@@ -88,8 +88,8 @@ func TestDirectLoginWebMessage(t *testing.T) {
 		t.Fatalf("Wix posted %v to %q; want the code with state %q to %q", msg, origin, state, e.app)
 	}
 	done := b.get("/auth/callback?" + url.Values{"code": {msg["code"]}, "state": {msg["state"]}}.Encode())
-	if done.url.Path != "/account" || done.body != "member /account" {
-		t.Fatalf("callback: %s %q", done.url, done.body)
+	if done.URL().Path != "/account" || done.Body != "member /account" {
+		t.Fatalf("callback: %s %q", done.URL(), done.Body)
 	}
 	if b.session() == cookie {
 		t.Errorf("the session token was not renewed")
@@ -102,18 +102,18 @@ func TestDirectLoginWebMessage(t *testing.T) {
 func TestDirectLoginPageRefusals(t *testing.T) {
 	e := newEnv(t, options{handlers: webMessage})
 	b := e.browser()
-	if p := b.get("/auth/direct-login?state=nothing-under-way"); p.url.Path == "/auth/direct-login" {
-		t.Errorf("a direct-login page without a login: %d", p.status)
+	if p := b.get("/auth/direct-login?state=nothing-under-way"); p.URL().Path == "/auth/direct-login" {
+		t.Errorf("a direct-login page without a login: %d", p.StatusCode)
 	}
 	status, res := b.postJSON("/auth/login", map[string]string{"email": wixtest.DemoEmail, "password": wixtest.DemoPassword})
 	if status != http.StatusOK || res.State != "SUCCESS" || !strings.HasPrefix(res.Redirect, "/auth/direct-login?state=") {
 		t.Fatalf("JSON login: %d %+v", status, res)
 	}
-	if p := b.get("/auth/direct-login?state=forged"); p.url.Path == "/auth/direct-login" {
+	if p := b.get("/auth/direct-login?state=forged"); p.URL().Path == "/auth/direct-login" {
 		t.Errorf("a forged state got the page")
 	}
-	if p := b.get(res.Redirect); p.status != http.StatusOK || !strings.Contains(p.body, "wixauth-direct-login") {
-		t.Errorf("the real state after a forged one: %d", p.status)
+	if p := b.get(res.Redirect); p.StatusCode != http.StatusOK || !strings.Contains(p.Body, "wixauth-direct-login") {
+		t.Errorf("the real state after a forged one: %d", p.StatusCode)
 	}
 	if _, err := handlers.New(e.auth, handlers.Config{DirectLogin: "iframe"}); err == nil {
 		t.Errorf("an unknown DirectLogin mode was accepted")
