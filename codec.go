@@ -323,8 +323,6 @@ func internKey(b []byte) string {
 	switch string(b) {
 	case defaultSessionKey:
 		return defaultSessionKey
-	case movedKey:
-		return movedKey
 	}
 	return string(b)
 }

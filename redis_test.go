@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/redistest"
 	"github.com/wixauth/wixauth/stores"
@@ -29,8 +28,10 @@ func redisApp(t *testing.T, wix *wixtest.Server, redisURL string, coordinate boo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	sm := scs.New()
-	sm.Store = st.Sessions
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if coordinate {
@@ -185,12 +186,10 @@ func TestRedisSessionsEncryptedAtRest(t *testing.T) {
 	}
 	defer st.Close()
 	newApp := func(keys ...[]byte) *httptest.Server {
-		codec, err := wixauth.NewCodec(keys...)
+		sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys})
 		if err != nil {
 			t.Fatal(err)
 		}
-		sm := scs.New()
-		sm.Store, sm.Codec = st.Sessions, codec
 		a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {

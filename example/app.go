@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
-
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
 	"github.com/wixauth/wixauth/stores"
@@ -75,18 +73,14 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	codec, err := wixauth.NewCodec(keys...)
+	// Store keys hashed, sessions sealed to their key when SESSION_KEYS is
+	// set, the cookie HttpOnly, SameSite=Lax and, over https, Secure with
+	// the "__Host-" prefix.
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger})
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	sm := scs.New()
-	sm.Store = st.Sessions
-	sm.Codec = codec // compact, and encrypted when SESSION_KEYS is set
-	sm.Cookie.Name = "wixauth_session"
-	sm.Cookie.HttpOnly = true
-	sm.Cookie.SameSite = http.SameSiteLaxMode // Strict would lose the session on the way back from Wix
-	sm.Cookie.Secure = strings.HasPrefix(cfg.BaseURL, "https://")
 
 	a := &app{log: cfg.Logger, demo: cfg.DemoAccount, pages: pages}
 	auth, err := wixauth.New(wixauth.Config{

@@ -83,9 +83,10 @@ func newEnv(t *testing.T, o options) *env {
 	e.app = "http://" + app.Listener.Addr().String()
 
 	e.store = &countingStore{Store: memstore.New()}
-	sm := scs.New()
-	sm.Store = e.store
-	sm.Cookie.Name = cookieName
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: e.store, CookieName: cookieName})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := wixauth.Config{
 		ClientID: e.wix.ClientID,
 		APIURL:   e.wix.URL,

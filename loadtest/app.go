@@ -11,8 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/alexedwards/scs/v2"
-
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
 	"github.com/wixauth/wixauth/stores"
@@ -30,16 +28,10 @@ func newApp(clientID, apiURL, baseURL string, log *slog.Logger) (http.Handler, *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	codec, err := wixauth.NewCodec()
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, BaseURL: baseURL})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sm := scs.New()
-	sm.Store = st.Sessions
-	sm.Codec = codec
-	sm.Cookie.Name = "wixauth_session"
-	sm.Cookie.HttpOnly = true
-	sm.Cookie.SameSite = http.SameSiteLaxMode
 	auth, err := wixauth.New(wixauth.Config{
 		ClientID: clientID, APIURL: apiURL, BaseURL: baseURL,
 		Sessions: sm, Coordinator: st.Coordinator(), Logger: log,
