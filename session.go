@@ -156,7 +156,7 @@ func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string
 	}
 	switch sm.Status(ctx) {
 	case scs.Modified:
-		token, expiry, err := sm.Commit(ctx)
+		token, _, err := sm.Commit(ctx)
 		if err != nil {
 			return &StoreError{Op: "save", Err: err}
 		}
@@ -165,10 +165,14 @@ func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string
 			// (set by the login or logout) must stay.
 			return nil
 		}
-		// The browser has this cookie already; with an idle timeout its
-		// expiry moves, so it is sent again.
-		if token != cookie || sm.IdleTimeout > 0 {
-			sm.WriteSessionCookie(ctx, w, token, expiry)
+		// A cookie the browser has already is never sent again: the
+		// response of a request that saved just before a login (or
+		// logout) renewed the session may reach the browser after the
+		// renewed cookie, and would replace it. So the cookie lasts until
+		// the session's absolute deadline, and an idle timeout is enforced
+		// by the store's expiry alone.
+		if token != cookie {
+			sm.WriteSessionCookie(ctx, w, token, sm.Deadline(ctx))
 		}
 	case scs.Destroyed:
 		sm.WriteSessionCookie(ctx, w, "", time.Time{})
