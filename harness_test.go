@@ -138,7 +138,7 @@ func newHarnessWith(t *testing.T, sessionOpts func(*wixauth.SessionOptions), tun
 	h := &harness{t: t, wix: wixtest.NewServer()}
 	t.Cleanup(h.wix.Close)
 	h.store = newCountingStore()
-	opts := wixauth.SessionOptions{Store: h.store}
+	opts := wixauth.SessionOptions{Store: h.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if sessionOpts != nil {
 		sessionOpts(&opts)
 	}

@@ -87,12 +87,12 @@ func newAttackApp(t *testing.T, backend wixauth.AtomicStore, tune func(*wixauth.
 			RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
 		})
 		if err != nil {
-			http.Error(w, err.Error(), 503)
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		}
 	})
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := wixauth.FromRequest(r).SignOut(r.Context(), "http://app.example/"); err != nil {
-			http.Error(w, err.Error(), 503)
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		}
 	})
 	// A request that changes the session while a logout may be under way,
@@ -105,7 +105,7 @@ func newAttackApp(t *testing.T, backend wixauth.AtomicStore, tune func(*wixauth.
 	mux.HandleFunc("POST /renew", func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
 		if _, err := wixauth.FromRequest(r).RenewToken(r.Context()); err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 		}
 	})
 	mux.HandleFunc("GET /data", func(w http.ResponseWriter, r *http.Request) {
