@@ -65,6 +65,7 @@ func run(sessions, concurrency int, renewAfter, timeout time.Duration) int {
 	// "localhost" for the app, 127.0.0.1 for the fake: two sites for the
 	// cookie jars, as the example arranges it.
 	appURL := fmt.Sprintf("http://localhost:%d", appSrv.Listener.Addr().(*net.TCPAddr).Port)
+	wix.AllowRedirectURI(appURL + "/auth/callback") // as registered in the Wix dashboard
 	handler, auth, closeStore, err := newApp(wix.ClientID, wix.URL, appURL, slog.New(logs))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
