@@ -23,15 +23,14 @@
 //	dial_timeout   TCP connect, and TLS handshake           2s
 //	read_timeout   wait for each reply                      1s
 //	write_timeout  write of each command                    1s
-//	wait_timeout   wait for a free pooled connection        250ms
+//	wait_timeout   wait for a free pooled connection        500ms
 //
 // Durations use Go syntax ("500ms", "2s", "1m"). Anything else (an unknown
 // scheme or parameter, a bad number) is an error that says what is accepted;
 // errors never contain the password.
 //
 // Past max_active connections in use, a store call queues for a free one
-// (redigo's Pool.Wait), but never longer than wait_timeout (dialing a new
-// connection included): a healthy Redis frees a connection within a
+// (redigo's Pool.Wait), but never longer than wait_timeout: a healthy Redis frees a connection within a
 // millisecond, so a burst of requests queues and is served, while a Redis
 // that is slow or down, which keeps every connection busy, costs a request
 // at most wait_timeout before the store fails it (a 503 from wixauth). Every

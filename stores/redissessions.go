@@ -53,8 +53,14 @@ func (s *redisSessions) conn(ctx context.Context) (redis.Conn, error) {
 }
 
 // borrow takes a connection from pool, waiting at most wait for one to be
-// free (dialing a new one included) and never past ctx.
+// free and never past ctx. While the pool is below MaxActive nothing waits:
+// an idle connection is taken or a new one dialed, under dial_timeout
+// alone, so that a slow connect on a loaded machine is not mistaken for a
+// full pool.
 func borrow(ctx context.Context, pool *redis.Pool, wait time.Duration) (redis.Conn, error) {
+	if pool.MaxActive == 0 || pool.ActiveCount() < pool.MaxActive {
+		return pool.GetContext(ctx)
+	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	c, err := pool.GetContext(ctx)

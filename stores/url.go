@@ -50,10 +50,11 @@ const (
 	// DefaultWriteTimeout bounds the write of each command.
 	DefaultWriteTimeout = time.Second
 	// DefaultWaitTimeout bounds the wait for a free pooled connection
-	// (dialing a new one included). A healthy Redis frees a connection
-	// within a millisecond even under a burst; waiting longer means Redis
-	// is slow or down, and the request gets the store's error (a 503).
-	DefaultWaitTimeout = 250 * time.Millisecond
+	// once max_active are in use. A healthy Redis frees a connection
+	// within a millisecond, so even a burst of thousands of requests per
+	// connection is served within it; waiting longer means Redis is slow
+	// or down, and the request gets the store's error (a 503).
+	DefaultWaitTimeout = 500 * time.Millisecond
 )
 
 // acceptedForms ends every "what is wrong with this URL" error.

@@ -36,7 +36,7 @@ func TestParseURLRedisDefaults(t *testing.T) {
 		dialTimeout:  2 * time.Second,
 		readTimeout:  time.Second,
 		writeTimeout: time.Second,
-		waitTimeout:  250 * time.Millisecond,
+		waitTimeout:  500 * time.Millisecond,
 	}
 	if c != want {
 		t.Fatalf("got  %+v\nwant %+v", c, want)
