@@ -223,7 +223,7 @@ func (a *faultApp) do(method, path string, body any, wantJSON bool) (int, string
 // cookie is the browser's session cookie, or "".
 func (a *faultApp) cookie() string {
 	for _, c := range a.jar.Cookies(mustURL(a.app.URL)) {
-		if c.Name == "session" {
+		if c.Name == a.sm.Cookie.Name {
 			return c.Value
 		}
 	}
@@ -233,11 +233,11 @@ func (a *faultApp) cookie() string {
 // stored returns the store's bytes of the browser's session and the token
 // record inside them.
 func (a *faultApp) stored() (raw, tokens []byte) {
-	raw, _, _ = a.store.Store.Find(a.cookie())
+	raw = a.store.raw(a.cookie())
 	if raw == nil {
 		return nil, nil
 	}
-	_, values, err := a.sm.Codec.Decode(raw)
+	_, values, err := a.sm.Codec.Decode(codecBytes(a.t, raw))
 	if err != nil {
 		a.t.Fatalf("decoding the stored session: %v", err)
 	}
