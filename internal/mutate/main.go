@@ -36,7 +36,7 @@ import (
 
 func main() {
 	list := flag.String("list", "scripts/mutants.txt", "the mutant list")
-	only := flag.String("run", "", "only the mutants whose name contains this text")
+	only := flag.String("run", "", "only the mutants whose name matches this regular expression")
 	check := flag.Bool("check", false, "only check that every mutant applies (its text is found once), run nothing")
 	timeout := flag.Duration("timeout", 5*time.Minute, "bound on the tests of one mutant; a mutant that hangs them is killed")
 	race := flag.Bool("race", false, "run the tests with -race (slower; finds mutants only a race shows)")
@@ -56,14 +56,19 @@ func main() {
 		os.Exit(2)
 	}
 	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			log("-run: %v", err)
+			os.Exit(2)
+		}
 		var keep []mutant
 		for _, m := range mutants {
-			if strings.Contains(m.Name, *only) {
+			if re.MatchString(m.Name) {
 				keep = append(keep, m)
 			}
 		}
 		if len(keep) == 0 {
-			log("no mutant's name contains %q", *only)
+			log("no mutant's name matches %q", *only)
 			os.Exit(2)
 		}
 		mutants = keep
