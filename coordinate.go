@@ -55,9 +55,7 @@ func (a *Auth) renewAcrossInstances(ctx context.Context, rt RefreshToken) (Token
 			co.Release(ctx, key)
 			return t, err
 		}
-		if b, err := a.sealRecord(record{Tokens: t}); err == nil {
-			co.Publish(ctx, key, b, recentTTL)
-		}
+		co.Publish(ctx, key, a.store.sealRecord(key, record{Tokens: t}.encode()), recentTTL)
 		return t, nil
 	}
 	tick := time.NewTicker(coordinationPoll)
@@ -85,24 +83,13 @@ func (a *Auth) published(ctx context.Context, key string) (Tokens, bool) {
 	if err != nil || !ok {
 		return Tokens{}, false
 	}
-	r, err := a.openRecord(b)
+	rb, ok := a.store.openRecord(key, b)
+	if !ok {
+		return Tokens{}, false
+	}
+	r, err := decodeRecord(rb)
 	if err != nil || r.Empty() || r.ExpiresWithin(a.cfg.Now(), a.cfg.RenewBefore) {
 		return Tokens{}, false
 	}
 	return r.Tokens, true
-}
-
-// sealRecord encodes r for the coordinator with the session codec, so that
-// tokens shared between instances are encrypted when sessions are.
-func (a *Auth) sealRecord(r record) ([]byte, error) {
-	return a.cfg.Sessions.Codec.Encode(time.Time{}, map[string]interface{}{"r": r.encode()})
-}
-
-func (a *Auth) openRecord(b []byte) (record, error) {
-	_, v, err := a.cfg.Sessions.Codec.Decode(b)
-	if err != nil {
-		return record{}, err
-	}
-	rb, _ := v["r"].([]byte)
-	return decodeRecord(rb)
 }
