@@ -11,9 +11,17 @@ import (
 // authenticated Client. Create one with New and share it: it is safe for
 // concurrent use.
 type Auth struct {
-	cfg       Config
-	renewals  renewals
+	cfg Config
+
+	// Renewal (see renewal.go).
+	share   renewals     // one renewal per process
+	failing failingSince // since when each failing refresh token fails
+
+	// New visitors (see newvisitor.go).
 	anonymous gate // back-off of the anonymous grant, shared by all new visitors
+	visitors  visitorBudget
+
+	unsaved unsavedRoutes // routes whose tokens changed too late (unsaved.go)
 }
 
 // New checks cfg, fills in its defaults and returns an Auth. It wraps
@@ -30,7 +38,8 @@ func New(cfg Config) (*Auth, error) {
 		cfg.Sessions.Codec = tolerantCodec{Codec: cfg.Sessions.Codec, lifetime: cfg.Sessions.Lifetime, log: cfg.Logger}
 	}
 	a := &Auth{cfg: cfg}
-	a.renewals.init(a.backoffFor)
+	a.share.init(a.backoffFor)
+	a.visitors.init(cfg.NewVisitorsPerMinute)
 	return a, nil
 }
 

@@ -60,7 +60,13 @@ type harness struct {
 // config before New.
 func newHarness(t *testing.T, tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
 	t.Helper()
-	h := &harness{t: t, wix: wixtest.NewServer()}
+	return newHarnessWith(t, nil, tune, handler)
+}
+
+// newHarnessWith is newHarness with options for the fake Wix.
+func newHarnessWith(t *testing.T, wixOpts []wixtest.Option, tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
+	t.Helper()
+	h := &harness{t: t, wix: wixtest.NewServer(wixOpts...)}
 	t.Cleanup(h.wix.Close)
 	h.store = &countingStore{Store: memstore.New()}
 	h.sm = scs.New()

@@ -44,7 +44,7 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	// token is the session's token when the store had it (what
 	// sm.Token(ctx) returns); when it did not, saveSession's comparison
 	// fails either way, since the session has no token until Commit.
-	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token}
+	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token, c: &st.c}
 	h(&st.sw, r, &st.c)
 	if !st.sw.written {
 		st.sw.WriteHeader(http.StatusOK)
@@ -145,6 +145,7 @@ type sessionWriter struct {
 	a       *Auth
 	r       *http.Request
 	cookie  string
+	c       *Client // the request's Client, which says whether to save (readyToSave)
 	written bool
 	failed  bool // the store failed: the handler's output is discarded
 }
@@ -157,6 +158,10 @@ func (sw *sessionWriter) WriteHeader(code int) {
 		return
 	}
 	sw.written = true
+	if !sw.c.readyToSave() {
+		sw.ResponseWriter.WriteHeader(code)
+		return
+	}
 	if err := sw.a.saveSession(sw.ResponseWriter, sw.r, sw.cookie); err != nil {
 		sw.failed = true
 		h := sw.ResponseWriter.Header()
