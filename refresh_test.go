@@ -311,7 +311,7 @@ type frozenClock struct{ offset atomic.Int64 }
 
 var clockStart = time.Now()
 
-func (c *frozenClock) now() time.Time         { return clockStart.Add(time.Duration(c.offset.Load())) }
+func (c *frozenClock) now() time.Time          { return clockStart.Add(time.Duration(c.offset.Load())) }
 func (c *frozenClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // storm sends n parallel requests of the harness's browser and counts the
