@@ -420,13 +420,14 @@ func TestBotStormIsBoundedPerAddress(t *testing.T) {
 	}
 }
 
-// A trusted header keys the budget on the address the app's proxy saw: two
-// clients behind the proxy have a budget each; without the setting, a
+// A trusted header keys the budget on the address the app's proxy saw (the
+// last one of X-Forwarded-For; what comes before it, the client wrote):
+// four clients behind the proxy have a budget each; without the setting, a
 // client cannot pick its own key by sending the header.
 func TestNewVisitorBudgetKeyedOnTrustedHeader(t *testing.T) {
 	for _, trusted := range []bool{true, false} {
 		h := newHarness(t, func(c *wixauth.Config) {
-			c.NewVisitorsPerMinute = 2
+			c.NewVisitorsPerMinute = 1
 			if trusted {
 				c.TrustedAddrHeader = "X-Forwarded-For"
 			}
@@ -434,7 +435,7 @@ func TestNewVisitorBudgetKeyedOnTrustedHeader(t *testing.T) {
 		ok := 0
 		for i := range 8 {
 			req, _ := http.NewRequest("GET", h.app.URL, nil)
-			req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.7, 203.0.113.%d", i%4))
+			req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d, 203.0.113.%d", i, i%4))
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -444,7 +445,7 @@ func TestNewVisitorBudgetKeyedOnTrustedHeader(t *testing.T) {
 				ok++
 			}
 		}
-		want := map[bool]int{true: 8, false: 2}[trusted]
+		want := map[bool]int{true: 4, false: 1}[trusted]
 		if ok != want {
 			t.Errorf("trusted header %v: %d of 8 new visitors admitted, want %d", trusted, ok, want)
 		}
