@@ -178,3 +178,22 @@ func ExampleAuth_NewClient() {
 	fmt.Println(resp.StatusCode, stored.Role())
 	// Output: 200 visitor
 }
+
+// A job and a request of the same session share a renewal; the job saving
+// it through its callback does not keep the request from saving it in the
+// session.
+func TestNewClientSharesRenewalWithRequests(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	tok := h.memberTokens(time.Now().Add(-time.Minute))
+	h.seed(tok)
+	var saved savedTokens
+	if _, err := h.auth.NewClient(tok, saved.save).RenewToken(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := h.get("/"); code != 200 || body != "member" {
+		t.Fatalf("the request: %d %q", code, body)
+	}
+	if n, w := h.wix.TokenCalls(""), h.store.commits.Load(); n != 1 || w != 1 || saved.count() != 1 {
+		t.Errorf("%d token calls, %d session writes, %d saves by the job; want 1, 1, 1", n, w, saved.count())
+	}
+}
