@@ -57,6 +57,7 @@ func newFaultApp(t *testing.T) *faultApp {
 		c.APIKey = wixtest.DefaultAPIKey
 		c.Logger = slog.New(errLog{a})
 	}, func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) })
+	a.wix.AllowRedirectURI(a.app.URL + "/auth/callback")
 	mux = http.NewServeMux()
 	handlers.Mount(mux, a.auth, "/auth")
 	mux.HandleFunc("/", a.report)

@@ -7,3 +7,5 @@ require (
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/gomodule/redigo v1.9.3
 )
+
+require github.com/google/uuid v1.6.0 // indirect

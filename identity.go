@@ -3,7 +3,9 @@ package wixauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/wixauth/wixauth/internal/wire"
 )
@@ -77,16 +79,48 @@ type CaptchaTokens struct {
 
 // Profile describes a registering member.
 type Profile struct {
-	FirstName     string         `json:"firstName,omitempty"`
-	LastName      string         `json:"lastName,omitempty"`
-	Nickname      string         `json:"nickname,omitempty"`
-	Picture       string         `json:"picture,omitempty"`
-	Emails        []string       `json:"emails,omitempty"`
-	Phones        []string       `json:"phones,omitempty"`
-	Labels        []string       `json:"labels,omitempty"`
-	Language      string         `json:"language,omitempty"`
-	PrivacyStatus string         `json:"privacyStatus,omitempty"`
-	CustomFields  map[string]any `json:"customFields,omitempty"`
+	FirstName     string        `json:"firstName,omitempty"`
+	LastName      string        `json:"lastName,omitempty"`
+	Nickname      string        `json:"nickname,omitempty"`
+	Picture       string        `json:"picture,omitempty"`
+	Emails        []string      `json:"emails,omitempty"`
+	Phones        []string      `json:"phones,omitempty"`
+	Labels        []string      `json:"labels,omitempty"`
+	Language      string        `json:"language,omitempty"`
+	PrivacyStatus string        `json:"privacyStatus,omitempty"`
+	CustomFields  []CustomField `json:"customFields,omitempty"`
+}
+
+// CustomField is one custom profile field, a list entry as the SDK sends
+// it. Name is the extended field's key without its "custom." prefix.
+type CustomField struct {
+	Name  string      `json:"name"`
+	Value CustomValue `json:"value"`
+}
+
+// CustomValue holds exactly one of its fields, as Wix's custom value.
+type CustomValue struct {
+	StrValue  *string    `json:"strValue,omitempty"`
+	NumValue  *float64   `json:"numValue,omitempty"`
+	DateValue *time.Time `json:"dateValue,omitempty"`
+	BoolValue *bool      `json:"boolValue,omitempty"`
+}
+
+// check refuses custom fields that Wix could only reject or misread.
+func (p *Profile) check() error {
+	for i, f := range p.CustomFields {
+		v := f.Value
+		n := 0
+		for _, set := range []bool{v.StrValue != nil, v.NumValue != nil, v.DateValue != nil, v.BoolValue != nil} {
+			if set {
+				n++
+			}
+		}
+		if f.Name == "" || n != 1 {
+			return fmt.Errorf("wixauth: Profile.CustomFields[%d] needs a Name and exactly one value (StrValue, NumValue, DateValue or BoolValue)", i)
+		}
+	}
+	return nil
 }
 
 func (t *CaptchaTokens) wire() []wire.CaptchaToken {
@@ -109,6 +143,9 @@ func (c *Client) Login(ctx context.Context, email, password string, captcha *Cap
 func (c *Client) Register(ctx context.Context, email, password string, profile *Profile, captcha *CaptchaTokens) (LoginResult, error) {
 	body := wire.RegisterRequest{LoginID: wire.LoginID{Email: email}, Password: password, CaptchaTokens: captcha.wire()}
 	if profile != nil {
+		if err := profile.check(); err != nil {
+			return LoginResult{}, err
+		}
 		body.Profile = profile
 	}
 	return c.identityCall(ctx, wire.RegisterPath, body, registerFailure)

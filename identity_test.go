@@ -232,7 +232,7 @@ func TestExternalLoginRefusals(t *testing.T) {
 		if _, err := c.GetMemberTokensForExternalLogin(r.Context(), ""); err == nil {
 			t.Errorf("an empty member ID was accepted")
 		}
-		_, err := c.GetMemberTokensForExternalLogin(r.Context(), "some-member")
+		_, err := c.GetMemberTokensForExternalLogin(r.Context(), "9f3c1b7e-2a4d-4e6f-8b1a-0c5d7e9f1a2b")
 		var ae *wixauth.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusForbidden {
 			t.Errorf("with a wrong API key: %v, want 403", err)
@@ -246,5 +246,30 @@ func TestExternalLoginRefusals(t *testing.T) {
 	})
 	if strings.Contains(f.logs.String(), wrongKey) {
 		t.Errorf("the API key is in the logs")
+	}
+}
+
+// Custom fields go to Wix as the SDK's list of {name, value}; one that Wix
+// could not read is refused before the call.
+func TestRegisterCustomFields(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	size := 42.0
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		p := &wixauth.Profile{Nickname: "Ada", CustomFields: []wixauth.CustomField{{Name: "shoeSize", Value: wixauth.CustomValue{NumValue: &size}}}}
+		if res, err := c.Register(r.Context(), "ada@example.com", "pw-ada-123", p, nil); err != nil || res.State != wixauth.LoginSuccess {
+			t.Errorf("Register = %+v, %v", res, err)
+		}
+		two := &wixauth.Profile{CustomFields: []wixauth.CustomField{{Name: "x", Value: wixauth.CustomValue{NumValue: &size, BoolValue: new(bool)}}}}
+		if _, err := c.Register(r.Context(), "bob@example.com", "pw-bob-123", two, nil); err == nil {
+			t.Errorf("a custom field with two values was accepted")
+		}
+	})
+	if n := f.wix.Count(wixtest.EndpointRegister); n != 1 {
+		t.Errorf("%d register calls, want 1", n)
+	}
+	got := f.lastBody(wixtest.EndpointRegister)["profile"].(map[string]any)["customFields"]
+	want := []any{map[string]any{"name": "shoeSize", "value": map[string]any{"numValue": 42.0}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("customFields = %#v, want %#v", got, want)
 	}
 }

@@ -13,37 +13,99 @@ import (
 // AuthURLOptions tune AuthURL. The zero value asks for Wix's login page with
 // the code returned in the callback's query, which is what a server needs.
 type AuthURLOptions struct {
-	// Prompt is "login" (the default: show Wix's login page) or "none"
-	// (log in silently with SessionToken).
+	// Prompt is "login" (the default: show Wix's login page), "none" (log
+	// in silently with SessionToken), or "consent" or "select_account",
+	// which are passed through to Wix as they are.
 	Prompt string
-	// ResponseMode is "query" (the default). The browser SDK's "fragment"
-	// never reaches a server.
+	// ResponseMode is how the code comes back: "query" (the default, the
+	// only one a server sees on its own), "fragment" (after "#", for a page
+	// script) or "web_message" (posted by Wix's page to the window that
+	// framed it, as the SDK's direct login does; see the handlers package).
 	ResponseMode string
 	// SessionToken, from a successful Login, Register or
 	// ProcessVerification, logs the member in without a page (Prompt "none").
 	SessionToken string
+	// IDP logs in with an identity provider at once, skipping Wix's choice
+	// of providers: "google", "facebook" (the SDK's well-known connection
+	// IDs) or the connection ID of another provider of the site.
+	IDP string
+}
+
+// The SDK's well-known identity provider connections (IDP_CONNECTION_IDS).
+var idpConnectionIDs = map[string]string{
+	"google":   "0e6a50f5-b523-4e29-990d-f37fa2ffdd69",
+	"facebook": "3ecad13f-52c3-483d-911f-31dbcf2a6d23",
+}
+
+// AuthURLResult is what GetAuthURL returns, as the SDK's getAuthUrl().
+type AuthURLResult struct {
+	// AuthURL is where to send the browser (or the hidden iframe).
+	AuthURL string
+	// AuthorizationEndpoint is Wix's endpoint behind AuthURL, without the
+	// redirect session's parameters.
+	AuthorizationEndpoint string
+	// SessionToken is the redirect session's own token, as Wix answers it.
+	SessionToken string
 }
 
 // AuthURL creates an auth redirect session for d and returns the URL of
-// Wix's login page to send the browser to, as the SDK's getAuthUrl().
+// Wix's login page to send the browser to. See GetAuthURL for the rest of
+// the SDK's answer.
 func (c *Client) AuthURL(ctx context.Context, d OAuthData, opts AuthURLOptions) (string, error) {
+	res, err := c.GetAuthURL(ctx, d, opts)
+	return res.AuthURL, err
+}
+
+// GetAuthURL creates an auth redirect session for d, as the SDK's
+// getAuthUrl(), and returns its URL, authorization endpoint and session
+// token. d.RedirectURI may be empty only with ResponseMode "web_message",
+// where the code is posted rather than redirected (the SDK's direct login
+// sends none).
+func (c *Client) GetAuthURL(ctx context.Context, d OAuthData, opts AuthURLOptions) (AuthURLResult, error) {
 	if c == nil { // reads the client ID below, before any call would say so
-		return "", ErrNoClient
+		return AuthURLResult{}, ErrNoClient
 	}
+	req, err := authRequest(c.a.cfg.ClientID, d, opts)
+	if err != nil {
+		return AuthURLResult{}, err
+	}
+	rs, err := c.redirect(ctx, struct {
+		Auth wire.AuthIntent `json:"auth"`
+	}{req})
+	if err != nil {
+		return AuthURLResult{}, err
+	}
+	return AuthURLResult{AuthURL: rs.FullURL, AuthorizationEndpoint: rs.AuthorizationEndpoint, SessionToken: rs.SessionToken}, nil
+}
+
+// authRequest checks opts and builds the auth intent the SDK sends.
+func authRequest(clientID string, d OAuthData, opts AuthURLOptions) (wire.AuthIntent, error) {
 	if opts.Prompt == "" {
 		opts.Prompt = "login"
 	}
 	if opts.ResponseMode == "" {
 		opts.ResponseMode = "query"
 	}
-	if d.RedirectURI == "" || d.State == "" || d.CodeChallenge == "" {
-		return "", errors.New("wixauth: AuthURL needs OAuthData from GenerateOAuthData with a redirect URI")
+	switch opts.Prompt {
+	case "login", "none", "consent", "select_account":
+	default:
+		return wire.AuthIntent{}, fmt.Errorf("wixauth: AuthURLOptions.Prompt %q is not one of login, none, consent, select_account", opts.Prompt)
 	}
-	body := struct {
-		Auth wire.AuthIntent `json:"auth"`
-	}{wire.AuthIntent{
+	switch opts.ResponseMode {
+	case "query", "fragment", "web_message":
+	default:
+		return wire.AuthIntent{}, fmt.Errorf("wixauth: AuthURLOptions.ResponseMode %q is not one of query, fragment, web_message", opts.ResponseMode)
+	}
+	if (d.RedirectURI == "" && opts.ResponseMode != "web_message") || d.State == "" || d.CodeChallenge == "" {
+		return wire.AuthIntent{}, errors.New("wixauth: AuthURL needs OAuthData from GenerateOAuthData with a redirect URI")
+	}
+	idp := opts.IDP
+	if id, ok := idpConnectionIDs[idp]; ok {
+		idp = id
+	}
+	return wire.AuthIntent{
 		AuthRequest: wire.AuthRequest{
-			ClientID:            c.a.cfg.ClientID,
+			ClientID:            clientID,
 			RedirectURI:         d.RedirectURI,
 			CodeChallenge:       d.CodeChallenge,
 			CodeChallengeMethod: "S256",
@@ -52,16 +114,19 @@ func (c *Client) AuthURL(ctx context.Context, d OAuthData, opts AuthURLOptions) 
 			Scope:               "offline_access",
 			State:               d.State,
 			SessionToken:        opts.SessionToken,
+			Idp:                 idp,
 		},
 		Prompt: opts.Prompt,
-	}}
-	return c.redirectURL(ctx, body)
+	}, nil
 }
 
 // DirectLoginURL is the server-side counterpart of the SDK's
 // getMemberTokensForDirectLogin(): it returns the URL that logs the member
 // of sessionToken in without a page, with the code coming back to
-// d.RedirectURI like any login. Redirect the browser to it.
+// d.RedirectURI in the query like any login. Redirect the browser to it.
+// The SDK's own way, a hidden iframe and responseMode "web_message", is
+// AuthURL with Prompt "none", SessionToken and that ResponseMode; the
+// handlers package offers both.
 func (c *Client) DirectLoginURL(ctx context.Context, sessionToken string, d OAuthData) (string, error) {
 	if sessionToken == "" {
 		return "", errors.New("wixauth: DirectLoginURL needs the session token of a successful login")
@@ -121,39 +186,6 @@ func (c *Client) GetMemberTokens(ctx context.Context, code, state string, d OAut
 	return c.a.tokensFrom(tr, RefreshToken{Value: tr.RefreshToken, Role: RoleMember}), nil
 }
 
-// GetMemberTokensForExternalLogin returns member tokens for memberID without
-// a password, for apps that authenticate members themselves (the
-// authorized_client grant). It needs Config.APIKey, sent with the session's
-// visitor token; call it only after your own authentication succeeded, since
-// it logs in anyone you name. It does not store the tokens: call SetTokens.
-func (c *Client) GetMemberTokensForExternalLogin(ctx context.Context, memberID string) (Tokens, error) {
-	if c == nil {
-		return Tokens{}, ErrNoClient
-	}
-	if c.a.cfg.APIKey == "" {
-		return Tokens{}, errors.New("wixauth: GetMemberTokensForExternalLogin needs Config.APIKey (WIX_API_KEY), an API key with Contacts & Members permissions")
-	}
-	if memberID == "" {
-		return Tokens{}, errors.New("wixauth: GetMemberTokensForExternalLogin needs a member ID")
-	}
-	c.mu.Lock()
-	err := c.ensureLocked(ctx)
-	access := c.rec.AccessToken.Value
-	c.mu.Unlock()
-	if err != nil {
-		return Tokens{}, err
-	}
-	tr, err := c.a.requestTokens(ctx, wire.AuthorizedClientRequest{
-		GrantType: wire.GrantAuthorizedClient,
-		Scope:     "offline_access",
-		MemberID:  memberID,
-	}, access+","+c.a.cfg.APIKey, true)
-	if err != nil {
-		return Tokens{}, err
-	}
-	return c.a.tokensFrom(tr, RefreshToken{Value: tr.RefreshToken, Role: RoleMember}), nil
-}
-
 // Logout ends the member's session: it creates Wix's logout redirect
 // session, which lands on postFlowURL, and empties the session's tokens, as
 // the SDK's logout(). The tokens are emptied even when Wix cannot be
@@ -167,8 +199,11 @@ func (c *Client) Logout(ctx context.Context, postFlowURL string) (string, error)
 		Logout    wire.LogoutIntent `json:"logout"`
 		Callbacks Callbacks         `json:"callbacks"`
 	}{wire.LogoutIntent{ClientID: c.a.cfg.ClientID}, Callbacks{PostFlowURL: postFlowURL}}
-	logoutURL, err := c.redirectURL(ctx, body)
+	rs, err := c.redirect(ctx, body)
 	c.SetTokens(Tokens{})
 	c.a.emit(ctx, Event{Kind: EventLogout, Role: RoleMember})
-	return logoutURL, err
+	if err != nil {
+		return "", err
+	}
+	return rs.FullURL, nil
 }

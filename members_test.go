@@ -40,7 +40,9 @@ type apiFixture struct {
 
 func newAPIFixture(t *testing.T, tune func(*wixauth.Config)) *apiFixture {
 	t.Helper()
-	f := &apiFixture{t: t, wix: wixtest.NewServer(), logs: &testutil.LockedBuffer{}}
+	// The callbacks the tests log in with are the OAuth app's allowed ones.
+	wix := wixtest.NewServer(wixtest.WithRedirectURIs("https://app.example/auth/callback", "https://app.example/cb"))
+	f := &apiFixture{t: t, wix: wix, logs: &testutil.LockedBuffer{}}
 	t.Cleanup(f.wix.Close)
 	cfg := wixauth.Config{
 		ClientID: f.wix.ClientID,

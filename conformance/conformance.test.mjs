@@ -18,7 +18,7 @@ const STORES_APP_ID = '215238eb-22a5-4c36-9e7b-e7c08025e04e';
 
 let fake;
 before(async () => {
-  fake = await startFake();
+  fake = await startFake({ redirectURIs: [REDIRECT_URI] });
 });
 after(async () => {
   await fake?.stop();

@@ -16,11 +16,12 @@ const realFetch = globalThis.fetch;
 
 // startFake builds and starts the fake on 127.0.0.1:<free port>. It builds
 // a binary rather than using "go run", so that killing it kills the server.
-export async function startFake() {
+export async function startFake({ redirectURIs = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wixauth-conformance-'));
   const bin = join(dir, 'wixtest');
   execFileSync('go', ['build', '-o', bin, './wixtest/cmd/wixtest'], { cwd: root, stdio: 'inherit' });
-  const proc = spawn(bin, ['-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['-addr', '127.0.0.1:0', ...redirectURIs.flatMap((u) => ['-redirect-uri', u])];
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('wixtest did not start within 20s')), 20_000);
     proc.once('exit', (code) => reject(new Error(`wixtest exited with ${code}`)));

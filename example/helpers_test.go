@@ -68,6 +68,7 @@ func (e *testEnv) startInstance() string {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	appURL := fmt.Sprintf("http://localhost:%d", ts.Listener.Addr().(*net.TCPAddr).Port)
+	e.fake.AllowRedirectURI(appURL + "/auth/callback")
 	h, cleanup, err := newApp(appConfig{
 		BaseURL:      appURL,
 		ClientID:     e.fake.ClientID,

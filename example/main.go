@@ -72,6 +72,8 @@ func run(log *slog.Logger) error {
 		}
 		defer closeFake()
 		cfg.ClientID, cfg.APIURL, cfg.APIKey = fake.ClientID, fake.URL, fake.APIKey
+		// As on Wix, where the dashboard lists the OAuth app's redirect URIs.
+		fake.AllowRedirectURI(cfg.BaseURL + "/auth/callback")
 		cfg.DemoAccount = true
 		fmt.Printf("WIX_CLIENT_ID is not set: using the embedded fake Wix at %s\n", fake.URL)
 		fmt.Printf("Demo account: %s / %s\n", wixtest.DemoEmail, wixtest.DemoPassword)

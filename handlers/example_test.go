@@ -34,6 +34,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
+	// Wix sends members back only to the OAuth app's allowed redirect URIs.
+	wix.AllowRedirectURI(auth.BaseURL() + "/auth/callback")
 	mux := http.NewServeMux()
 	handlers.Mount(mux, auth, "/auth")
 	mux.HandleFunc("/account", func(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,6 +111,13 @@ func newEnv(t *testing.T, o options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The app's callback is on the OAuth app's allowed redirect URIs, as it
+	// must be in the Wix dashboard.
+	cb := hcfg.CallbackPath
+	if cb == "" {
+		cb = "/" + strings.Trim(cmp.Or(hcfg.Prefix, "/auth"), "/") + "/callback"
+	}
+	e.wix.AllowRedirectURI(e.app + cb)
 	mux := http.NewServeMux()
 	e.h.Mount(mux)
 	e.routes(mux)

@@ -75,7 +75,7 @@ func TestTrustedOrigin(t *testing.T) {
 // the app's BaseURL is https, with the default session manager and with
 // one of the app's own.
 func TestSessionCookieAttributes(t *testing.T) {
-	wix := wixtest.NewServer()
+	wix := wixtest.NewServer(wixtest.WithRedirectURIs("https://shop.example.com/auth/callback", "http://localhost:8080/auth/callback"))
 	defer wix.Close()
 	for _, tc := range []struct {
 		base   string

@@ -2,7 +2,7 @@ package main
 
 // One simulated browser: a cookie jar, the requests of its scenario, and
 // what it expects to find on each (its role, its cart's owner and size).
-// A session is lost when a browser finds another owner or another cart
+// A session is lost when a browser finds another role or cart owner
 // without having logged in or out.
 
 import (
@@ -25,11 +25,30 @@ type browser struct {
 	c   *http.Client
 	n   int // session number
 
-	role  string // expected role
+	role  string // expected role ("": not known)
 	owner string // expected cart owner ("" until something was added)
-	items int    // expected number of items
+	items int    // expected number of items (-1: not known)
 	lost  string // why the session was lost, if it was
 	err   bool   // an unexpected answer
+	hit   bool   // a request of the current step failed in an outage
+	// renewHit: a login or logout failed in an outage, after which the old
+	// cookie may lead to a renewal marker (see stuck).
+	renewHit bool
+	stuck    string // why the session got stuck on a renewal marker, if it did
+}
+
+// step runs one step of the story, and again once Redis is back if a
+// request of it failed during an outage (a few times at most: the outages
+// of a run are few and short).
+func (b *browser) step(fn func()) {
+	for try := 1; b.stuck == ""; try++ {
+		b.hit = false
+		fn()
+		if !b.hit || try == 5 {
+			return
+		}
+		b.r.outages.wait()
+	}
 }
 
 func (r *runner) newBrowser(ctx context.Context, n int) *browser {
@@ -40,6 +59,9 @@ func (r *runner) newBrowser(ctx context.Context, n int) *browser {
 // do sends one request (following redirects), counted and timed; it
 // returns the final status, body and URL, or status 0 after a failure.
 func (b *browser) do(method, target, ct string, body io.Reader) (int, []byte, *url.URL) {
+	if b.stuck != "" {
+		return 0, nil, nil // the story ends here: nothing after it means anything
+	}
 	if strings.HasPrefix(target, "/") {
 		target = b.r.app + target
 	}
@@ -59,18 +81,32 @@ func (b *browser) do(method, target, ct string, body io.Reader) (int, []byte, *u
 		out, err = io.ReadAll(resp.Body)
 		resp.Body.Close()
 	}
-	b.r.stats.request(time.Since(start))
+	end := time.Now()
+	b.r.stats.request(end.Sub(start))
 	<-b.r.sem
+	var kind string
+	switch {
+	case err != nil:
+		kind = "network: " + rootCause(err)
+	case resp.StatusCode >= 400:
+		kind = fmt.Sprintf("status %d", resp.StatusCode)
+	}
+	if kind != "" && b.r.outages.covers(start, end) {
+		b.hit = true
+		b.r.stats.outageError(method + " " + pathClass(req.URL) + ": " + kind)
+		return 0, nil, nil
+	}
 	if err != nil {
-		b.fail(method+" "+pathClass(req.URL), "network: "+rootCause(err))
+		b.fail(method+" "+pathClass(req.URL), kind)
 		return 0, nil, nil
 	}
 	if resp.StatusCode >= 400 {
-		b.fail(method+" "+pathClass(req.URL), fmt.Sprintf("status %d", resp.StatusCode))
+		b.fail(method+" "+pathClass(req.URL), kind)
 	}
 	return resp.StatusCode, out, resp.Request.URL
 }
 
+// fail counts a failure outside the outages.
 func (b *browser) fail(what, kind string) {
 	b.err = true
 	b.r.stats.error(what + ": " + kind)
@@ -92,7 +128,17 @@ func (b *browser) session() int64 {
 	if status != 200 || json.Unmarshal(body, &s) != nil {
 		return 0
 	}
-	if b.role != "" && s.Role != b.role {
+	switch {
+	case s.Role == "none" && b.renewHit:
+		// No tokens at all: the request was served on a throwaway session,
+		// which is what a cookie that leads to a renewal marker gets. A
+		// login or logout renewed the session ID and wrote the marker, then
+		// failed to save the new session, so the browser kept its old
+		// cookie: it has no working session until the marker expires.
+		if b.stuck == "" {
+			b.stuck = fmt.Sprintf("served without a session (role none) after a login or logout failed in an outage, want %s", b.role)
+		}
+	case b.role != "" && s.Role != b.role:
 		b.loseSession(fmt.Sprintf("role %s, want %s", s.Role, b.role))
 	}
 	b.role = s.Role
@@ -127,9 +173,10 @@ func (b *browser) checkCart() {
 	if status != 200 || json.Unmarshal(body, &c) != nil {
 		return
 	}
-	if c.owner() != b.owner || c.count() != b.items {
+	if c.owner() != b.owner || (b.items >= 0 && c.count() != b.items) {
 		b.loseSession(fmt.Sprintf("cart of %q with %d items, want %q with %d", c.owner(), c.count(), b.owner, b.items))
 	}
+	b.items = c.count()
 }
 
 // add puts one item in the cart, as the same owner as before, if any.
@@ -137,21 +184,25 @@ func (b *browser) add() {
 	status, body, _ := b.do("POST", "/api/cart", "", nil)
 	var c cartAnswer
 	if status != 200 || json.Unmarshal(body, &c) != nil {
+		if b.hit {
+			// Wix may have added the item before the session save failed.
+			b.items = -1
+		}
 		return
 	}
 	if b.owner != "" && c.owner() != b.owner {
 		b.loseSession("the cart changed owner on add")
 	}
-	b.owner, b.items = c.owner(), b.items+1
-	if c.count() != b.items {
-		b.loseSession(fmt.Sprintf("%d items after add, want %d", c.count(), b.items))
+	if b.items >= 0 && c.count() != b.items+1 {
+		b.loseSession(fmt.Sprintf("%d items after add, want %d", c.count(), b.items+1))
 	}
+	b.owner, b.items = c.owner(), c.count()
 }
 
 // loggedIn starts a new identity: a member with an empty cart.
 func (b *browser) loggedIn() {
 	b.role, b.owner, b.items = "", "", 0
-	if b.session(); b.role != "member" {
+	if b.session(); b.role != "member" && !b.hit && b.stuck == "" {
 		b.fail("login", "not a member after login, but "+b.role)
 	}
 }
@@ -162,12 +213,19 @@ var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 func (b *browser) hostedLogin(email, password string) {
 	status, body, at := b.do("GET", "/auth/login?returnTo=/api/session", "", nil)
 	m := formAction.FindSubmatch(body)
+	if b.hit {
+		return
+	}
 	if status != 200 || m == nil || !strings.HasPrefix(at.String(), b.r.wixURL) {
 		b.fail("login page", fmt.Sprintf("status %d at %v", status, at))
 		return
 	}
 	form := url.Values{"email": {email}, "password": {password}}
 	b.do("POST", html.UnescapeString(string(m[1])), "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if b.hit {
+		b.role, b.renewHit = "", true // the login may or may not have happened
+		return
+	}
 	b.loggedIn()
 }
 
@@ -179,11 +237,18 @@ func (b *browser) passwordLogin(email, password string) {
 		State    string `json:"state"`
 		Redirect string `json:"redirect"`
 	}
+	if b.hit {
+		return
+	}
 	if status != 200 || json.Unmarshal(body, &res) != nil || res.State != "SUCCESS" {
 		b.fail("password login", fmt.Sprintf("status %d state %q", status, res.State))
 		return
 	}
 	b.do("GET", res.Redirect, "", nil)
+	if b.hit {
+		b.role, b.renewHit = "", true // the login may or may not have happened
+		return
+	}
 	b.loggedIn()
 }
 
@@ -191,6 +256,10 @@ func (b *browser) passwordLogin(email, password string) {
 func (b *browser) logout() {
 	form := url.Values{"returnTo": {"/api/session"}}
 	b.do("POST", "/auth/logout", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if b.hit {
+		b.role, b.renewHit = "", true // the logout may or may not have happened
+		return
+	}
 	b.role, b.owner, b.items = "visitor", "", 0
 	b.session()
 	b.checkCart()

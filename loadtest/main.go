@@ -1,34 +1,40 @@
-// Command loadtest puts the example app's wiring (see app.go) under load
-// against the wixtest fake, in one process on loopback, and checks that no
-// session is lost, no request fails and no goroutine leaks.
+// Command loadtest puts the example app (example/, built and run as its own
+// process) under the load of thousands of simulated browsers, with its
+// sessions in a real redis-server that is crashed and restarted, then
+// paused, in the middle of the run. Wix is the wixtest fake, in this
+// process. Run it from the module root:
 //
-//	go run ./loadtest                                  # full: 3000 sessions
-//	go run -race ./loadtest -sessions 300 -concurrency 16   # the short variant
+//	go run ./loadtest                                  # full: 3000 browsers
+//	go run ./loadtest -sessions 300 -concurrency 16 -race   # the CI variant
 //
-// It mixes new visitors, steady visitors with a cart, visitors whose
-// access token is renewed (the fake's tokens live RenewBefore + -renew-after,
-// so that a session renews after a short pause), hosted logins through
-// Wix's login page, password logins and logouts, all through real
-// redirects. It exits 1 if a session is lost, a request fails, the library
-// logs an error, goroutines leak, or the run outlasts -timeout.
+// The browsers mix new visitors, steady visitors with a cart, visitors
+// whose access token is renewed (the fake's tokens live RenewBefore +
+// -renew-after, so that a session renews after a short pause), hosted
+// logins through Wix's login page, password logins and logouts, all
+// through real redirects and cookie jars. A request that fails while Redis
+// is down or paused (see outage.go) is retried once Redis is back; any
+// other failure counts.
+//
+// It exits 1 if a session is lost, a request fails outside an outage, the
+// app logs an error outside an outage, the app's goroutines grow, or the
+// run outlasts -timeout.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
-	"net"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
-	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -38,111 +44,213 @@ type runner struct {
 	tr          *http.Transport
 	sem         chan struct{} // requests in flight
 	stats       *stats
+	outages     *outages
 	renewAfter  time.Duration
+	finished    atomic.Int64 // sessions done
+}
+
+type options struct {
+	sessions, concurrency int
+	renewAfter, timeout   time.Duration
+	race, outage          bool
+	failStuck             bool
+	pause, down, grace    time.Duration
 }
 
 func main() {
-	sessions := flag.Int("sessions", 3000, "browsers to simulate")
-	concurrency := flag.Int("concurrency", 32, "requests in flight at most")
-	renewAfter := flag.Duration("renew-after", 2*time.Second, "how long after issue an access token needs renewal")
-	timeout := flag.Duration("timeout", 3*time.Minute, "bound on the whole run")
+	var o options
+	flag.IntVar(&o.sessions, "sessions", 3000, "browsers to simulate")
+	flag.IntVar(&o.concurrency, "concurrency", 32, "requests in flight at most")
+	flag.DurationVar(&o.renewAfter, "renew-after", 2*time.Second, "how long after issue an access token needs renewal")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "bound on the whole run")
+	flag.BoolVar(&o.race, "race", false, "build the example with the race detector")
+	flag.BoolVar(&o.failStuck, "fail-stuck", true, "fail the run if a session gets stuck on a renewal marker (see browser.go); false only reports it")
+	flag.BoolVar(&o.outage, "outage", true, "crash and restart Redis once 30 % of the sessions are done, pause it at 60 %")
+	flag.DurationVar(&o.down, "down", 500*time.Millisecond, "how long Redis stays down after the crash")
+	flag.DurationVar(&o.pause, "pause", 2*time.Second, "how long Redis is paused (SIGSTOP)")
+	flag.DurationVar(&o.grace, "grace", 1500*time.Millisecond, "how long after Redis answers again an outage window lasts (stores' read timeout, and a margin)")
 	flag.Parse()
-	if code := run(*sessions, *concurrency, *renewAfter, *timeout); code != 0 {
-		os.Exit(code)
-	}
-}
-
-func run(sessions, concurrency int, renewAfter, timeout time.Duration) int {
-	before := runtime.NumGoroutine()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-
-	logs := &logCounter{}
-	// Tokens live RenewBefore + renewAfter: a session that pauses for
-	// renewAfter renews on its next request.
-	wix := wixtest.NewServer(wixtest.WithAccessTokenLifetime(wixauth.DefaultRenewBefore + renewAfter))
-	appSrv := httptest.NewUnstartedServer(nil)
-	// "localhost" for the app, 127.0.0.1 for the fake: two sites for the
-	// cookie jars, as the example arranges it.
-	appURL := fmt.Sprintf("http://localhost:%d", appSrv.Listener.Addr().(*net.TCPAddr).Port)
-	handler, auth, closeStore, err := newApp(wix.ClientID, wix.URL, appURL, slog.New(logs))
+	code, err := run(o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
-		return 2
+		code = 2
 	}
-	var served atomic.Int64 // every request the app answers, redirect hops included
-	appSrv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		served.Add(1)
-		handler.ServeHTTP(w, req)
-	})
-	appSrv.Start()
+	os.Exit(code)
+}
+
+func run(o options) (int, error) {
+	tmp, err := os.MkdirTemp("", "wixauth-loadtest-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(tmp)
+
+	fmt.Println("building ./example" + map[bool]string{true: " with -race", false: ""}[o.race])
+	bin, err := buildExample(tmp, o.race)
+	if err != nil {
+		return 0, err
+	}
+	red, err := startRedis(tmp)
+	if err != nil {
+		return 0, err
+	}
+	defer red.stop()
+
+	// Tokens live RenewBefore + renewAfter: a session that pauses for
+	// renewAfter renews on its next request. The fake listens on
+	// 127.0.0.1, the app on "localhost": two sites for the cookie jars, as
+	// with the real Wix.
+	wix := wixtest.NewUnstartedServer(wixtest.WithAccessTokenLifetime(wixauth.DefaultRenewBefore + o.renewAfter))
+	wixSrv := httptest.NewUnstartedServer(wix.Handler())
+	wixSrv.Start()
+	defer wixSrv.Close()
+	wix.SetURL(wixSrv.URL)
+	defer wix.Close()
+
+	logs := &logWatch{}
+	app, err := startApp(bin, []string{
+		"ADDR=localhost:0",
+		"WIX_CLIENT_ID=" + wix.ClientID,
+		"WIX_API_URL=" + wix.URL,
+		"WIX_API_KEY=" + wix.APIKey,
+		"SESSION_STORE=redis://" + red.addr + "/0",
+		"LOADTEST_DEBUG_ADDR=127.0.0.1:0",
+	}, logs)
+	if err != nil {
+		return 0, err
+	}
+	defer app.stop()
+	wix.AllowRedirectURI(app.url + "/auth/callback") // as registered in the Wix dashboard
+
+	before, err := app.state()
+	if err != nil {
+		return 0, fmt.Errorf("reading the app's state: %w", err)
+	}
+	clientsBefore, _ := red.clients()
 
 	r := &runner{
-		app: appURL, wixURL: wix.URL, wix: wix,
-		tr:         &http.Transport{MaxIdleConnsPerHost: concurrency * 2, IdleConnTimeout: 5 * time.Second},
-		sem:        make(chan struct{}, concurrency),
+		app: app.url, wixURL: wix.URL, wix: wix,
+		tr:         &http.Transport{MaxIdleConnsPerHost: o.concurrency * 2, IdleConnTimeout: 5 * time.Second},
+		sem:        make(chan struct{}, o.concurrency),
 		stats:      newStats(),
-		renewAfter: renewAfter,
+		outages:    &outages{grace: o.grace},
+		renewAfter: o.renewAfter,
 	}
-	ready := runtime.NumGoroutine() // the fake and the app, idle
-	start := time.Now()
-	lost, failed := r.load(ctx, sessions)
-	elapsed := time.Since(start)
-	timedOut := ctx.Err() != nil
-	// Requests must leave nothing behind: no renewal, no connection. Idle
-	// keep-alive connections are pooled, not leaked: close them, the
-	// browsers' and the app's to Wix.
-	r.tr.CloseIdleConnections()
-	auth.CloseIdleConnections()
-	after := settle(ready)
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
 
-	wixCalls := len(wix.Requests())
+	var chaos sync.WaitGroup
+	chaosErr := make(chan error, 1)
+	var sessionsBeforeCrash, sessionsAfterRestart int
+	if o.outage {
+		chaos.Add(1)
+		go func() {
+			defer chaos.Done()
+			waitFor := func(frac float64) bool {
+				for r.finished.Load() < int64(frac*float64(o.sessions)) {
+					if ctx.Err() != nil {
+						return false
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				return true
+			}
+			if !waitFor(0.3) {
+				return
+			}
+			var err error
+			if sessionsBeforeCrash, err = red.sessions(stores.DefaultPrefix); err != nil {
+				fmt.Println("counting sessions:", err)
+			}
+			if err := r.outages.crashAndRestart(red, o.down); err != nil {
+				chaosErr <- err
+				cancel()
+				return
+			}
+			sessionsAfterRestart, _ = red.sessions(stores.DefaultPrefix)
+			if waitFor(0.6) {
+				r.outages.pause(red, o.pause)
+			}
+		}()
+	}
+
+	start := time.Now()
+	lost, stuck, failed := r.load(ctx, o.sessions)
+	elapsed := time.Since(start)
+	chaos.Wait()
+	timedOut := ctx.Err() != nil
+	select {
+	case err := <-chaosErr:
+		return 0, err
+	default:
+	}
+
+	// Nothing may stay behind in the app: close the browsers' idle
+	// keep-alive connections and the fake's side of the app's, then let
+	// the app's goroutines wind down.
+	r.tr.CloseIdleConnections()
+	wixSrv.CloseClientConnections()
+	after, err := app.settle(before.Goroutines)
+	if err != nil {
+		return 0, fmt.Errorf("reading the app's state: %w", err)
+	}
+	clientsAfter, _ := red.clients()
+	stored, _ := red.sessions(stores.DefaultPrefix)
+
 	tokenCalls := map[string]int{}
 	for _, g := range []string{"anonymous", "refresh_token", "authorization_code"} {
 		tokenCalls[g] = wix.TokenCalls(g)
 	}
-	appSrv.Close()
-	wix.Close()
-	closeStore()
-	// scs.New's default memstore and stores.Open("memory") each keep a
-	// cleanup goroutine for the life of the process, by design (see
-	// stores/memory.go): two per app, not per request.
-	const perApp = 2
-	end := settle(before + perApp)
+	warnOut, errOut, logsIn := logs.outside(r.outages)
 
-	r.stats.report(os.Stdout, sessions, concurrency, elapsed, tokenCalls, lost, failed, logs, ready, after)
-	fmt.Printf("app requests      %d served (all hops); the fake served %d\n", served.Load(), wixCalls)
-	fmt.Printf("goroutines        %d at start, %d after shutting down (%d kept by the memory stores)\n", before, end, perApp)
+	s := r.stats
+	s.report(os.Stdout, o.sessions, o.concurrency, elapsed, tokenCalls, lost, failed)
+	fmt.Printf("sessions stuck    %d (on a renewal marker: a login or logout renewed the session ID, then its save failed in an outage)\n", len(stuck))
+	for _, n := range slices.Sorted(maps.Keys(stuck))[:min(len(stuck), 5)] {
+		fmt.Printf("  session %d (%s): %s\n", n, kindOf(n), stuck[n])
+	}
+	for _, w := range r.outages.report() {
+		fmt.Printf("outage            %s\n", w)
+	}
+	fmt.Printf("sessions in Redis %d before the crash, %d after the restart, %d at the end\n", sessionsBeforeCrash, sessionsAfterRestart, stored)
+	fmt.Printf("app logs          %d warnings/errors inside outage windows; outside: %d errors, %d warnings\n", logsIn, len(errOut), len(warnOut))
+	for _, l := range append(errOut, warnOut...)[:min(5, len(errOut)+len(warnOut))] {
+		fmt.Printf("  %.300s\n", l)
+	}
+	fmt.Printf("app goroutines    %d before the load, %d after it (idle keep-alive connections closed)\n", before.Goroutines, after.Goroutines)
+	fmt.Printf("app open files    %d before, %d after (sockets included)\n", before.FDs, after.FDs)
+	fmt.Printf("Redis clients     %d before, %d after (the pool keeps up to max_idle=%d idle)\n", clientsBefore, clientsAfter, stores.DefaultMaxIdle)
+
 	code := 0
-	for _, bad := range []struct {
+	for _, c := range []struct {
 		ok  bool
 		msg string
 	}{
 		{len(lost) == 0, fmt.Sprintf("%d sessions lost", len(lost))},
-		{failed == 0 && r.stats.errorCount() == 0, fmt.Sprintf("%d requests failed", r.stats.errorCount())},
-		{logs.errors.Load() == 0, fmt.Sprintf("the library logged %d errors", logs.errors.Load())},
-		{after <= ready, fmt.Sprintf("goroutines leaked by the load: %d before, %d after", ready, after)},
-		{end <= before+perApp, fmt.Sprintf("goroutines left after shutdown: %d at start, %d at the end", before, end)},
-		{!timedOut, "the run outlasted -timeout " + timeout.String()},
+		{len(stuck) == 0 || !o.failStuck, fmt.Sprintf("%d sessions stuck on a renewal marker", len(stuck))},
+		{s.failures() == 0, fmt.Sprintf("%d requests failed outside the outage windows", s.failures())},
+		{len(errOut) == 0, fmt.Sprintf("the app logged %d errors outside the outage windows", len(errOut))},
+		{after.Goroutines <= before.Goroutines, fmt.Sprintf("the app's goroutines grew: %d before the load, %d after", before.Goroutines, after.Goroutines)},
+		{clientsAfter <= stores.DefaultMaxIdle, fmt.Sprintf("%d Redis connections left open, more than max_idle %d", clientsAfter, stores.DefaultMaxIdle)},
+		{!o.outage || len(r.outages.report()) == 2, "the outages did not all happen (the run ended first)"},
+		{!o.outage || sessionsAfterRestart >= sessionsBeforeCrash, fmt.Sprintf("Redis lost sessions in the restart: %d before, %d after", sessionsBeforeCrash, sessionsAfterRestart)},
+		{!timedOut, "the run outlasted -timeout " + o.timeout.String()},
 	} {
-		if !bad.ok {
-			fmt.Println("FAIL:", bad.msg)
+		if !c.ok {
+			fmt.Println("FAIL:", c.msg)
 			code = 1
 		}
-	}
-	if after > ready || end > before+perApp {
-		pprof.Lookup("goroutine").WriteTo(os.Stdout, 1) // what leaked
 	}
 	if code == 0 {
 		fmt.Println("PASS")
 	}
-	return code
+	return code, nil
 }
 
 // load runs every session's scenario, a bounded number of sessions at a
 // time (sleeping ones hold no request slot), and returns the lost ones.
-func (r *runner) load(ctx context.Context, sessions int) (lost map[int]string, failed int) {
-	lost = map[int]string{}
+func (r *runner) load(ctx context.Context, sessions int) (lost, stuck map[int]string, failed int) {
+	lost, stuck = map[int]string{}, map[int]string{}
 	var mu sync.Mutex
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -153,9 +261,13 @@ func (r *runner) load(ctx context.Context, sessions int) (lost map[int]string, f
 			for n := range next {
 				b := r.newBrowser(ctx, n)
 				r.scenario(b)
+				r.finished.Add(1)
 				mu.Lock()
 				if b.lost != "" {
 					lost[n] = b.lost
+				}
+				if b.stuck != "" {
+					stuck[n] = b.stuck
 				}
 				if b.err {
 					failed++
@@ -172,10 +284,11 @@ func (r *runner) load(ctx context.Context, sessions int) (lost map[int]string, f
 	}
 	close(next)
 	wg.Wait()
-	return lost, failed
+	return lost, stuck, failed
 }
 
 // scenario picks a session's story from its number, so that runs repeat.
+// Each step is retried, whole, if Redis was down during it.
 func (r *runner) scenario(b *browser) {
 	r.stats.scenario(kindOf(b.n))
 	member := func() (string, string) {
@@ -186,42 +299,47 @@ func (r *runner) scenario(b *browser) {
 	switch kindOf(b.n) {
 	case "new visitor":
 		b.role = "visitor"
-		b.session()
+		b.step(func() { b.session() })
 	case "steady visitor":
 		b.role = "visitor"
-		b.session()
-		b.add()
-		b.checkCart()
-		b.checkCart()
-		b.session()
+		b.step(func() { b.session() })
+		b.step(b.add)
+		b.step(b.checkCart)
+		b.step(b.checkCart)
+		b.step(func() { b.session() })
 	case "renewing visitor":
 		b.role = "visitor"
-		b.add()
-		exp := b.session()
+		b.step(b.add)
+		var exp int64
+		b.step(func() { exp = b.session() })
 		time.Sleep(r.renewAfter + 500*time.Millisecond)
-		b.checkCart() // renews first
-		if again := b.session(); again <= exp {
-			b.fail("renewal", "the access token was not renewed")
-		}
-		b.checkCart()
+		b.step(b.checkCart) // renews first
+		b.step(func() {
+			if again := b.session(); !b.hit && again <= exp {
+				b.fail("renewal", "the access token was not renewed")
+			}
+		})
+		b.step(b.checkCart)
 	case "hosted login", "hosted login + logout":
 		b.role = "visitor"
-		b.add()
-		b.checkCart()
-		b.hostedLogin(member())
-		b.add()
-		b.checkCart()
+		b.step(b.add)
+		b.step(b.checkCart)
+		email, pw := member()
+		b.step(func() { b.hostedLogin(email, pw) })
+		b.step(b.add)
+		b.step(b.checkCart)
 		if kindOf(b.n) == "hosted login + logout" {
-			b.logout()
+			b.step(b.logout)
 		}
 	case "password login", "password login + logout":
 		b.role = "visitor"
-		b.add()
-		b.passwordLogin(member())
-		b.add()
-		b.checkCart()
+		b.step(b.add)
+		email, pw := member()
+		b.step(func() { b.passwordLogin(email, pw) })
+		b.step(b.add)
+		b.step(b.checkCart)
 		if kindOf(b.n) == "password login + logout" {
-			b.logout()
+			b.step(b.logout)
 		}
 	}
 }
@@ -243,13 +361,4 @@ func kindOf(n int) string {
 	default:
 		return "password login + logout"
 	}
-}
-
-// settle waits up to 5 s for goroutines to wind down to before.
-func settle(before int) int {
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	return runtime.NumGoroutine()
 }

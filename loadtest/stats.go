@@ -3,26 +3,24 @@ package main
 // Counting and the report.
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
 type stats struct {
 	mu        sync.Mutex
 	latencies []time.Duration
-	errors    map[string]int
+	errors    map[string]int // failures outside the outages, by kind
+	outage    map[string]int // failures inside them, by kind
 	scenarios map[string]int
 }
 
 func newStats() *stats {
-	return &stats{errors: map[string]int{}, scenarios: map[string]int{}}
+	return &stats{errors: map[string]int{}, outage: map[string]int{}, scenarios: map[string]int{}}
 }
 
 func (s *stats) request(d time.Duration) {
@@ -37,11 +35,22 @@ func (s *stats) error(kind string) {
 	s.mu.Unlock()
 }
 
-func (s *stats) errorCount() int {
+func (s *stats) outageError(kind string) {
+	s.mu.Lock()
+	s.outage[kind]++
+	s.mu.Unlock()
+}
+
+// failures is the number of requests that failed outside the outages.
+func (s *stats) failures() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return sum(s.errors)
+}
+
+func sum(m map[string]int) int {
 	n := 0
-	for _, v := range s.errors {
+	for _, v := range m {
 		n += v
 	}
 	return n
@@ -54,7 +63,7 @@ func (s *stats) scenario(kind string) {
 }
 
 func (s *stats) report(w io.Writer, sessions, concurrency int, elapsed time.Duration, tokenCalls map[string]int,
-	lost map[int]string, failed int, logs *logCounter, before, after int) {
+	lost map[int]string, failed int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lat := slices.Clone(s.latencies)
@@ -78,46 +87,16 @@ func (s *stats) report(w io.Writer, sessions, concurrency int, elapsed time.Dura
 		fmt.Fprintf(w, "token calls       %-20s%6d  (%.2f per session)\n", g, tokenCalls[g], float64(tokenCalls[g])/float64(sessions))
 	}
 	fmt.Fprintf(w, "token calls       %-20s%6d  (%.2f per session)\n", "all", total, float64(total)/float64(sessions))
-	fmt.Fprintf(w, "errors            %d (sessions with an error: %d)\n", len(s.errors), failed)
+	fmt.Fprintf(w, "errors in outages %d (retried once Redis was back)\n", sum(s.outage))
+	for _, k := range slices.Sorted(maps.Keys(s.outage)) {
+		fmt.Fprintf(w, "  %-50s%d\n", k, s.outage[k])
+	}
+	fmt.Fprintf(w, "errors outside    %d (sessions with one: %d)\n", sum(s.errors), failed)
 	for _, k := range slices.Sorted(maps.Keys(s.errors)) {
 		fmt.Fprintf(w, "  %-50s%d\n", k, s.errors[k])
 	}
-	fmt.Fprintf(w, "library logs      %d errors, %d warnings\n", logs.errors.Load(), logs.warnings.Load())
-	logs.mu.Lock()
-	for _, m := range logs.first {
-		fmt.Fprintf(w, "  %.300s\n", m)
-	}
-	logs.mu.Unlock()
 	fmt.Fprintf(w, "sessions lost     %d\n", len(lost))
 	for _, n := range slices.Sorted(maps.Keys(lost))[:min(len(lost), 10)] {
 		fmt.Fprintf(w, "  session %d (%s): %s\n", n, kindOf(n), lost[n])
 	}
-	fmt.Fprintf(w, "goroutines        %d before the load, %d after it (app and fake running, idle)\n", before, after)
-}
-
-// logCounter is the app's logger: it counts warnings and errors and keeps
-// the first few, since a clean run logs none.
-type logCounter struct {
-	errors, warnings atomic.Int64
-	mu               sync.Mutex
-	first            []string
-}
-
-func (l *logCounter) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelWarn }
-func (l *logCounter) WithAttrs([]slog.Attr) slog.Handler            { return l }
-func (l *logCounter) WithGroup(string) slog.Handler                 { return l }
-func (l *logCounter) Handle(_ context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelError {
-		l.errors.Add(1)
-	} else {
-		l.warnings.Add(1)
-	}
-	l.mu.Lock()
-	if len(l.first) < 5 {
-		msg := r.Message
-		r.Attrs(func(a slog.Attr) bool { msg += " " + a.String(); return true })
-		l.first = append(l.first, msg)
-	}
-	l.mu.Unlock()
-	return nil
 }

@@ -17,8 +17,8 @@
 //
 //	parameter      meaning                                  default
 //	prefix         key prefix                               "wixauth:session:"
-//	max_idle       idle connections kept in the pool        10
-//	max_active     connections open at once (0: no cap)     100
+//	max_idle       idle connections kept in the pool        256 (= max_active)
+//	max_active     connections open at once (0: no cap)     256
 //	idle_timeout   close idle connections after (0: never)  4m
 //	dial_timeout   TCP connect, and TLS handshake           2s
 //	read_timeout   wait for each reply                      1s

@@ -25,15 +25,20 @@ const (
 	// DefaultPort is used when the URL has no port, as redis-cli does.
 	DefaultPort = "6379"
 
-	// DefaultMaxIdle idle connections are kept for reuse, enough for the
-	// steady concurrency of a typical instance without holding many sockets.
-	DefaultMaxIdle = 10
+	// DefaultMaxIdle idle connections are kept for reuse: as many as may be
+	// open, so that a burst reuses its connections instead of dialing and
+	// closing one per request (with 10 kept, wrk -c256 dialed a connection
+	// for nearly every request and left thousands of sockets in TIME_WAIT;
+	// see docs/performance.md). Idle ones close after DefaultIdleTimeout.
+	DefaultMaxIdle = DefaultMaxActive
 
-	// DefaultMaxActive caps the connections open at once; beyond it store
-	// calls fail fast with redis.ErrPoolExhausted (see the package doc). At
-	// sub-millisecond commands 100 connections serve tens of thousands of
-	// requests a second, so hitting the cap means Redis is slow or down.
-	DefaultMaxActive = 100
+	// DefaultMaxActive caps the connections open at once. It is sized for
+	// bursts, not for the average: on a busy instance every request in
+	// flight can hold a connection while it waits for a CPU, so 256
+	// concurrent requests need about 256 connections (measured with wrk
+	// -c256, docs/performance.md), and a Redis server accepts 10,000
+	// clients by default, room for dozens of instances.
+	DefaultMaxActive = 256
 
 	// DefaultIdleTimeout closes connections idle this long, below the 5
 	// minute idle cut-off of common load balancers and NAT gateways so the

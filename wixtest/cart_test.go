@@ -13,7 +13,7 @@ func addItem(id string, qty int) map[string]any {
 }
 
 func TestCartPerIdentity(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	cartURL, addURL := s.URL+"/ecom/v1/carts/current", s.URL+"/ecom/v1/carts/current/add-to-cart"
 	alice, _ := anonymous(t, s)

@@ -1,16 +1,56 @@
 // Package wixtest is an in-process fake of the Wix Headless API endpoints that
 // wixauth talks to: the OAuth token endpoint, redirect sessions with their
 // hosted pages (login, logout, checkout), the custom-login identity calls,
-// members/my and the current cart. It follows the wire protocol of
-// wix-protocol.md (bodies, headers, error shapes) and is written independently
-// of the wixauth client, so that client bugs show up as test failures.
+// members/my and the current cart. It follows the wire protocol of the
+// repository's docs/protocol.md (bodies, headers, error shapes) and is written
+// independently of the wixauth client, so that client bugs show up as test
+// failures.
 //
 // # Use in a test
 //
-//	srv := wixtest.NewServer()
+//	srv := wixtest.NewServer(wixtest.WithRedirectURIs("https://app.example/auth/callback"))
 //	defer srv.Close()
 //	// point the client's API base URL (and edge base URL) at srv.URL,
 //	// with client ID srv.ClientID
+//
+// # As strict as Wix, or stricter
+//
+// The fake refuses what Wix refuses as far as the SDK's recorded traffic,
+// its typings and the published docs tell; where they are silent, it takes
+// the strictest reading, so that code passing against the fake has the
+// best chance against Wix. Those readings (docs/protocol.md lists them as
+// assumptions to check against a real site) are:
+//   - Redirect URIs: an allow-list, on by default and empty, as the OAuth
+//     app's list in the Wix dashboard. An auth request's redirectUri must be
+//     on it exactly (scheme, host, port, path and query): register it with
+//     WithRedirectURIs or AllowRedirectURI, or the request fails with 400
+//     INVALID_REDIRECT_URI. WithAnyRedirectURI turns the check off, for load
+//     tests only. A redirectUri may be left out only with responseMode
+//     web_message (the SDK's direct login does so); that page then posts to
+//     the target origin "*".
+//   - Token requests need Content-Type application/json or
+//     application/x-www-form-urlencoded; a body without one is refused with
+//     invalid_request.
+//   - The code exchange must repeat the auth request's redirectUri, and
+//     must leave it out when the auth request had none (RFC 6749 4.1.3).
+//   - The password-reset redirect URL must be absolute http(s).
+//   - Profile customFields are a list of {name, value} with exactly one
+//     value (strValue, numValue, dateValue, listValue, mapValue, boolValue);
+//     an object is refused.
+//   - Redirect sessions: exactly one intent of auth, logout, login,
+//     ecomCheckout, bookingsCheckout, eventsCheckout, paidPlansCheckout,
+//     storesProduct, bookingsBook, ecomOrderPaymentRequest, membersAccount;
+//     no other top-level field than callbacks, preferences and origin;
+//     fields typed GUID must be GUIDs and fields marked Required present;
+//     callbacks absolute http(s) URLs of at most 2048 characters; preferences
+//     only the four known fields; origin a bare scheme://host[:port].
+//     preferences.additionalQueryParameters are added to fullUrl.
+//   - prompt is login (also when absent), none, consent or select_account.
+//   - member_id of the authorized_client grant must be a GUID: any other
+//     string is invalid_request, an unknown GUID invalid_grant.
+//
+// Member, visitor and contact IDs are version 4 UUIDs from
+// github.com/google/uuid, the shape wixauth checks before sending one.
 //
 // The server keeps a log of every request (Requests, Count, TokenCalls), can
 // inject faults per endpoint (Fail), and has a clock that tests move with
@@ -33,7 +73,10 @@
 // (missing field, body neither JSON nor form), invalid_client (unknown client
 // ID), invalid_grant (unknown, revoked or expired refresh token; bad, used,
 // expired or mismatched code; PKCE failure; unknown member_id),
-// unsupported_grant_type, invalid_scope. The authorized_client grant answers
+// unsupported_grant_type, invalid_scope. The authorized_client grant takes
+// scope "offline_access" and member_id, or, after a sign-on, member_id and
+// that sign-on's session_token (single use, the member's own) with no
+// scope. It answers
 // Wix error bodies for its header: 401 UNAUTHENTICATED when the
 // "<access token>,<API key>" header is missing or its token invalid, 403
 // PERMISSION_DENIED for a wrong API key.
@@ -70,6 +113,17 @@
 // with prompt "none" is created; a bad one fails that call with 400
 // INVALID_SESSION_TOKEN. A prompt "none" auth without a session token sends
 // the browser back with error=login_required.
+//
+// Sign-on (POST /_api/iam/authentication/v2/sign-on), with the
+// authorized_client grant's "<access token>,<API key>" Authorization, logs
+// in the member of loginId.email, creating it (with the profile's nickname)
+// when there is none, and answers {sessionToken, identity}; verifyEmail
+// true marks the email verified.
+//
+// Token info (POST /oauth2/token-info, no Authorization) answers
+// {active, subjectType, subjectId, exp, iat, clientId, siteId} for a live
+// access or refresh token, and 200 {"active": false} for any other token
+// (as RFC 7662 does; Wix documents no answer for it).
 //
 // Password recovery (POST /_api/iam/recovery/v1/send-email) answers 200 {}
 // for any well-formed email, member or not, and records it

@@ -1,6 +1,7 @@
 package wixtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 )
@@ -109,4 +110,12 @@ func decodeJSON(body []byte, v any) error {
 		return err
 	}
 	return nil
+}
+
+// decodeStrict decodes raw into v and refuses fields v does not have, for
+// the objects whose fields the SDK's typings list completely.
+func decodeStrict(raw []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
 }

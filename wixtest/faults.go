@@ -14,6 +14,8 @@ type Endpoint string
 // The fake's endpoints.
 const (
 	EndpointToken           Endpoint = "token"            // POST /oauth2/token
+	EndpointTokenInfo       Endpoint = "token-info"       // POST /oauth2/token-info
+	EndpointSignOn          Endpoint = "sign-on"          // POST /_api/iam/authentication/v2/sign-on
 	EndpointRedirectSession Endpoint = "redirect-session" // POST /_api/redirects-api/v1/redirect-session and POST /redirect-session/v1/redirect-session
 	EndpointLogin           Endpoint = "login"            // POST /_api/iam/authentication/v2/login
 	EndpointRegister        Endpoint = "register"         // POST /_api/iam/authentication/v2/register

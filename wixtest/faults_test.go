@@ -10,7 +10,7 @@ import (
 )
 
 func TestFaultStatusDefaultBody(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	s.Fail(EndpointToken, Fault{Status: 503, Header: http.Header{"Retry-After": {"3"}}, Times: 1})
 	r := postJSON(t, s.URL+"/oauth2/token", "", map[string]string{"clientId": s.ClientID, "grantType": "anonymous"})
@@ -28,7 +28,7 @@ func TestFaultStatusDefaultBody(t *testing.T) {
 }
 
 func TestFaultCustomBody(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	s.Fail(EndpointCart, Fault{Status: 502, Body: "<html>bad gateway</html>", Times: 1})
@@ -51,7 +51,7 @@ func TestFaultCustomBody(t *testing.T) {
 }
 
 func TestFaultTimesAndClear(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	s.Fail(EndpointMembersMy, Fault{Status: 500, Times: 2})
@@ -71,7 +71,7 @@ func TestFaultTimesAndClear(t *testing.T) {
 }
 
 func TestFaultGrantFilter(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	_, refresh := anonymous(t, s)
 	s.Fail(EndpointToken, Fault{Status: 500, Grant: "refresh_token"})
@@ -84,7 +84,7 @@ func TestFaultGrantFilter(t *testing.T) {
 }
 
 func TestFaultDelay(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	s.Fail(EndpointToken, Fault{Delay: 150 * time.Millisecond, Times: 1})
 	start := time.Now()
@@ -119,7 +119,7 @@ func waitStatus(t *testing.T, s *Server, i, status int) {
 }
 
 func TestFaultHang(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	s.Fail(EndpointToken, Fault{Hang: true, Times: 1})
 	c := &http.Client{Timeout: 200 * time.Millisecond}
@@ -135,7 +135,7 @@ func TestFaultHang(t *testing.T) {
 }
 
 func TestCloseReleasesHang(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	s.Fail(EndpointCart, Fault{Hang: true})
 	done := make(chan error, 1)
 	go func() {
@@ -157,7 +157,7 @@ func TestCloseReleasesHang(t *testing.T) {
 }
 
 func TestFaultReset(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	s.Fail(EndpointToken, Fault{Reset: true, Times: 1})
 	_, err := http.Post(s.URL+"/oauth2/token", "application/json", strings.NewReader(`{"clientId":"`+s.ClientID+`","grantType":"anonymous"}`))
@@ -171,7 +171,7 @@ func TestFaultReset(t *testing.T) {
 }
 
 func TestFaultOnLoginPage(t *testing.T) {
-	s := NewServer(WithAutoLogin(DemoEmail))
+	s := newTestServer(WithAutoLogin(DemoEmail))
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	full, _, _ := authSession(t, s, access, authOpts{})

@@ -11,6 +11,15 @@ import (
 	"testing"
 )
 
+// testRedirectURIs are the callbacks the tests' auth requests use.
+var testRedirectURIs = []string{"https://app.example/callback", "https://app.example/other"}
+
+// newTestServer is NewServer with the tests' callbacks registered, as an
+// app registers its own in the Wix dashboard.
+func newTestServer(opts ...Option) *Server {
+	return NewServer(append([]Option{WithRedirectURIs(testRedirectURIs...)}, opts...)...)
+}
+
 // resp is a finished HTTP exchange.
 type resp struct {
 	Status int
@@ -141,6 +150,7 @@ type authOpts struct {
 	mode         string // default "query"
 	sessionToken string
 	redirectURI  string // default https://app.example/callback
+	noRedirect   bool   // send no redirectUri at all, as the SDK's direct login
 
 	verifier, state string // filled in by authBody
 }
@@ -173,6 +183,9 @@ func authBody(s *Server, o *authOpts) map[string]any {
 	}
 	if o.sessionToken != "" {
 		ar["sessionToken"] = o.sessionToken
+	}
+	if o.noRedirect {
+		delete(ar, "redirectUri")
 	}
 	return map[string]any{"auth": map[string]any{"authRequest": ar, "prompt": o.prompt}}
 }

@@ -2,7 +2,9 @@ package wixtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -51,9 +53,41 @@ type loginBody struct {
 }
 
 type identityInput struct {
-	FirstName string `json:"firstName"`
-	LastName  string `json:"lastName"`
-	Nickname  string `json:"nickname"`
+	FirstName    string          `json:"firstName"`
+	LastName     string          `json:"lastName"`
+	Nickname     string          `json:"nickname"`
+	CustomFields json.RawMessage `json:"customFields"`
+}
+
+// customValueKinds are the members of Wix's custom value oneof.
+var customValueKinds = []string{"strValue", "numValue", "dateValue", "listValue", "mapValue", "boolValue"}
+
+// checkProfile answers a field error for a profile Wix would refuse:
+// customFields must be a list (the SDK's typings), not an object, each
+// entry with a name and exactly one value.
+func checkProfile(w http.ResponseWriter, p *identityInput) bool {
+	if p == nil || len(p.CustomFields) == 0 || string(p.CustomFields) == "null" {
+		return true
+	}
+	var list []struct {
+		Name  string                     `json:"name"`
+		Value map[string]json.RawMessage `json:"value"`
+	}
+	if json.Unmarshal(p.CustomFields, &list) != nil {
+		writeFieldError(w, "profile.customFields", "must be a list of {name, value}", "")
+		return false
+	}
+	for i, f := range list {
+		ok := f.Name != "" && len(f.Value) == 1
+		for k := range f.Value {
+			ok = ok && slices.Contains(customValueKinds, k)
+		}
+		if !ok {
+			writeFieldError(w, fmt.Sprintf("profile.customFields[%d]", i), "needs a name and exactly one of "+strings.Join(customValueKinds, ", "), "")
+			return false
+		}
+	}
+	return true
 }
 
 // stateResponse is the answer of login, register and verify.
@@ -213,7 +247,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request, body []b
 		writeFieldError(w, "password", "must not be empty", "")
 		return
 	}
-	if !checkCaptcha(w, email, b.CaptchaTokens) {
+	if !checkCaptcha(w, email, b.CaptchaTokens) || !checkProfile(w, b.Profile) {
 		return
 	}
 	nickname := ""
@@ -297,6 +331,12 @@ func (s *Server) handleRecovery(w http.ResponseWriter, r *http.Request, body []b
 	}
 	if !validEmail(b.Email) {
 		writeFieldError(w, "email", "must be a valid email address", "EMAIL")
+		return
+	}
+	if b.Redirect != nil && b.Redirect.URL != "" && !absoluteHTTP(b.Redirect.URL) {
+		// Wix would have to send the member to it from its own domain, so
+		// a relative URL has no meaning there: refused, the strictest reading.
+		writeFieldError(w, "redirect.url", "must be an absolute http(s) URL", "")
 		return
 	}
 	if b.Redirect != nil && b.Redirect.ClientID != "" && b.Redirect.ClientID != s.ClientID {

@@ -14,7 +14,7 @@ func loginBodyOf(email, password string, captcha ...map[string]string) map[strin
 }
 
 func TestLoginStatesAndErrors(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	s.AddMember(Member{Email: "verify-me@example.com", Password: "pw", RequireEmailVerification: true})
 	s.AddMember(Member{Email: "approve-me@example.com", Password: "pw", RequireOwnerApproval: true})
@@ -79,7 +79,7 @@ func TestLoginStatesAndErrors(t *testing.T) {
 }
 
 func TestRegister(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	u := s.URL + "/_api/iam/authentication/v2/register"
@@ -119,7 +119,7 @@ func TestRegister(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	r := postJSON(t, s.URL+"/_api/iam/authentication/v2/register", access, loginBodyOf("v+verify+approve@example.com", "pw"))
@@ -154,7 +154,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestRecovery(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	u := s.URL + "/_api/iam/recovery/v1/send-email"

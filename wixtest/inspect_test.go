@@ -8,7 +8,7 @@ import (
 )
 
 func TestInspectHandler(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	postJSON(t, s.URL+"/_api/iam/authentication/v2/register", access, map[string]any{

@@ -6,7 +6,7 @@ import (
 )
 
 func TestMembersMy(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	u := s.URL + "/members/v1/members/my"
 	access, _ := s.IssueMemberTokens(DemoEmail)
@@ -26,7 +26,7 @@ func TestMembersMy(t *testing.T) {
 }
 
 func TestAddMemberKeepsID(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	m := s.AddMember(Member{Email: "x@example.com", Password: "a"})
 	if m.ID == "" || m.Nickname != "x" {

@@ -1,6 +1,8 @@
 package wixtest
 
 import (
+	"github.com/google/uuid"
+
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -29,12 +31,15 @@ func (p tokenParams) get(camel, snake string) string {
 	return p[snake]
 }
 
-// parseTokenParams reads a form body when the content type says so and JSON
-// otherwise, as Wix does.
+// parseTokenParams reads a form body or a JSON body, each only under its
+// own content type. The SDK always says application/json; a body with no
+// content type is refused, the strictest reading of Wix (which documents
+// JSON and form bodies, each with its type).
 func parseTokenParams(contentType string, body []byte) (tokenParams, error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	p := tokenParams{}
-	if mt == "application/x-www-form-urlencoded" {
+	switch mt {
+	case "application/x-www-form-urlencoded":
 		q, err := url.ParseQuery(string(body))
 		if err != nil {
 			return nil, fmt.Errorf("malformed form body: %w", err)
@@ -43,10 +48,13 @@ func parseTokenParams(contentType string, body []byte) (tokenParams, error) {
 			p[k] = v[0]
 		}
 		return p, nil
+	case "application/json":
+	default:
+		return nil, fmt.Errorf("Content-Type must be application/json or application/x-www-form-urlencoded, not %q", contentType)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("body is neither a JSON object nor a form: %w", err)
+		return nil, fmt.Errorf("body is not a JSON object: %w", err)
 	}
 	if m == nil {
 		return nil, errors.New("body must be a JSON object")
@@ -142,7 +150,9 @@ func (s *Server) grantCode(w http.ResponseWriter, p tokenParams) {
 	redirectURI := p.get("redirectUri", "redirect_uri")
 	verifier := p.get("codeVerifier", "code_verifier")
 	clientID := p.get("clientId", "client_id")
-	for _, f := range []struct{ name, v string }{{"code", code}, {"redirect_uri", redirectURI}, {"code_verifier", verifier}, {"client_id", clientID}} {
+	// redirect_uri is required exactly when the authorization request had
+	// one (RFC 6749 4.1.3): the SDK's direct login sends it in neither.
+	for _, f := range []struct{ name, v string }{{"code", code}, {"code_verifier", verifier}, {"client_id", clientID}} {
 		if f.v == "" {
 			writeOAuthError(w, http.StatusBadRequest, "invalid_request", f.name+" is required")
 			return
@@ -171,6 +181,8 @@ func (s *Server) grantCode(w http.ResponseWriter, p tokenParams) {
 		problem = "authorization code has expired"
 	case c.clientID != clientID:
 		problem = "authorization code was issued to another client"
+	case c.redirectURI != redirectURI && redirectURI == "":
+		problem = "redirect_uri is required: the authorization request had one"
 	case c.redirectURI != redirectURI:
 		problem = "redirect_uri does not match the one of the authorization request"
 	case !validVerifier(verifier):
@@ -193,47 +205,65 @@ func (s *Server) grantCode(w http.ResponseWriter, p tokenParams) {
 // grantAuthorizedClient is the external-login grant: the caller proves itself
 // with a current access token and the site's API key, and names the member.
 func (s *Server) grantAuthorizedClient(w http.ResponseWriter, r *http.Request, p tokenParams) {
-	tok, key, ok := strings.Cut(r.Header.Get("Authorization"), ",")
-	tok, key = strings.TrimSpace(tok), strings.TrimSpace(key)
-	if !ok || tok == "" || key == "" {
-		writeAppError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "authorized_client needs Authorization: <access token>,<API key>")
-		return
-	}
-	if s.lookupAccess(tok) == nil {
-		writeAppError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "invalid token")
-		return
-	}
-	if subtle.ConstantTimeCompare([]byte(key), []byte(s.APIKey)) != 1 {
-		writeAppError(w, http.StatusForbidden, "PERMISSION_DENIED", "invalid API key")
-		return
-	}
-	switch scope := p.get("scope", "scope"); scope {
-	case "offline_access":
-	case "":
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "scope is required")
-		return
-	default:
-		writeOAuthError(w, http.StatusBadRequest, "invalid_scope", "scope must be offline_access, not "+scope)
+	if !s.authenticateAPIKey(w, r) {
 		return
 	}
 	memberID := p.get("memberId", "member_id")
-	if memberID == "" {
+	session := p.get("sessionToken", "session_token")
+	scope := p.get("scope", "scope")
+	switch {
+	case memberID == "":
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "member_id is required")
+		return
+	case uuid.Validate(memberID) != nil || len(memberID) != 36:
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "member_id must be a member's GUID")
+		return
+	case session == "" && scope == "":
+		// The SDK's sign-on variant sends a session token and no scope.
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "scope is required")
+		return
+	case scope != "" && scope != "offline_access":
+		writeOAuthError(w, http.StatusBadRequest, "invalid_scope", "scope must be offline_access, not "+scope)
 		return
 	}
 	now := s.Now()
 	s.mu.Lock()
 	m := s.membersByID[memberID]
+	problem := ""
+	switch {
+	case m == nil:
+		problem = "no member with id " + memberID
+	case session != "" && s.useSessionTokenLocked(session, now) != memberID:
+		problem = "session_token is invalid, used, expired or not the member's"
+	}
 	var resp tokenResponse
-	if m != nil {
+	if problem == "" {
 		resp = s.issuePairLocked(m.ID, roleMember, now)
 	}
 	s.mu.Unlock()
-	if m == nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "no member with id "+memberID)
+	if problem != "" {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", problem)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// authenticateAPIKey checks the "<access token>,<API key>" Authorization
+// of the external-login calls and answers the error itself.
+func (s *Server) authenticateAPIKey(w http.ResponseWriter, r *http.Request) bool {
+	tok, key, ok := strings.Cut(r.Header.Get("Authorization"), ",")
+	tok, key = strings.TrimSpace(tok), strings.TrimSpace(key)
+	switch {
+	case !ok || tok == "" || key == "":
+		writeAppError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "this call needs Authorization: <access token>,<API key>")
+	case s.lookupAccess(tok) == nil:
+		writeAppError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "invalid token")
+	case subtle.ConstantTimeCompare([]byte(key), []byte(s.APIKey)) != 1:
+		writeAppError(w, http.StatusForbidden, "PERMISSION_DENIED", "invalid API key")
+	default:
+		return true
+	}
+	return false
 }
 
 // pkceChallenge is the S256 transform of RFC 7636.

@@ -29,7 +29,7 @@ func checkPair(t *testing.T, r resp) (access, refresh string) {
 }
 
 func TestAnonymousGrantEncodings(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	tok := s.URL + "/oauth2/token"
 	cases := map[string]resp{
@@ -51,7 +51,7 @@ func TestAnonymousGrantEncodings(t *testing.T) {
 }
 
 func TestTokenEndpointErrors(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	tok := s.URL + "/oauth2/token"
 	expectOAuthError(t, postJSON(t, tok, "", map[string]string{"clientId": "nope", "grantType": "anonymous"}), "invalid_client")
@@ -67,7 +67,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 }
 
 func TestRefreshGrant(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	tok := s.URL + "/oauth2/token"
 	access, refresh := anonymous(t, s)
@@ -101,7 +101,7 @@ func TestRefreshGrant(t *testing.T) {
 }
 
 func TestRefreshKeepsMemberRole(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	_, refresh := s.IssueMemberTokens(DemoEmail)
 	r := postJSON(t, s.URL+"/oauth2/token", "", map[string]string{"clientId": s.ClientID, "grantType": "refresh_token", "refreshToken": refresh})
@@ -110,7 +110,7 @@ func TestRefreshKeepsMemberRole(t *testing.T) {
 }
 
 func TestRevokeAll(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, refresh := anonymous(t, s)
 	s.RevokeAll()
@@ -119,7 +119,7 @@ func TestRevokeAll(t *testing.T) {
 }
 
 func TestRefreshTokenLifetime(t *testing.T) {
-	s := NewServer(WithRefreshTokenLifetime(time.Hour))
+	s := newTestServer(WithRefreshTokenLifetime(time.Hour))
 	defer s.Close()
 	_, refresh := anonymous(t, s)
 	body := map[string]string{"grantType": "refresh_token", "refreshToken": refresh}
@@ -129,7 +129,7 @@ func TestRefreshTokenLifetime(t *testing.T) {
 }
 
 func TestAccessTokenExpiry(t *testing.T) {
-	s := NewServer(WithAccessTokenLifetime(time.Minute))
+	s := newTestServer(WithAccessTokenLifetime(time.Minute))
 	defer s.Close()
 	r := postJSON(t, s.URL+"/oauth2/token", "", map[string]string{"clientId": s.ClientID, "grantType": "anonymous"})
 	expectStatus(t, r, http.StatusOK)
@@ -144,7 +144,7 @@ func TestAccessTokenExpiry(t *testing.T) {
 }
 
 func TestBearerPrefixRejected(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	expectAppError(t, get(t, s.URL+"/ecom/v1/carts/current", "Bearer "+access), http.StatusUnauthorized, "UNAUTHENTICATED")
@@ -153,7 +153,7 @@ func TestBearerPrefixRejected(t *testing.T) {
 
 func TestClockOption(t *testing.T) {
 	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	s := NewServer(WithClock(func() time.Time { return start }))
+	s := newTestServer(WithClock(func() time.Time { return start }))
 	defer s.Close()
 	s.Advance(time.Minute)
 	if !s.Now().Equal(start.Add(time.Minute)) {
@@ -181,7 +181,7 @@ func memberCode(t *testing.T, s *Server, o authOpts) (code, verifier string) {
 }
 
 func TestAuthorizationCodeGrant(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	tok := s.URL + "/oauth2/token"
 	demo, _ := s.MemberByEmail(DemoEmail)
@@ -260,7 +260,7 @@ func TestAuthorizationCodeGrant(t *testing.T) {
 }
 
 func TestAuthorizedClientGrant(t *testing.T) {
-	s := NewServer(WithAPIKey("secret-key"))
+	s := newTestServer(WithAPIKey("secret-key"))
 	defer s.Close()
 	tok := s.URL + "/oauth2/token"
 	demo, _ := s.MemberByEmail(DemoEmail)
@@ -280,13 +280,14 @@ func TestAuthorizedClientGrant(t *testing.T) {
 	expectAppError(t, postJSON(t, tok, access, body), http.StatusUnauthorized, "UNAUTHENTICATED")
 	expectAppError(t, postJSON(t, tok, "", body), http.StatusUnauthorized, "UNAUTHENTICATED")
 	expectAppError(t, postJSON(t, tok, "OauthNG.JWS.bogus,secret-key", body), http.StatusUnauthorized, "UNAUTHENTICATED")
-	expectOAuthError(t, postJSON(t, tok, access+",secret-key", map[string]string{"grant_type": "authorized_client", "scope": "offline_access", "member_id": "nobody"}), "invalid_grant")
+	expectOAuthError(t, postJSON(t, tok, access+",secret-key", map[string]string{"grant_type": "authorized_client", "scope": "offline_access", "member_id": "nobody"}), "invalid_request")
+	expectOAuthError(t, postJSON(t, tok, access+",secret-key", map[string]string{"grant_type": "authorized_client", "scope": "offline_access", "member_id": newUUID()}), "invalid_grant")
 	expectOAuthError(t, postJSON(t, tok, access+",secret-key", map[string]string{"grant_type": "authorized_client", "member_id": demo.ID}), "invalid_request")
 	expectOAuthError(t, postJSON(t, tok, access+",secret-key", map[string]string{"grant_type": "authorized_client", "scope": "offline_access"}), "invalid_request")
 }
 
 func TestIssueHelpers(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	va, vr := s.IssueVisitorTokens()
 	if _, role, ok := s.IdentityOf(va); !ok || role != "visitor" || vr == "" {

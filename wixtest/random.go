@@ -1,9 +1,10 @@
 package wixtest
 
 import (
+	"github.com/google/uuid"
+
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -18,13 +19,9 @@ func randomBytes(n int) []byte {
 
 func randomB64(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }
 
-// newUUID returns a random (version 4) UUID, the shape of Wix's IDs.
-func newUUID() string {
-	b := randomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
+// newUUID returns a random (version 4) UUID, the shape of Wix's IDs, made
+// the way wixauth checks them.
+func newUUID() string { return uuid.NewString() }
 
 func randomDigits(n int) string {
 	var sb strings.Builder

@@ -68,10 +68,11 @@ func browse(t *testing.T, c *http.Client, method, u string, form url.Values) (in
 }
 
 func TestLoginPageFormFlow(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	app := newCallbackApp(t)
 	access, _ := anonymous(t, s)
+	s.AllowRedirectURI(app.URL + "/callback?next=%2Fshop")
 	full, verifier, state := authSession(t, s, access, authOpts{redirectURI: app.URL + "/callback?next=%2Fshop"})
 	if !strings.HasPrefix(full, s.URL+"/") {
 		t.Fatalf("fullUrl %q is not on the fake", full)
@@ -117,10 +118,11 @@ func TestLoginPageFormFlow(t *testing.T) {
 }
 
 func TestLoginPageCancel(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	app := newCallbackApp(t)
 	access, _ := anonymous(t, s)
+	s.AllowRedirectURI(app.URL + "/callback")
 	full, _, state := authSession(t, s, access, authOpts{redirectURI: app.URL + "/callback"})
 	b := browser(t)
 	_, page, _ := browse(t, b, "GET", full, nil)
@@ -138,10 +140,11 @@ func TestLoginPageCancel(t *testing.T) {
 }
 
 func TestLoginPageAutoLogin(t *testing.T) {
-	s := NewServer(WithAutoLogin(DemoEmail))
+	s := newTestServer(WithAutoLogin(DemoEmail))
 	defer s.Close()
 	app := newCallbackApp(t)
 	access, _ := anonymous(t, s)
+	s.AllowRedirectURI(app.URL + "/cb")
 	full, verifier, state := authSession(t, s, access, authOpts{redirectURI: app.URL + "/cb"})
 	_, _, landed := browse(t, browser(t), "GET", full, nil)
 	p := app.last(t)
@@ -166,7 +169,7 @@ func TestLoginPageAutoLogin(t *testing.T) {
 }
 
 func TestLoginPageEmailVerificationAndApproval(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	s.AddMember(Member{Email: "v@example.com", Password: "pw", RequireEmailVerification: true})
 	s.AddMember(Member{Email: "a@example.com", Password: "pw", RequireOwnerApproval: true})
@@ -200,7 +203,7 @@ func TestLoginPageEmailVerificationAndApproval(t *testing.T) {
 }
 
 func TestResponseModes(t *testing.T) {
-	s := NewServer(WithAutoLogin(DemoEmail))
+	s := newTestServer(WithAutoLogin(DemoEmail))
 	defer s.Close()
 	access, _ := anonymous(t, s)
 
@@ -222,7 +225,7 @@ func TestResponseModes(t *testing.T) {
 }
 
 func TestPromptNone(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	login := postJSON(t, s.URL+"/_api/iam/authentication/v2/login", access, map[string]any{"loginId": map[string]string{"email": DemoEmail}, "password": DemoPassword})
@@ -255,7 +258,7 @@ func TestPromptNone(t *testing.T) {
 }
 
 func TestRedirectSessionValidation(t *testing.T) {
-	s := NewServer(WithRedirectURIs("https://app.example/callback"))
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	rs := s.URL + "/_api/redirects-api/v1/redirect-session"
@@ -275,7 +278,7 @@ func TestRedirectSessionValidation(t *testing.T) {
 		{"state", "", "auth.authRequest.state"},
 		{"scope", "openid", "auth.authRequest.scope"},
 		{"clientId", "", "auth.authRequest.clientId"},
-		{"prompt", "consent", "auth.prompt"},
+		{"prompt", "sudo", "auth.prompt"},
 	} {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
 			o := authOpts{}
@@ -306,7 +309,7 @@ func TestRedirectSessionValidation(t *testing.T) {
 }
 
 func TestLogoutAndOtherPages(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := s.IssueMemberTokens(DemoEmail)
 	rs := s.URL + "/redirect-session/v1/redirect-session"

@@ -41,7 +41,7 @@ type Server struct {
 	refreshLifetime time.Duration
 	clock           func() time.Time
 	offset          atomic.Int64 // nanoseconds added to clock by Advance
-	redirectURIs    map[string]bool
+	anyRedirectURI  bool
 
 	handler   http.Handler
 	ts        *httptest.Server
@@ -53,6 +53,7 @@ type Server struct {
 	mu            sync.Mutex
 	baseURL       string
 	autoLogin     string
+	redirectURIs  map[string]bool    // the OAuth app's allowed redirect URIs
 	members       map[string]*Member // by lower-cased email
 	membersByID   map[string]*Member
 	contactIDs    map[string]string // member ID -> contact ID
@@ -101,16 +102,38 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock =
 // email at once, without showing the form. See also SetAutoLogin.
 func WithAutoLogin(email string) Option { return func(s *Server) { s.autoLogin = email } }
 
-// WithRedirectURIs restricts the redirectUri of auth requests to the given
-// list, like the allowed redirect URIs of a Wix OAuth app. By default any
-// absolute http(s) URI is accepted.
+// WithRedirectURIs adds to the OAuth app's allowed redirect URIs, like the
+// list of a Wix OAuth app in the dashboard: an auth request whose
+// redirectUri is not on the list exactly is refused with 400
+// INVALID_REDIRECT_URI. The list starts empty, so a test that logs in
+// registers its callback here or with AllowRedirectURI.
 func WithRedirectURIs(uris ...string) Option {
 	return func(s *Server) {
-		s.redirectURIs = make(map[string]bool, len(uris))
 		for _, u := range uris {
 			s.redirectURIs[u] = true
 		}
 	}
+}
+
+// WithAnyRedirectURI accepts any absolute http(s) redirectUri, which Wix
+// never does. It is for load tests and benchmarks whose app address is not
+// known in advance; tests of login flows should register their callbacks.
+func WithAnyRedirectURI() Option { return func(s *Server) { s.anyRedirectURI = true } }
+
+// AllowRedirectURI adds uri to the allowed redirect URIs (see
+// WithRedirectURIs), for tests whose app address is known only once it
+// listens.
+func (s *Server) AllowRedirectURI(uri string) {
+	s.mu.Lock()
+	s.redirectURIs[uri] = true
+	s.mu.Unlock()
+}
+
+// redirectURIAllowed reports whether the OAuth app allows uri.
+func (s *Server) redirectURIAllowed(uri string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.anyRedirectURI || s.redirectURIs[uri]
 }
 
 // NewServer starts a fake on 127.0.0.1 with a random port. Call Close when done.
@@ -142,6 +165,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		codes:          map[string]*authCode{},
 		carts:          map[string]*cart{},
 		faults:         map[Endpoint][]*activeFault{},
+		redirectURIs:   map[string]bool{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -228,7 +252,9 @@ type apiRoute struct {
 }
 
 var apiRoutes = map[string]apiRoute{
-	"/oauth2/token": {EndpointToken, http.MethodPost, (*Server).handleToken},
+	"/oauth2/token":                           {EndpointToken, http.MethodPost, (*Server).handleToken},
+	"/oauth2/token-info":                      {EndpointTokenInfo, http.MethodPost, (*Server).handleTokenInfo},
+	"/_api/iam/authentication/v2/sign-on":     {EndpointSignOn, http.MethodPost, (*Server).handleSignOn},
 	"/_api/redirects-api/v1/redirect-session": {EndpointRedirectSession, http.MethodPost, (*Server).handleRedirectSession},
 	"/redirect-session/v1/redirect-session":   {EndpointRedirectSession, http.MethodPost, (*Server).handleRedirectSession},
 	"/_api/iam/authentication/v2/login":       {EndpointLogin, http.MethodPost, (*Server).handleLogin},

@@ -7,7 +7,7 @@ import (
 )
 
 func TestRequestLog(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	access, _ := anonymous(t, s)
 	get(t, s.URL+"/ecom/v1/carts/current", access)
@@ -34,7 +34,7 @@ func TestRequestLog(t *testing.T) {
 }
 
 func TestRequestIDs(t *testing.T) {
-	s := NewServer()
+	s := newTestServer()
 	defer s.Close()
 	a := get(t, s.URL+"/nowhere", "").Header.Get("x-wix-request-id")
 	b := get(t, s.URL+"/nowhere", "").Header.Get("x-wix-request-id")
@@ -45,7 +45,7 @@ func TestRequestIDs(t *testing.T) {
 
 // TestConcurrent hits every kind of state from many goroutines, for -race.
 func TestConcurrent(t *testing.T) {
-	s := NewServer(WithAutoLogin(DemoEmail))
+	s := newTestServer(WithAutoLogin(DemoEmail))
 	defer s.Close()
 	t.Run("group", func(t *testing.T) {
 		for i := range 24 {

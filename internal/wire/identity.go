@@ -6,6 +6,7 @@ const (
 	RegisterPath      = "/_api/iam/authentication/v2/register"
 	VerifyPath        = "/_api/iam/verification/v1/auth/verify"
 	PasswordResetPath = "/_api/iam/recovery/v1/send-email"
+	SignOnPath        = "/_api/iam/authentication/v2/sign-on"
 )
 
 // LoginID names the member by email.
@@ -47,6 +48,24 @@ type PasswordResetRequest struct {
 		URL      string `json:"url"`
 		ClientID string `json:"clientId"`
 	} `json:"redirect"`
+}
+
+// SignOnRequest is the body of SignOnPath, called with
+// "<access token>,<API key>": it logs a member in, or creates it, by email
+// alone.
+type SignOnRequest struct {
+	LoginID              LoginID `json:"loginId"`
+	Profile              any     `json:"profile,omitempty"`
+	VerifyEmail          *bool   `json:"verifyEmail,omitempty"`
+	MergeExistingContact *bool   `json:"mergeExistingContact,omitempty"`
+}
+
+// SignOnResponse is the answer of SignOnPath.
+type SignOnResponse struct {
+	SessionToken string `json:"sessionToken"`
+	Identity     struct {
+		ID string `json:"id"`
+	} `json:"identity"`
 }
 
 // StateResponse is the answer of login, register and verify.

@@ -6,7 +6,7 @@ const RedirectSessionPath = "/_api/redirects-api/v1/redirect-session"
 // AuthRequest is the OAuth part of an auth redirect session.
 type AuthRequest struct {
 	ClientID            string `json:"clientId"`
-	RedirectURI         string `json:"redirectUri"`
+	RedirectURI         string `json:"redirectUri,omitempty"`
 	CodeChallenge       string `json:"codeChallenge"`
 	CodeChallengeMethod string `json:"codeChallengeMethod"`
 	ResponseMode        string `json:"responseMode"`
@@ -14,13 +14,16 @@ type AuthRequest struct {
 	Scope               string `json:"scope"`
 	State               string `json:"state"`
 	SessionToken        string `json:"sessionToken,omitempty"`
+	// Idp is the connection ID of an identity provider (Google, Facebook)
+	// to log in with directly.
+	Idp string `json:"idp,omitempty"`
 }
 
 // AuthIntent is the "auth" intent: member login, by Wix's page or by a
 // session token from a custom login form.
 type AuthIntent struct {
 	AuthRequest AuthRequest `json:"authRequest"`
-	Prompt      string      `json:"prompt"`
+	Prompt      string      `json:"prompt,omitempty"`
 }
 
 // LogoutIntent is the "logout" intent.

@@ -35,6 +35,35 @@ type AuthorizedClientRequest struct {
 	MemberID  string `json:"member_id"`
 }
 
+// AuthorizedSessionRequest is the body of the external-login grant after a
+// sign-on: the SDK sends the member and the sign-on's session token, and no
+// scope.
+type AuthorizedSessionRequest struct {
+	GrantType    string `json:"grant_type"`
+	MemberID     string `json:"member_id"`
+	SessionToken string `json:"session_token"`
+}
+
+// TokenInfoPath answers what a token is, for whom and until when.
+const TokenInfoPath = "/oauth2/token-info"
+
+// TokenInfoRequest is the body of TokenInfoPath.
+type TokenInfoRequest struct {
+	Token string `json:"token"`
+}
+
+// TokenInfo is the answer of TokenInfoPath, as the SDK's getTokenInfo types it.
+type TokenInfo struct {
+	Active      bool   `json:"active"`
+	SubjectType string `json:"subjectType"`
+	SubjectID   string `json:"subjectId"`
+	Exp         int64  `json:"exp"`
+	Iat         int64  `json:"iat"`
+	ClientID    string `json:"clientId,omitempty"`
+	SiteID      string `json:"siteId"`
+	InstanceID  string `json:"instanceId,omitempty"`
+}
+
 // TokenResponse is the token endpoint's snake_case answer.
 type TokenResponse struct {
 	AccessToken  string `json:"access_token"`

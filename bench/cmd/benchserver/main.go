@@ -4,30 +4,41 @@
 // fake Wix embedded in-process, so that no token call happens in steady
 // state.
 //
-//	benchserver -impl wixauth -addr 127.0.0.1:0 [-store redis://127.0.0.1:6379/0]
+//	benchserver -impl wixauth -addr 127.0.0.1:0 [-store redis://127.0.0.1:6379/0] [-pool plain]
+//
+// With -pool plain the Redis pool is not stores.Open's but the one of
+// scs/redisstore's README, what a plain scs + redisstore app runs with:
+// redis.Pool{MaxIdle: 10, Dial: redis.Dial} (no cap on active connections,
+// no timeouts). bench/run measures the library's defaults against it.
 //
 // It prints two lines on stdout once it listens:
 //
 //	addr 127.0.0.1:PORT
 //	cookie NAME=VALUE
 //
-// GET /_bench/stats answers the fake's token call count as JSON, outside
-// the app (the same dispatch for every impl).
+// GET /_bench/stats answers, as JSON and outside the app (the same dispatch
+// for every impl), the fake's token call count and, over Redis, the
+// connections the pool dialed so far and holds (active, idle).
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/v2"
+	"github.com/gomodule/redigo/redis"
 	"github.com/wixauth/wixauth/bench/internal/benchapp"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
@@ -37,6 +48,7 @@ func main() {
 	impl := flag.String("impl", string(benchapp.Wixauth), "app: floor, wixauth, wixauth-gob or wixauth-sealed")
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	storeURL := flag.String("store", "memory", `session store: "memory" or a redis:// URL`)
+	poolKind := flag.String("pool", "stores", `Redis pool: "stores" (stores.Open's defaults) or "plain" (scs/redisstore's README)`)
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("benchserver: ")
@@ -44,13 +56,43 @@ func main() {
 	wix := wixtest.NewServer()
 	defer wix.Close()
 	var store scs.Store // nil: in memory
-	if *storeURL != "memory" {
+	var pool *redis.Pool
+	switch {
+	case *storeURL == "memory":
+	case *poolKind == "plain":
+		u, err := url.Parse(*storeURL)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pool = &redis.Pool{
+			MaxIdle: 10,
+			Dial:    func() (redis.Conn, error) { return redis.Dial("tcp", u.Host) },
+		}
+		defer pool.Close()
+		store = redisstore.New(pool)
+	case *poolKind == "stores":
 		st, err := stores.Open(*storeURL)
 		if err != nil {
 			log.Fatal(err)
 		}
 		defer st.Close()
-		store = st.Sessions
+		store, pool = st.Sessions, st.Redis
+	default:
+		log.Fatalf("-pool %q: want stores or plain", *poolKind)
+	}
+	// Count the connections the pool dials: a pool that keeps too few idle
+	// ones dials (and closes) a connection for most requests under load.
+	var dials atomic.Int64
+	if pool != nil {
+		dial, dialContext := pool.Dial, pool.DialContext
+		pool.Dial = nil
+		pool.DialContext = func(ctx context.Context) (redis.Conn, error) {
+			dials.Add(1)
+			if dialContext != nil {
+				return dialContext(ctx)
+			}
+			return dial()
+		}
 	}
 	// Seeding makes one token call and one store write; on a loaded
 	// machine a first Redis round trip can time out, so try a few times.
@@ -69,7 +111,12 @@ func main() {
 	seeded := wix.TokenCalls("")
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/_bench/stats" {
-			json.NewEncoder(w).Encode(map[string]int{"tokenCalls": wix.TokenCalls("") - seeded})
+			st := map[string]int{"tokenCalls": wix.TokenCalls("") - seeded, "redisDials": int(dials.Load())}
+			if pool != nil {
+				ps := pool.Stats()
+				st["redisActive"], st["redisIdle"] = ps.ActiveCount, ps.IdleCount
+			}
+			json.NewEncoder(w).Encode(st)
 			return
 		}
 		app.Handler.ServeHTTP(w, r)

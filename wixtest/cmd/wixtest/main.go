@@ -26,6 +26,11 @@ func main() {
 	apiKey := flag.String("api-key", wixtest.DefaultAPIKey, "API key the authorized_client grant accepts")
 	lifetime := flag.Duration("token-lifetime", wixtest.DefaultAccessTokenLifetime, "access token lifetime")
 	autoLogin := flag.String("auto-login", "", "email of a member the hosted login page signs in at once")
+	var redirectURIs []string
+	flag.Func("redirect-uri", "an allowed redirect URI of the OAuth app (repeat the flag for more); auth requests with any other are refused, as on Wix", func(v string) error {
+		redirectURIs = append(redirectURIs, v)
+		return nil
+	})
 	flag.Parse()
 
 	srv := wixtest.NewUnstartedServer(
@@ -33,6 +38,7 @@ func main() {
 		wixtest.WithAPIKey(*apiKey),
 		wixtest.WithAccessTokenLifetime(*lifetime),
 		wixtest.WithAutoLogin(*autoLogin),
+		wixtest.WithRedirectURIs(redirectURIs...),
 	)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

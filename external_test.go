@@ -1,0 +1,164 @@
+package wixauth_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/wixtest"
+)
+
+// lastGrant returns the last token call of that grant.
+func (f *apiFixture) lastGrant(grant string) (wixtest.Request, map[string]any) {
+	f.t.Helper()
+	var found *wixtest.Request
+	for _, r := range f.requests(wixtest.EndpointToken) {
+		if r.Grant == grant {
+			found = &r
+		}
+	}
+	if found == nil {
+		f.t.Fatalf("no %s grant", grant)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(found.Body, &body); err != nil {
+		f.t.Fatalf("grant body is not JSON: %q", found.Body)
+	}
+	return *found, body
+}
+
+// The SDK's getMemberTokensForExternalLoginWithSession: sign-on with
+// "<visitor token>,<API key>", then the authorized_client grant with the
+// member and the sign-on's session token, and no scope.
+func TestGetMemberTokensForExternalLoginWithSession(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	demo, _ := f.wix.MemberByEmail(wixtest.DemoEmail)
+	var visitor string
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		visitor = c.Tokens().AccessToken.Value
+		tok, err := c.GetMemberTokensForExternalLoginWithSession(r.Context(), wixtest.DemoEmail, nil)
+		if err != nil || !tok.LoggedIn() {
+			t.Fatalf("GetMemberTokensForExternalLoginWithSession = %v, %v", tok.Role(), err)
+		}
+		if c.LoggedIn() {
+			t.Errorf("the tokens were stored before SetTokens")
+		}
+		c.SetTokens(tok)
+		var me struct {
+			Member struct{ ID, LoginEmail string } `json:"member"`
+		}
+		if err := c.Get(r.Context(), "/members/v1/members/my", &me); err != nil || me.Member.ID != demo.ID {
+			t.Errorf("members/my = %+v, %v", me, err)
+		}
+	})
+	signOn := f.requests(wixtest.EndpointSignOn)
+	if len(signOn) != 1 || signOn[0].Header.Get("Authorization") != visitor+","+f.wix.APIKey {
+		t.Fatalf("sign-on calls %d, Authorization %q", len(signOn), signOn[0].Header.Get("Authorization"))
+	}
+	var so map[string]any
+	json.Unmarshal(signOn[0].Body, &so)
+	if want := map[string]any{"loginId": map[string]any{"email": wixtest.DemoEmail}}; !reflect.DeepEqual(so, want) {
+		t.Errorf("sign-on body = %v, want %v", so, want)
+	}
+	g, body := f.lastGrant("authorized_client")
+	if g.Header.Get("Authorization") != visitor+","+f.wix.APIKey {
+		t.Errorf("grant Authorization = %q", g.Header.Get("Authorization"))
+	}
+	if len(body) != 3 || body["grant_type"] != "authorized_client" || body["member_id"] != demo.ID || body["session_token"] == "" {
+		t.Errorf("grant body = %v, want grant_type, member_id and session_token only", body)
+	}
+
+	// A new email makes a new member, with the profile in the SDK's shape.
+	yes := true
+	nick := "Newcomer"
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		opts := &wixauth.SignOnOptions{VerifyEmail: &yes, Profile: &wixauth.Profile{Nickname: nick,
+			CustomFields: []wixauth.CustomField{{Name: "shoeSize", Value: wixauth.CustomValue{StrValue: &nick}}}}}
+		if _, err := c.GetMemberTokensForExternalLoginWithSession(r.Context(), "new@example.com", opts); err != nil {
+			t.Errorf("sign-on of a new member: %v", err)
+		}
+	})
+	if m, ok := f.wix.MemberByEmail("new@example.com"); !ok || m.Nickname != nick {
+		t.Errorf("new member %+v, %v", m, ok)
+	}
+	signOn = f.requests(wixtest.EndpointSignOn)
+	json.Unmarshal(signOn[len(signOn)-1].Body, &so)
+	cf, _ := so["profile"].(map[string]any)["customFields"].([]any)
+	if len(cf) != 1 || so["verifyEmail"] != true {
+		t.Errorf("sign-on body = %v, want customFields as a list and verifyEmail", so)
+	}
+}
+
+func TestExternalLoginWithSessionRefusals(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		ctx := r.Context()
+		if _, err := c.GetMemberTokensForExternalLoginWithSession(ctx, "", nil); err == nil {
+			t.Errorf("an empty email was accepted")
+		}
+		bad := &wixauth.SignOnOptions{Profile: &wixauth.Profile{CustomFields: []wixauth.CustomField{{Name: "x"}}}}
+		if _, err := c.GetMemberTokensForExternalLoginWithSession(ctx, wixtest.DemoEmail, bad); err == nil || !strings.Contains(err.Error(), "exactly one value") {
+			t.Errorf("a custom field without a value: %v", err)
+		}
+		_, err := c.GetMemberTokensForExternalLoginWithSession(ctx, "not an email", nil)
+		var ae *wixauth.APIError
+		if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest {
+			t.Errorf("a bad email: %v, want Wix's 400", err)
+		}
+	})
+	if n := f.wix.Count(wixtest.EndpointSignOn); n != 1 {
+		t.Errorf("%d sign-on calls, want 1 (only the bad email reaches Wix)", n)
+	}
+	if n := f.wix.TokenCalls("authorized_client"); n != 0 {
+		t.Errorf("%d grants after refused sign-ons", n)
+	}
+
+	f = newAPIFixture(t, func(c *wixauth.Config) { c.APIKey = "wrong-key" })
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		_, err := c.GetMemberTokensForExternalLoginWithSession(r.Context(), wixtest.DemoEmail, nil)
+		var ae *wixauth.APIError
+		if !errors.As(err, &ae) || ae.StatusCode != http.StatusForbidden {
+			t.Errorf("with a wrong API key: %v, want 403", err)
+		}
+	})
+}
+
+// Member IDs are UUIDs: anything else is refused before it reaches Wix.
+func TestExternalLoginChecksMemberID(t *testing.T) {
+	f := newAPIFixture(t, nil)
+	demo, _ := f.wix.MemberByEmail(wixtest.DemoEmail)
+	f.run(func(c *wixauth.Client, r *http.Request) {
+		for _, id := range []string{
+			"some-member",
+			wixtest.DemoEmail,
+			strings.ReplaceAll(demo.ID, "-", ""),    // uuid.Parse takes it; Wix's IDs have hyphens
+			"{" + demo.ID + "}",                     // likewise
+			"urn:uuid:" + demo.ID,                   // likewise
+			demo.ID + " ",                           // a pasted space
+			strings.Replace(demo.ID, "-", "x", 1),   // 36 characters, not a UUID
+			strings.Repeat("0123456789abcdef", 100), // long: the error stays short
+		} {
+			_, err := c.GetMemberTokensForExternalLogin(r.Context(), id)
+			if err == nil || !strings.Contains(err.Error(), "not a Wix member ID") || len(err.Error()) > 400 {
+				t.Errorf("member ID %.40q: %v", id, err)
+			}
+		}
+		// A well-formed ID of no member reaches Wix, which refuses it.
+		_, err := c.GetMemberTokensForExternalLogin(r.Context(), "9f3c1b7e-2a4d-4e6f-8b1a-0c5d7e9f1a2b")
+		var ae *wixauth.APIError
+		if !errors.As(err, &ae) || ae.Code != "invalid_grant" {
+			t.Errorf("an unknown member: %v, want invalid_grant", err)
+		}
+		// Upper case is a UUID too.
+		if _, err := c.GetMemberTokensForExternalLogin(r.Context(), strings.ToUpper(demo.ID)); err != nil && !errors.As(err, &ae) {
+			t.Errorf("an upper-case UUID was refused before Wix: %v", err)
+		}
+	})
+	if n := f.wix.TokenCalls("authorized_client"); n != 2 {
+		t.Errorf("%d grants reached Wix, want 2 (the well-formed IDs only)", n)
+	}
+}
