@@ -116,10 +116,7 @@ func (c *Client) setTokensLocked(ctx context.Context, t Tokens, own bool) {
 // NewClient saves every change through its callback; a request saves a
 // shared renewal only if it is the first to claim it.
 func (c *Client) owns(r renewed) bool {
-	if c.ctx == nil {
-		return true
-	}
-	return !c.readOnly && r.own()
+	return c.ctx == nil || (!c.readOnly && r.own()) // a NewClient never claims
 }
 
 // readyToSave is called just before the request's session is saved. It
