@@ -95,6 +95,10 @@ type Config struct {
 	// Retry-After). Sessions that have tokens are never limited. The
 	// default is DefaultNewVisitorsPerMinute (60); a negative value turns
 	// the limit off. HEAD and OPTIONS requests never start a session.
+	//
+	// Connections from loopback and private addresses are not counted
+	// unless TrustedAddrHeader names the client: they come through a proxy
+	// in front of the app, and all visitors would count as one.
 	NewVisitorsPerMinute int
 
 	// TrustedAddrHeader names the request header that holds the client's

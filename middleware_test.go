@@ -401,10 +401,13 @@ func botStorm(t *testing.T, h *harness, n, conc int, header http.Header) (bots, 
 // gets 200 throughout.
 func TestBotStormIsBoundedPerAddress(t *testing.T) {
 	const perMinute = 30
-	h := newHarness(t, func(c *wixauth.Config) { c.NewVisitorsPerMinute = perMinute }, nil)
+	h := newHarness(t, func(c *wixauth.Config) {
+		c.NewVisitorsPerMinute = perMinute
+		c.TrustedAddrHeader = "X-Forwarded-For" // the bot's address, as a proxy would say
+	}, nil)
 	h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
 	start := time.Now()
-	bots, member := botStorm(t, h, 500, 32, nil)
+	bots, member := botStorm(t, h, 500, 32, http.Header{"X-Forwarded-For": {"203.0.113.9"}})
 	refill := int(time.Since(start).Minutes()*perMinute) + 1
 	if n := h.wix.TokenCalls("anonymous"); n > perMinute+refill || n < perMinute-1 {
 		t.Errorf("%d anonymous token calls for 500 cookieless requests, want about %d", n, perMinute)
@@ -422,33 +425,48 @@ func TestBotStormIsBoundedPerAddress(t *testing.T) {
 
 // A trusted header keys the budget on the address the app's proxy saw (the
 // last one of X-Forwarded-For; what comes before it, the client wrote):
-// four clients behind the proxy have a budget each; without the setting, a
-// client cannot pick its own key by sending the header.
+// four clients behind the proxy have a budget each. Without the setting, a
+// client cannot pick its own key by sending the header; and connections
+// from a loopback or private address (a proxy the app did not name) are
+// not counted, since all visitors would count as one.
 func TestNewVisitorBudgetKeyedOnTrustedHeader(t *testing.T) {
-	for _, trusted := range []bool{true, false} {
-		h := newHarness(t, func(c *wixauth.Config) {
-			c.NewVisitorsPerMinute = 1
-			if trusted {
-				c.TrustedAddrHeader = "X-Forwarded-For"
+	for _, c := range []struct {
+		name    string
+		trusted bool
+		remote  string
+		want    int
+	}{
+		{"trusted header", true, "10.0.0.2:40000", 4},
+		{"public address, header not trusted", false, "198.51.100.1:40000", 1},
+		{"proxy's private address, header not trusted", false, "10.0.0.2:40000", 8},
+		{"loopback, header not trusted", false, "127.0.0.1:40000", 8},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, func(cfg *wixauth.Config) {
+				cfg.NewVisitorsPerMinute = 1
+				if c.trusted {
+					cfg.TrustedAddrHeader = "X-Forwarded-For"
+				}
+			}, nil)
+			mw := h.auth.Middleware(http.HandlerFunc(h.report))
+			ok := 0
+			for i := range 8 {
+				req := httptest.NewRequest("GET", "/", nil)
+				req.RemoteAddr = c.remote
+				req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d, 203.0.113.%d", i, i%4))
+				rec := httptest.NewRecorder()
+				mw.ServeHTTP(rec, req)
+				if rec.Code == 200 {
+					ok++
+				} else if rec.Code != 429 || rec.Header().Get("Retry-After") == "" || rec.Header().Get("Set-Cookie") != "" {
+					t.Errorf("over the budget: %d, Retry-After %q, Set-Cookie %q; want 429 with Retry-After and no cookie",
+						rec.Code, rec.Header().Get("Retry-After"), rec.Header().Get("Set-Cookie"))
+				}
 			}
-		}, nil)
-		ok := 0
-		for i := range 8 {
-			req, _ := http.NewRequest("GET", h.app.URL, nil)
-			req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d, 203.0.113.%d", i, i%4))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
+			if ok != c.want {
+				t.Errorf("%d of 8 new visitors admitted, want %d", ok, c.want)
 			}
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				ok++
-			}
-		}
-		want := map[bool]int{true: 4, false: 1}[trusted]
-		if ok != want {
-			t.Errorf("trusted header %v: %d of 8 new visitors admitted, want %d", trusted, ok, want)
-		}
+		})
 	}
 }
 

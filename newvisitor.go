@@ -81,12 +81,17 @@ func (c *Client) newVisitorLocked(ctx context.Context) (Tokens, error) {
 // Config.TrustedAddrHeader (the one the app's own proxy added). An IPv6
 // address counts by its /64, which a single household or phone usually
 // holds whole.
+//
+// It is "" (no budget) for a connection from a loopback or private address
+// when no trusted header names the client: that is a proxy in front of the
+// app (or a test), through which every visitor arrives from one address, and
+// counting them as one would turn real visitors away.
 func (a *Auth) clientAddr(r *http.Request) string {
-	v := r.RemoteAddr
+	v, trusted := r.RemoteAddr, false
 	if h := a.cfg.TrustedAddrHeader; h != "" {
 		if vs := r.Header.Values(h); len(vs) > 0 {
 			last := vs[len(vs)-1]
-			v = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:])
+			v, trusted = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:]), true
 		}
 	}
 	if host, _, err := net.SplitHostPort(v); err == nil {
@@ -94,9 +99,15 @@ func (a *Auth) clientAddr(r *http.Request) string {
 	}
 	ip, err := netip.ParseAddr(v)
 	if err != nil {
-		return v[:min(len(v), 64)]
+		if trusted {
+			return v[:min(len(v), 64)]
+		}
+		return "" // a Unix socket, or a test's made-up address
 	}
 	ip = ip.Unmap()
+	if !trusted && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()) {
+		return ""
+	}
 	if ip.Is6() {
 		p, _ := ip.Prefix(64)
 		return p.String()
@@ -133,7 +144,7 @@ func (b *visitorBudget) init(perMinute int) {
 // take spends one new session of addr's budget and returns 0, or returns
 // how long until one is available.
 func (b *visitorBudget) take(addr string, now time.Time) time.Duration {
-	if b.perMinute == 0 {
+	if b.perMinute == 0 || addr == "" {
 		return 0
 	}
 	b.mu.Lock()
