@@ -3,6 +3,7 @@ package wixauth
 import (
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 )
@@ -63,6 +64,10 @@ func (a *Auth) Logger() *slog.Logger { return a.cfg.Logger }
 
 // APIURL returns the base URL of the Wix API, without a trailing slash.
 func (a *Auth) APIURL() string { return a.cfg.APIURL }
+
+// Now returns the current time by Config.Now, the clock token expiry is
+// judged by; the handlers time pending logins by it too.
+func (a *Auth) Now() time.Time { return a.cfg.Now() }
 
 var (
 	defaultMu   sync.Mutex

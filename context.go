@@ -25,3 +25,10 @@ func FromRequest(r *http.Request) *Client { return FromContext(r.Context()) }
 func NewContext(ctx context.Context, c *Client) context.Context {
 	return context.WithValue(ctx, clientKey{}, c)
 }
+
+// ClientFor returns a Client for the session that ctx carries, loaded by
+// the Auth's session manager (Sessions().Load), as the middleware makes for
+// each request. It is for tests of handlers that run without HTTP (see
+// package wixauthtest) and for code that loads sessions itself; the changes
+// it makes reach the store when the session is committed.
+func (a *Auth) ClientFor(ctx context.Context) *Client { return a.clientFor(ctx) }

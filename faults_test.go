@@ -59,7 +59,12 @@ func newFaultApp(t *testing.T) *faultApp {
 	}, func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) })
 	a.wix.AllowRedirectURI(a.app.URL + "/auth/callback")
 	mux = http.NewServeMux()
-	handlers.Mount(mux, a.auth, "/auth")
+	// A test server on loopback: its Host is its origin.
+	members, err := handlers.New(a.auth, handlers.Config{AllowHostHeader: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	members.Mount(mux)
 	mux.HandleFunc("/", a.report)
 	mux.HandleFunc("GET /cart", func(w http.ResponseWriter, r *http.Request) {
 		s, err := cartLines(r)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/ecom"
 )
 
 // sessionJSON is the answer of GET /api/session. It says who the session
@@ -20,13 +22,13 @@ func (a *app) apiSession(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, sessionJSON{Role: string(t.Role()), LoggedIn: t.LoggedIn(), ExpiresAt: t.AccessToken.ExpiresAt})
 }
 
-// cartJSON wraps Wix's cart object as Wix does: {"cart": {...}}.
+// cartJSON wraps the cart as Wix does: {"cart": {...}}.
 type cartJSON struct {
-	Cart json.RawMessage `json:"cart"`
+	Cart *ecom.Cart `json:"cart"`
 }
 
 func (a *app) apiCart(w http.ResponseWriter, r *http.Request) {
-	cart, err := fetchCart(r.Context(), wixauth.FromRequest(r))
+	cart, err := ecom.CurrentCart(r.Context(), wixauth.FromRequest(r))
 	if err != nil {
 		a.wixFailed(w, r, "load your cart", err)
 		return
@@ -35,12 +37,37 @@ func (a *app) apiCart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) apiCartAdd(w http.ResponseWriter, r *http.Request) {
-	cart, err := addDemoItem(r.Context(), wixauth.FromRequest(r))
+	cart, err := ecom.AddToCart(r.Context(), wixauth.FromRequest(r), demoItem)
 	if err != nil {
 		a.wixFailed(w, r, "add the item to your cart", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, cartJSON{cart})
+}
+
+// apiCheckout answers {"url": ...}, Wix's checkout page for the cart.
+func (a *app) apiCheckout(w http.ResponseWriter, r *http.Request) {
+	u, err := ecom.CheckoutURL(r.Context(), wixauth.FromRequest(r), a.checkoutCallbacks())
+	if errors.Is(err, ecom.ErrEmptyCart) {
+		a.fail(w, r, http.StatusConflict, "Your cart is empty: add something before checking out.")
+		return
+	}
+	if err != nil {
+		a.wixFailed(w, r, "start the checkout", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"url": u})
+}
+
+// apiMe answers the logged-in member (RequireMember answers 401 to
+// visitors).
+func (a *app) apiMe(w http.ResponseWriter, r *http.Request) {
+	m, err := a.members.Member(r)
+	if err != nil {
+		a.wixFailed(w, r, "load your member profile", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"member": m})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

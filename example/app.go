@@ -12,11 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
-
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
-	"github.com/wixauth/wixauth/stores"
+	"github.com/wixauth/wixauth/internal/wiring"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -40,16 +38,19 @@ type appConfig struct {
 
 // app holds what the page and API handlers share.
 type app struct {
-	auth  *wixauth.Auth
-	log   *slog.Logger
-	demo  bool
-	pages map[string]*template.Template
-	cop   *http.CrossOriginProtection // for the app's own POST endpoints
+	auth    *wixauth.Auth
+	members *handlers.Handlers
+	base    string // the app's public origin
+	log     *slog.Logger
+	demo    bool
+	pages   map[string]*template.Template
+	cop     *http.CrossOriginProtection // for the app's own POST endpoints
 }
 
 // newApp wires the app: the session store and manager, the wixauth
-// middleware, the member handlers and the app's own routes. It returns the
-// handler and a function that releases the session store.
+// middleware and the member handlers (package wiring, shared with the other
+// examples), then the app's own routes. It returns the handler and a
+// function that releases the session store.
 func newApp(cfg appConfig) (http.Handler, func(), error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -58,74 +59,47 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-
-	st, err := stores.Open(cfg.SessionStore)
-	if err != nil {
-		return nil, nil, err
-	}
-	cleanup := func() {
-		if err := st.Close(); err != nil {
-			cfg.Logger.Warn("example: closing the session store", slog.Any("error", err))
-		}
-	}
-	cfg.Logger.Info("example: session store", slog.String("store", st.String()))
-
-	keys, err := wixauth.ParseKeys(cfg.SessionKeys)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	codec, err := wixauth.NewCodec(keys...)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	sm := scs.New()
-	sm.Store = st.Sessions
-	sm.Codec = codec // compact, and encrypted when SESSION_KEYS is set
-	sm.Cookie.Name = "wixauth_session"
-	sm.Cookie.HttpOnly = true
-	sm.Cookie.SameSite = http.SameSiteLaxMode // Strict would lose the session on the way back from Wix
-	sm.Cookie.Secure = strings.HasPrefix(cfg.BaseURL, "https://")
-
-	a := &app{log: cfg.Logger, demo: cfg.DemoAccount, pages: pages}
-	auth, err := wixauth.New(wixauth.Config{
+	a := &app{log: cfg.Logger, demo: cfg.DemoAccount, pages: pages, base: cfg.BaseURL}
+	w, err := wiring.New(wiring.Config{
+		BaseURL:      cfg.BaseURL,
 		ClientID:     cfg.ClientID,
 		APIURL:       cfg.APIURL,
 		APIKey:       cfg.APIKey,
-		BaseURL:      cfg.BaseURL,
-		Sessions:     sm,
-		Coordinator:  st.Coordinator(), // one renewal per session across instances (Redis)
+		SessionStore: cfg.SessionStore,
+		SessionKeys:  cfg.SessionKeys,
 		Logger:       cfg.Logger,
-		Skip:         skipped,
-		ErrorHandler: a.noTokens,
+		Auth: func(c *wixauth.Config) {
+			c.Skip = skipped
+			c.ErrorHandler = a.noTokens
+		},
+		Handlers: func(c *handlers.Config) {
+			c.FormPath = "/login" // the app's own page (pages.go), reading the outcome with Outcome
+			c.Respond = a.respond
+		},
 	})
 	if err != nil {
-		cleanup()
 		return nil, nil, err
 	}
-	a.auth = auth
-
-	members, err := handlers.New(auth, handlers.Config{Prefix: "/auth", FormPath: "/login", Respond: a.respond})
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
+	a.auth, a.members = w.Auth, w.Members
 
 	a.cop = http.NewCrossOriginProtection()
 	a.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusForbidden, "Cross-origin request refused: this form must be posted from the site itself.")
 	}))
+	post := func(h http.HandlerFunc) http.Handler { return a.cop.Handler(h) }
 
 	mux := http.NewServeMux()
-	members.Mount(mux)
+	mux.Handle("/auth/", a.members) // login, callback, logout, ...
 	mux.HandleFunc("GET /{$}", a.home)
-	mux.Handle("POST /cart/add", a.cop.Handler(http.HandlerFunc(a.cartAdd)))
+	mux.Handle("POST /cart/add", post(a.cartAdd))
+	mux.Handle("POST /checkout", post(a.checkout))
 	mux.HandleFunc("GET /login", a.login)
-	mux.HandleFunc("GET /account", a.account)
+	mux.Handle("GET /account", a.members.RequireMember(http.HandlerFunc(a.account)))
 	mux.HandleFunc("GET /api/session", a.apiSession)
 	mux.HandleFunc("GET /api/cart", a.apiCart)
-	mux.Handle("POST /api/cart", a.cop.Handler(http.HandlerFunc(a.apiCartAdd)))
+	mux.Handle("POST /api/cart", post(a.apiCartAdd))
+	mux.Handle("POST /api/checkout", post(a.apiCheckout))
+	mux.Handle("GET /api/me", a.members.RequireMember(http.HandlerFunc(a.apiMe)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok"))
@@ -133,7 +107,7 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 
-	return securityHeaders(auth.Middleware(mux)), cleanup, nil
+	return securityHeaders(a.auth.Middleware(mux)), w.Close, nil
 }
 
 // skipped requests get no session and no tokens: health checks and static

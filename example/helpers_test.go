@@ -10,15 +10,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/wixauth/wixauth/internal/testbrowser"
+	"github.com/wixauth/wixauth/internal/wiring"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -44,7 +44,7 @@ func newEnv(t *testing.T) *testEnv { t.Helper(); return newEnvWithStore(t, "memo
 func newEnvWithStore(t *testing.T, sessionStore string) *testEnv {
 	t.Helper()
 	issued := &issuedTokens{}
-	fake, stopFake, err := startEmbeddedFake(issued.wrap)
+	fake, stopFake, err := wiring.StartFake(issued.wrap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,29 +88,21 @@ func (e *testEnv) startInstance() string {
 	return appURL
 }
 
-// browser is an http.Client with a cookie jar that follows redirects, as a
-// browser does, and records every response for the leak check.
+// browser is one browser (internal/testbrowser) whose every response is
+// recorded for the leak check.
 type browser struct {
-	*http.Client
-	e   *testEnv
-	jar *cookiejar.Jar
+	*testbrowser.Browser
+	e *testEnv
 }
 
 func (e *testEnv) browser() *browser {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	e.t.Cleanup(tr.CloseIdleConnections)
+	b := testbrowser.New(e.t, e.appURL, &recordingTransport{base: tr, seen: e.seen})
 	e.mu.Lock()
-	e.jars = append(e.jars, jar)
+	e.jars = append(e.jars, b.Jar)
 	e.mu.Unlock()
-	return &browser{
-		Client: &http.Client{Jar: jar, Transport: &recordingTransport{base: tr, seen: e.seen}, Timeout: 15 * time.Second},
-		e:      e,
-		jar:    jar,
-	}
+	return &browser{Browser: b, e: e}
 }
 
 // noFollow returns a client with the same cookies that does not follow
@@ -122,48 +114,24 @@ func (b *browser) noFollow() *http.Client {
 }
 
 // page is a response with its body read.
-type page struct {
-	*http.Response
-	Body string
-}
+type page = testbrowser.Page
 
 func (b *browser) do(req *http.Request) page {
 	b.e.t.Helper()
-	resp, err := b.Do(req)
-	if err != nil {
-		b.e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	return page{resp, string(body)}
+	return b.Do(req)
 }
 
 // get loads a path of the app, or an absolute URL.
 func (b *browser) get(target string) page {
 	b.e.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, b.e.abs(target), nil)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	return b.do(req)
+	return b.Get(target)
 }
 
 // post submits a form as a browser does from a page of origin ("" for a
 // client that sends no Origin, such as curl).
 func (b *browser) post(target string, form url.Values, origin string) page {
 	b.e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.e.abs(target), strings.NewReader(form.Encode()))
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if origin != "" {
-		req.Header.Set("Origin", origin)
-	}
-	return b.do(req)
+	return b.Post(target, form, origin)
 }
 
 // session answers GET /api/session.
@@ -181,15 +149,7 @@ func (b *browser) session() sessionJSON {
 }
 
 // sessionCookie returns the app's session cookie in the jar, or nil.
-func (b *browser) sessionCookie() *http.Cookie {
-	u, _ := url.Parse(b.e.appURL)
-	for _, c := range b.jar.Cookies(u) {
-		if c.Name == "wixauth_session" {
-			return c
-		}
-	}
-	return nil
-}
+func (b *browser) sessionCookie() *http.Cookie { return b.Cookie("wixauth_session") }
 
 // loginWithPassword logs the demo member in through the app's form.
 func (b *browser) loginWithPassword() page {
@@ -197,13 +157,6 @@ func (b *browser) loginWithPassword() page {
 	p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {wixtest.DemoPassword}, "returnTo": {"/account"}}, b.e.appURL)
 	b.e.wantPage(p, "/account", wixtest.DemoEmail)
 	return p
-}
-
-func (e *testEnv) abs(target string) string {
-	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
-		return target
-	}
-	return e.appURL + target
 }
 
 // wantPage checks that p is a 200 page of the app at path that contains

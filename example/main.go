@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/internal/wiring"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -66,7 +67,7 @@ func run(log *slog.Logger) error {
 	}
 
 	if cfg.ClientID == "" {
-		fake, closeFake, err := startEmbeddedFake(nil)
+		fake, closeFake, err := wiring.StartFake(nil)
 		if err != nil {
 			return fmt.Errorf("starting the embedded fake Wix: %w", err)
 		}

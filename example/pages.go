@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http"
-	"net/url"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/ecom"
+	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/members"
 )
 
 // pageData is what the templates get. Handlers fill what their page shows;
@@ -16,11 +18,11 @@ type pageData struct {
 	Session sessionInfo
 	Demo    *demoHint // set when the embedded fake Wix is in use
 
-	Member     *member   // home (members only) and account
-	Cart       *cartView // home and account
-	LoginError string    // a hosted login that was cancelled or failed
-	Form       loginForm // the login page
-	Message    string    // the error page
+	Member     *members.Member // home (members only) and account
+	Cart       *ecom.Cart      // home and account
+	LoginError string          // a hosted login that was cancelled or failed
+	Form       loginForm       // the login page
+	Message    string          // the error page
 }
 
 type sessionInfo struct {
@@ -28,21 +30,20 @@ type sessionInfo struct {
 	LoggedIn bool
 }
 
-// loginForm is the outcome of a posted form, which the member handlers put
-// in the query of the login page.
+// loginForm is the outcome of the last posted form, as the member handlers
+// sent it to the login page: codes, worded here by fixed messages. Nothing
+// from the URL is shown as text.
 type loginForm struct {
-	Flow, State, ErrorCode, Error string
-	Notice                        string
-	Verify                        bool // show the verification code form
+	Error, Notice string
+	ReturnTo      string
+	Verify        bool // show the verification code form
 }
 
 // home shows the visitor's status and cart.
 func (a *app) home(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	c := wixauth.FromRequest(r)
-	d := &pageData{Title: "Home", LoginError: loginError(r)}
-	if c.LoggedIn() {
-		m, err := fetchMember(ctx, c)
+	d := &pageData{Title: "Home"}
+	if wixauth.FromRequest(r).LoggedIn() {
+		m, err := a.members.Member(r) // kept in the session: no Wix call per page
 		if err != nil {
 			a.wixFailed(w, r, "load your member profile", err)
 			return
@@ -57,7 +58,7 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 
 // cartAdd adds the demo item, then shows the cart again (post/redirect/get).
 func (a *app) cartAdd(w http.ResponseWriter, r *http.Request) {
-	if _, err := addDemoItem(r.Context(), wixauth.FromRequest(r)); err != nil {
+	if _, err := ecom.AddToCart(r.Context(), wixauth.FromRequest(r), demoItem); err != nil {
 		a.wixFailed(w, r, "add the item to your cart", err)
 		return
 	}
@@ -65,36 +66,32 @@ func (a *app) cartAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 // login shows the email/password, register, verification and password
-// reset forms, with the outcome of the last post.
+// reset forms, with the outcome of the last post (handlers.Outcome).
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := loginForm{
-		Flow:      short(q.Get("flow")),
-		State:     short(q.Get("state")),
-		ErrorCode: short(q.Get("errorCode")),
-		Error:     short(q.Get("error")),
+	o := a.members.Outcome(r)
+	d := &pageData{Title: "Log in"}
+	f := loginForm{ReturnTo: o.ReturnTo, Verify: o.State == wixauth.LoginEmailVerificationRequired}
+	if f.ReturnTo == "" || f.ReturnTo == "/" {
+		f.ReturnTo = "/account"
 	}
-	f.Verify = f.State == string(wixauth.LoginEmailVerificationRequired)
-	switch {
-	case f.Error != "":
-	case f.Flow == "password-reset":
+	switch msg := o.Message(); {
+	case o.Flow == handlers.FlowCallback:
+		d.LoginError = msg // the hosted login came back without a member
+	case msg != "":
+		f.Error = msg
+	case o.Flow == handlers.FlowPasswordReset:
 		f.Notice = "If this email belongs to a member, a reset link is on its way."
 	case f.Verify:
 		f.Notice = "We emailed you a verification code. Enter it below to finish."
 	}
-	a.render(w, r, http.StatusOK, "login", &pageData{Title: "Log in", Form: f, LoginError: loginError(r)})
+	d.Form = f
+	a.render(w, r, http.StatusOK, "login", d)
 }
 
-// account is for members only: a visitor is sent to Wix's login page, and
-// comes back here once logged in.
+// account is for members only (RequireMember sends a visitor to Wix's
+// login page, and back here once logged in).
 func (a *app) account(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	c := wixauth.FromRequest(r)
-	if !c.LoggedIn() {
-		http.Redirect(w, r, "/auth/login?"+url.Values{"returnTo": {"/account"}}.Encode(), http.StatusSeeOther)
-		return
-	}
-	m, err := fetchMember(ctx, c)
+	m, err := a.members.Member(r)
 	if err != nil {
 		a.wixFailed(w, r, "load your member profile", err)
 		return
@@ -108,33 +105,13 @@ func (a *app) account(w http.ResponseWriter, r *http.Request) {
 
 // loadCart puts the cart in d, or answers the error and reports false.
 func (a *app) loadCart(w http.ResponseWriter, r *http.Request, d *pageData) bool {
-	raw, err := fetchCart(r.Context(), wixauth.FromRequest(r))
-	if err == nil {
-		d.Cart, err = newCartView(raw)
-	}
+	cart, err := ecom.CurrentCart(r.Context(), wixauth.FromRequest(r))
 	if err != nil {
 		a.wixFailed(w, r, "load your cart", err)
 		return false
 	}
+	d.Cart = cart
 	return true
-}
-
-// loginError words the error of a hosted login that came back without a
-// member (the member pressed Cancel on Wix's page).
-func loginError(r *http.Request) string {
-	if e := r.URL.Query().Get("loginError"); e != "" {
-		return "The login on Wix was cancelled or did not complete (" + short(e) + ")."
-	}
-	return ""
-}
-
-// short cuts a query value meant for display to a sane length.
-func short(s string) string {
-	const max = 300
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return s
 }
 
 // render executes the page into a buffer first, so that a template error

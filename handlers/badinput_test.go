@@ -23,7 +23,7 @@ import (
 // redirects, and returns status, Location and body.
 func (b *browser) fetch(req *http.Request) (int, string, string) {
 	b.e.t.Helper()
-	c := *b.c
+	c := *b.Client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {
@@ -60,9 +60,9 @@ func TestCallbackHostileQueries(t *testing.T) {
 		{"huge state", "code=a&state=" + big, 400, "unknown, expired"},
 		{"NUL state", "code=a&state=%00", 400, "unknown, expired"},
 		{"state of another session", "code=a&state=" + strings.Repeat("x", len(state)), 400, "unknown, expired"},
-		{"error, huge description", "error=access_denied&error_description=" + big + "&state=nope", 303, "/login?loginError=access_denied&returnTo=%2F"},
-		{"error, huge code", "error=" + big + "&state=nope", 303, "/login?loginError=" + strings.Repeat("A", 64) + "&returnTo=%2F"},
-		{"error, header injection", "error=x%0d%0aSet-Cookie:%20a=b&state=nope", 303, "/login?loginError=x%0D%0ASet-Cookie%3A+a%3Db&"},
+		{"error, huge description", "error=access_denied&error_description=" + big + "&state=nope", 303, cancelledForm},
+		{"error, huge code", "error=" + big + "&state=nope", 303, cancelledForm},
+		{"error, header injection", "error=x%0d%0aSet-Cookie:%20a=b&state=nope", 303, cancelledForm},
 		{"over the server's header limit", "code=" + strings.Repeat("A", 1<<20+8<<10) + "&state=nope", 431, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,11 +85,11 @@ func TestCallbackHostileQueries(t *testing.T) {
 	if n := len(e.tokenRequests("authorization_code")); n != 0 {
 		t.Errorf("%d code exchanges for refused callbacks", n)
 	}
-	if p := b.get("/cart"); p.body != "sock x1" {
-		t.Errorf("cart = %q after the refused callbacks", p.body)
+	if p := b.get("/cart"); p.Body != "sock x1" {
+		t.Errorf("cart = %q after the refused callbacks", p.Body)
 	}
-	if p := b.get(genuine); p.body != "member /account" {
-		t.Errorf("the genuine callback after the hostile ones: %d %q", p.status, p.body)
+	if p := b.get(genuine); p.Body != "member /account" {
+		t.Errorf("the genuine callback after the hostile ones: %d %q", p.StatusCode, p.Body)
 	}
 }
 
@@ -184,10 +184,10 @@ func TestFormEmptyFields(t *testing.T) {
 	b := visitorWithCart(t, e)
 	calls := len(e.wix.Requests())
 	for _, tc := range []struct{ path, want string }{
-		{"/auth/login", "Enter your email and password"},
-		{"/auth/register", "Enter an email and a password"},
-		{"/auth/password-reset", "Enter your email"},
-		{"/auth/verify", "No verification is pending"},
+		{"/auth/login", `"errorCode":"missingFields"`},
+		{"/auth/register", `"errorCode":"missingFields"`},
+		{"/auth/password-reset", `"errorCode":"missingFields"`},
+		{"/auth/verify", `"errorCode":"noVerification"`},
 	} {
 		for name, fields := range map[string]url.Values{
 			"no fields":    {},
@@ -261,8 +261,8 @@ func TestReturnToRepeatedInQuery(t *testing.T) {
 	e := newEnv(t, options{})
 	e.wix.SetAutoLogin(wixtest.DemoEmail)
 	b := e.browser()
-	if p := b.get("/auth/login?returnTo=/ok&returnTo=//evil.example"); p.body != "member /ok" {
-		t.Errorf("landed on %s %q, want member /ok", p.url, p.body)
+	if p := b.get("/auth/login?returnTo=/ok&returnTo=//evil.example"); p.Body != "member /ok" {
+		t.Errorf("landed on %s %q, want member /ok", p.URL(), p.Body)
 	}
 }
 
@@ -276,7 +276,11 @@ func TestBlankEmailCostsNoCall(t *testing.T) {
 	if e.wix.Count(wixtest.EndpointLogin) != before {
 		t.Errorf("a blank email reached Wix")
 	}
-	if !strings.Contains(p.url.RawQuery, "error=") {
-		t.Errorf("landed on %s, want the form with an error", p.url)
+	if p.URL().Query().Get("errorCode") != string(handlers.ErrorCodeMissingFields) {
+		t.Errorf("landed on %s, want the form with an error", p.URL())
 	}
 }
+
+// cancelledForm is where a hosted login that came back with an error goes:
+// the form page with a fixed code, whatever Wix's error said.
+const cancelledForm = "/auth/form?errorCode=loginCancelled&flow=callback&returnTo=%2F&state=FAILURE"

@@ -63,9 +63,9 @@ func (h *Handlers) Callback() http.Handler {
 
 // cancelled answers a callback that carries an error from Wix, usually the
 // member closing the login page: to the form page (Config.FormPath) with
-// the error code and the login's returnTo in the query. Not back to
-// returnTo itself: a members-only page would send the visitor straight back
-// to Wix's login page, in a loop.
+// ErrorCodeLoginCancelled and the login's returnTo. Not back to returnTo
+// itself: a members-only page would send the visitor straight back to
+// Wix's login page, in a loop. Wix's own error text goes to the log only.
 func (h *Handlers) cancelled(w http.ResponseWriter, r *http.Request, cb wixauth.Callback) {
 	ctx := r.Context()
 	returnTo := h.cfg.DefaultReturnTo
@@ -73,15 +73,12 @@ func (h *Handlers) cancelled(w http.ResponseWriter, r *http.Request, cb wixauth.
 		returnTo = h.returnTo(r, d.OriginalURI)
 		h.consumePendingLogin(ctx, cb.State)
 	}
-	msg := "The login was cancelled or failed"
-	if len(cb.ErrorDescription) > 0 && len(cb.ErrorDescription) <= 200 {
-		msg += ": " + cb.ErrorDescription
-	}
-	h.respond(w, r, Result{Flow: FlowCallback, State: wixauth.LoginFailure, Error: msg,
-		Redirect: withQuery(h.cfg.FormPath, "loginError", truncate(cb.Error, 64), "returnTo", returnTo)})
+	h.auth.Logger().Info("wixauth/handlers: the hosted login came back with an error", slog.String("error", limit(cb.Error, 64)))
+	h.respond(w, r, Result{Flow: FlowCallback, State: wixauth.LoginFailure, ErrorCode: ErrorCodeLoginCancelled, Form: true, ReturnTo: returnTo})
 }
 
-func truncate(s string, n int) string {
+// limit cuts s to n bytes, for text from outside that goes to the log.
+func limit(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
 	}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,10 +19,10 @@ import (
 func visitorWithCart(t *testing.T, e *env) *browser {
 	t.Helper()
 	b := e.browser()
-	if p := b.post("/cart?item=sock", nil); p.body != "added" {
-		t.Fatalf("add to cart: %d %q", p.status, p.body)
+	if p := b.post("/cart?item=sock", nil); p.Body != "added" {
+		t.Fatalf("add to cart: %d %q", p.StatusCode, p.Body)
 	}
-	if got := b.get("/cart").body; got != "sock x1" {
+	if got := b.get("/cart").Body; got != "sock x1" {
 		t.Fatalf("cart = %q, want sock x1", got)
 	}
 	return b
@@ -64,8 +65,8 @@ func TestCallbackRefusesBadStateAndChangesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			unchanged(t, e, b, func() {
 				p := b.get("/auth/callback?" + tc.query)
-				if p.status != http.StatusBadRequest || !strings.Contains(p.body, tc.want) {
-					t.Errorf("%d %q, want 400 saying %q", p.status, p.body, tc.want)
+				if p.StatusCode != http.StatusBadRequest || !strings.Contains(p.Body, tc.want) {
+					t.Errorf("%d %q, want 400 saying %q", p.StatusCode, p.Body, tc.want)
 				}
 			})
 		})
@@ -76,12 +77,12 @@ func TestCallbackRefusesBadStateAndChangesNothing(t *testing.T) {
 	if got := b.tokens(); got != visitor {
 		t.Errorf("the visitor's tokens changed")
 	}
-	if got := b.get("/cart").body; got != "sock x1" {
+	if got := b.get("/cart").Body; got != "sock x1" {
 		t.Errorf("cart = %q after refused callbacks, want sock x1", got)
 	}
 	// The real callback still works: nothing was used up.
-	if p := b.get(cb.String()); p.body != "member /account" {
-		t.Errorf("the genuine callback after the refused ones: %d %q", p.status, p.body)
+	if p := b.get(cb.String()); p.Body != "member /account" {
+		t.Errorf("the genuine callback after the refused ones: %d %q", p.StatusCode, p.Body)
 	}
 }
 
@@ -92,14 +93,14 @@ func TestCallbackReplay(t *testing.T) {
 	e.wix.SetAutoLogin(wixtest.DemoEmail)
 	b := e.browser()
 	cb := b.callbackURL(b.startLogin("/account"))
-	if p := b.get(cb); p.body != "member /account" {
-		t.Fatalf("first callback: %d %q", p.status, p.body)
+	if p := b.get(cb); p.Body != "member /account" {
+		t.Fatalf("first callback: %d %q", p.StatusCode, p.Body)
 	}
 	member := b.tokens()
 
 	unchanged(t, e, b, func() {
-		if p := b.get(cb); p.status != http.StatusBadRequest {
-			t.Errorf("replay in the same browser: %d %q, want 400", p.status, p.body)
+		if p := b.get(cb); p.StatusCode != http.StatusBadRequest {
+			t.Errorf("replay in the same browser: %d %q, want 400", p.StatusCode, p.Body)
 		}
 	})
 	if b.tokens() != member {
@@ -109,8 +110,8 @@ func TestCallbackReplay(t *testing.T) {
 	other := e.browser()
 	other.get("/")
 	unchanged(t, e, other, func() {
-		if p := other.get(cb); p.status != http.StatusBadRequest {
-			t.Errorf("replay in another browser: %d %q, want 400", p.status, p.body)
+		if p := other.get(cb); p.StatusCode != http.StatusBadRequest {
+			t.Errorf("replay in another browser: %d %q, want 400", p.StatusCode, p.Body)
 		}
 	})
 	if got := other.role(); got != "visitor" {
@@ -129,11 +130,24 @@ func TestCallbackCancelled(t *testing.T) {
 	visitor := b.tokens()
 	full := b.startLogin("/shop")
 	p := b.get(full + "/cancel")
-	q := p.url.Query()
-	if p.url.Path != "/login" || q.Get("loginError") != "access_denied" || q.Get("returnTo") != "/shop" || p.body != "visitor "+p.url.RequestURI() {
-		t.Fatalf("after cancel: %s %q, want /login?loginError=access_denied&returnTo=/shop as visitor", p.url, p.body)
+	q := p.URL().Query()
+	if p.URL().Path != "/auth/form" || q.Get("errorCode") != string(handlers.ErrorCodeLoginCancelled) || q.Get("returnTo") != "/shop" || p.StatusCode != http.StatusOK {
+		t.Fatalf("after cancel: %d %s, want the form page with errorCode loginCancelled and returnTo /shop", p.StatusCode, p.URL())
 	}
-	if b.tokens() != visitor || b.get("/cart").body != "sock x1" {
+	// The built-in page words the code and offers the login again, back
+	// to /shop; nothing of Wix's error text reaches it.
+	for _, want := range []string{handlers.Message(handlers.ErrorCodeLoginCancelled), `href="/auth/login?returnTo=%2Fshop"`, `name="returnTo" value="/shop"`} {
+		if !strings.Contains(html.UnescapeString(p.Body), want) {
+			t.Errorf("the form page lacks %q: %s", want, p.Body)
+		}
+	}
+	if strings.Contains(p.Body, "access_denied") {
+		t.Errorf("Wix's error text reached the page")
+	}
+	if b.role() != "visitor" {
+		t.Errorf("not a visitor after the cancel")
+	}
+	if b.tokens() != visitor || b.get("/cart").Body != "sock x1" {
 		t.Errorf("cancelling changed the visitor's tokens or cart")
 	}
 	if n := e.wix.TokenCalls("authorization_code"); n != 0 {
@@ -148,8 +162,8 @@ func TestCallbackErrorWithUnknownState(t *testing.T) {
 	b := e.browser()
 	b.get("/")
 	p := b.get("/auth/callback?error=access_denied&error_description=x&state=nope&returnTo=https://evil.example/")
-	if want := e.app + "/login?loginError=access_denied&returnTo=%2F"; p.url.String() != want {
-		t.Errorf("landed on %s, want %s", p.url, want)
+	if want := e.app + cancelledForm; p.URL().String() != want {
+		t.Errorf("landed on %s, want %s", p.URL(), want)
 	}
 }
 
@@ -166,8 +180,8 @@ func TestCallbackExpiredPendingLogin(t *testing.T) {
 	// Just inside the TTL: fine.
 	cb := b.callbackURL(b.startLogin("/in-time"))
 	clock.Advance(5*time.Minute - time.Millisecond)
-	if p := b.get(cb); p.body != "member /in-time" {
-		t.Fatalf("callback just inside the TTL: %d %q", p.status, p.body)
+	if p := b.get(cb); p.Body != "member /in-time" {
+		t.Fatalf("callback just inside the TTL: %d %q", p.StatusCode, p.Body)
 	}
 
 	// Just past it: refused, nothing changes.
@@ -175,11 +189,11 @@ func TestCallbackExpiredPendingLogin(t *testing.T) {
 	cb = b2.callbackURL(b2.startLogin("/late"))
 	clock.Advance(5 * time.Minute)
 	unchanged(t, e, b2, func() {
-		if p := b2.get(cb); p.status != http.StatusBadRequest || !strings.Contains(p.body, "expired") {
-			t.Errorf("expired login: %d %q, want 400", p.status, p.body)
+		if p := b2.get(cb); p.StatusCode != http.StatusBadRequest || !strings.Contains(p.Body, "expired") {
+			t.Errorf("expired login: %d %q, want 400", p.StatusCode, p.Body)
 		}
 	})
-	if got := b2.get("/cart").body; got != "sock x1" || b2.role() != "visitor" {
+	if got := b2.get("/cart").Body; got != "sock x1" || b2.role() != "visitor" {
 		t.Errorf("after an expired callback: role %q, cart %q", b2.role(), got)
 	}
 }
@@ -190,13 +204,13 @@ func TestPendingLoginShortTTLRealClock(t *testing.T) {
 	e := newEnv(t, options{handlers: func(c *handlers.Config) { c.PendingLoginTTL = 400 * time.Millisecond }})
 	e.wix.SetAutoLogin(wixtest.DemoEmail)
 	b := e.browser()
-	if p := b.get("/auth/login?returnTo=/quick"); p.body != "member /quick" {
-		t.Fatalf("a login completed well within a 400ms TTL: %d %q", p.status, p.body)
+	if p := b.get("/auth/login?returnTo=/quick"); p.Body != "member /quick" {
+		t.Fatalf("a login completed well within a 400ms TTL: %d %q", p.StatusCode, p.Body)
 	}
 	cb := b.callbackURL(b.startLogin("/slow"))
 	time.Sleep(500 * time.Millisecond)
-	if p := b.get(cb); p.status != http.StatusBadRequest {
-		t.Errorf("a login past its 400ms TTL: %d %q, want 400", p.status, p.body)
+	if p := b.get(cb); p.StatusCode != http.StatusBadRequest {
+		t.Errorf("a login past its 400ms TTL: %d %q, want 400", p.StatusCode, p.Body)
 	}
 }
 
@@ -216,8 +230,8 @@ func TestCallbackExchangeFails(t *testing.T) {
 			cb := b.callbackURL(b.startLogin("/account"))
 			e.wix.Fail(wixtest.EndpointToken, f)
 			p := b.get(cb)
-			if p.status != http.StatusBadGateway || !strings.Contains(p.body, "Wix did not complete the login") {
-				t.Errorf("failed exchange: %d %q, want 502 with a clear message", p.status, p.body)
+			if p.StatusCode != http.StatusBadGateway || !strings.Contains(p.Body, "Wix did not complete the login") {
+				t.Errorf("failed exchange: %d %q, want 502 with a clear message", p.StatusCode, p.Body)
 			}
 			if n := e.wix.TokenCalls("authorization_code"); n != 1 {
 				t.Errorf("code exchanges = %d, want 1", n)
@@ -228,7 +242,7 @@ func TestCallbackExchangeFails(t *testing.T) {
 			if b.session() != cookie {
 				t.Errorf("the session token was renewed although nobody logged in")
 			}
-			if got := b.get("/cart").body; got != "sock x1" {
+			if got := b.get("/cart").Body; got != "sock x1" {
 				t.Errorf("cart = %q after a failed exchange, want sock x1", got)
 			}
 			e.assertNoLeaks()
@@ -245,12 +259,12 @@ func TestCallbackPreventsSessionFixation(t *testing.T) {
 	victim.get("/")
 	planted := victim.session()
 
-	if p := victim.get("/auth/login"); p.body != "member /" {
-		t.Fatalf("login: %q", p.body)
+	if p := victim.get("/auth/login"); p.Body != "member /" {
+		t.Fatalf("login: %q", p.Body)
 	}
 	attacker := e.browser()
 	u, _ := url.Parse(e.app)
-	attacker.jar.SetCookies(u, []*http.Cookie{{Name: cookieName, Value: planted}})
+	attacker.Jar.SetCookies(u, []*http.Cookie{{Name: cookieName, Value: planted}})
 	// Within a minute the old token is a RenewSession marker: served
 	// without tokens until used, never as the member.
 	if got := attacker.role(); got != "none" {

@@ -93,5 +93,5 @@ func (h *Handlers) badForm(w http.ResponseWriter, r *http.Request, flow Flow, er
 	if errors.As(err, &fe) {
 		status = fe.status
 	}
-	h.respond(w, r, Result{Flow: flow, Status: status, Error: "The request was refused: " + msg + ".", Form: true})
+	h.respond(w, r, Result{Flow: flow, Status: status, ErrorCode: ErrorCodeBadRequest, Error: "The request was refused: " + msg + ".", Form: true})
 }

@@ -22,9 +22,39 @@ type Config struct {
 	CallbackPath string
 
 	// FormPath is the app's page with the email/password form. Form posts
-	// that fail, or that need a verification code, are sent back to it with
-	// the outcome in the query (see Result). The default is "/login".
+	// that fail, or that need a verification code, and hosted logins that
+	// come back cancelled, are sent back to it with the Outcome: error codes
+	// in the query (flow, state, errorCode, returnTo), or in the session
+	// with OutcomeInSession; the page reads it with Handlers.Outcome and
+	// words it with Message. The default is the handlers' own minimal page,
+	// Prefix+"/form" (see FormPage), so that an app without a form page
+	// never sends a visitor to a 404.
 	FormPath string
+
+	// OutcomeInSession makes the outcome of a failed form travel to
+	// FormPath in the session (read once by Handlers.Outcome) instead of in
+	// the URL, which then stays clean of any state.
+	OutcomeInSession bool
+
+	// DetailedLoginErrors makes a failed password login tell a wrong email
+	// (wixauth.ErrorCodeInvalidEmail) from a wrong password
+	// (ErrorCodeInvalidPassword). By default both are
+	// ErrorCodeInvalidCredentials, so that the form does not reveal who is
+	// a member.
+	DetailedLoginErrors bool
+
+	// MaxVerificationAttempts bounds the emailed codes one verification may
+	// be tried with; after the last wrong one the verification is dropped
+	// and the member logs in again for a new code. The default is 5.
+	MaxVerificationAttempts int
+
+	// AllowHostHeader lets New accept an Auth without BaseURL: the callback
+	// URL, password reset links and the origin check are then built from
+	// each request's Host header. That is only right for local
+	// development: behind a proxy the URLs are wrong, and a forged Host
+	// puts another site into the links Wix emails. Set
+	// wixauth.Config.BaseURL (BASE_URL) everywhere else.
+	AllowHostHeader bool
 
 	// DefaultReturnTo is where the browser lands after login and logout when
 	// the request names no safe return URL. The default is "/".
@@ -55,22 +85,28 @@ type Config struct {
 	MaxBodyBytes int64
 
 	// Now returns the current time, for the expiry of pending logins and
-	// verifications. The default is time.Now; tests set it.
+	// verifications. The default is the Auth's clock (wixauth.Config.Now).
 	Now func() time.Time
 }
 
 // Handlers are the member login, callback and logout handlers of one Auth.
 // Each must run inside the Auth's middleware (Mount sees to it).
 type Handlers struct {
-	auth *wixauth.Auth
-	cfg  Config
-	cop  *http.CrossOriginProtection
+	auth     *wixauth.Auth
+	cfg      Config
+	cop      *originCheck
+	attempts attempts         // verification codes checked, per verification
+	byPath   map[string]route // for ServeHTTP
 }
 
 // New returns the handlers for auth.
 func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	if auth == nil {
 		return nil, errors.New("handlers: New needs an *wixauth.Auth")
+	}
+	if auth.BaseURL() == "" && !cfg.AllowHostHeader {
+		return nil, errors.New("handlers: the Auth has no BaseURL: set wixauth.Config.BaseURL (BASE_URL) to the app's public origin, such as \"https://shop.example.com\"; " +
+			"without it the callback URL and password reset links would come from each request's Host header. For local development only, set handlers.Config.AllowHostHeader")
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "/auth"
@@ -80,7 +116,10 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 		cfg.CallbackPath = cfg.Prefix + "/callback"
 	}
 	if cfg.FormPath == "" {
-		cfg.FormPath = "/login"
+		cfg.FormPath = cfg.Prefix + formPage
+	}
+	if cfg.MaxVerificationAttempts <= 0 {
+		cfg.MaxVerificationAttempts = 5
 	}
 	if cfg.DefaultReturnTo == "" {
 		cfg.DefaultReturnTo = "/"
@@ -103,18 +142,18 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 		cfg.MaxBodyBytes = 64 << 10
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = auth.Now
 	}
-	cop := http.NewCrossOriginProtection()
-	for _, o := range cfg.TrustedOrigins {
-		if err := cop.AddTrustedOrigin(o); err != nil {
-			return nil, err
-		}
+	cop, err := newOriginCheck(auth.BaseURL(), cfg.TrustedOrigins)
+	if err != nil {
+		return nil, err
 	}
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "Cross-origin request refused: this form must be posted from the site itself.", http.StatusForbidden)
-	}))
-	return &Handlers{auth: auth, cfg: cfg, cop: cop}, nil
+	h := &Handlers{auth: auth, cfg: cfg, cop: cop}
+	h.byPath = map[string]route{}
+	for _, rt := range h.routes() {
+		h.byPath[rt.path] = rt
+	}
+	return h, nil
 }
 
 // origin is the app's public origin: the Auth's BaseURL, or else the

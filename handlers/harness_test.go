@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -25,6 +24,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/internal/testbrowser"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -35,6 +35,9 @@ type options struct {
 	wix      []wixtest.Option
 	auth     func(*wixauth.Config)
 	handlers func(*handlers.Config)
+	// mount puts the handlers on the app's mux; the default is
+	// Handlers.Mount.
+	mount func(*handlers.Handlers, *http.ServeMux)
 }
 
 // env is one app (handlers.Mount plus a few test routes, all behind the
@@ -119,7 +122,11 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	e.wix.AllowRedirectURI(e.app + cb)
 	mux := http.NewServeMux()
-	e.h.Mount(mux)
+	if o.mount != nil {
+		o.mount(e.h, mux)
+	} else {
+		e.h.Mount(mux)
+	}
 	e.routes(mux)
 	root = e.recordApp(a.Middleware(mux))
 	app.Start()
@@ -186,6 +193,18 @@ func (e *env) routes(mux *http.ServeMux) {
 			return
 		}
 		io.WriteString(w, "added")
+	})
+	// A members-only page, and one that shows the cached profile.
+	mux.Handle("GET /members-only", e.h.RequireMember(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "members only")
+	})))
+	mux.HandleFunc("GET /profile", func(w http.ResponseWriter, r *http.Request) {
+		m, err := e.h.Member(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusForbidden)
+			return
+		}
+		io.WriteString(w, m.LoginEmail+" "+m.Name())
 	})
 	// An app that authenticates members itself and logs them in to Wix
 	// with the API key (the authorized_client grant).
@@ -358,92 +377,44 @@ func walkJSON(v any, fn func(key, value string)) {
 	}
 }
 
-// browser is one browser: a cookie jar and a client that follows
-// redirects, remembering each hop.
+// browser is one browser of the app (internal/testbrowser).
 type browser struct {
-	e    *env
-	jar  *cookiejar.Jar
-	c    *http.Client
-	mu   sync.Mutex
-	hops []*url.URL
+	*testbrowser.Browser
+	e *env
 }
 
 func (e *env) browser() *browser {
-	b := &browser{e: e}
-	b.jar, _ = cookiejar.New(nil)
-	b.c = &http.Client{Jar: b.jar, Timeout: 10 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		b.mu.Lock()
-		b.hops = append(b.hops, req.URL)
-		b.mu.Unlock()
-		if len(via) >= 10 {
-			return fmt.Errorf("too many redirects")
-		}
-		return nil
-	}}
-	return b
+	return &browser{Browser: testbrowser.New(e.t, e.app, nil), e: e}
 }
 
 // page is where a browser ended up.
-type page struct {
-	status int
-	url    *url.URL
-	header http.Header
-	body   string
-}
-
-func (b *browser) abs(target string) string {
-	if strings.HasPrefix(target, "/") {
-		return b.e.app + target
-	}
-	return target
-}
-
-func (b *browser) do(req *http.Request) page {
-	b.e.t.Helper()
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return page{resp.StatusCode, resp.Request.URL, resp.Header, string(body)}
-}
+type page = testbrowser.Page
 
 func (b *browser) get(target string) page {
 	b.e.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, b.abs(target), nil)
-	return b.do(req)
+	return b.Get(target)
 }
 
 // post sends a form as a page of the app would (same-origin fetch metadata).
 func (b *browser) post(target string, form url.Values) page {
 	b.e.t.Helper()
-	return b.do(b.formRequest(target, form))
+	return b.Post(target, form, b.e.app)
 }
 
 func (b *browser) formRequest(target string, form url.Values) *http.Request {
-	req, _ := http.NewRequest(http.MethodPost, b.abs(target), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if strings.HasPrefix(req.URL.String(), b.e.app) {
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-		req.Header.Set("Origin", b.e.app)
-	}
-	return req
+	b.e.t.Helper()
+	return b.FormRequest(target, form, b.e.app)
 }
 
 // postJSON sends a JSON body to the app and decodes the JSON answer.
 func (b *browser) postJSON(target string, in any) (int, handlersResult) {
 	b.e.t.Helper()
-	body, _ := json.Marshal(in)
-	req, _ := http.NewRequest(http.MethodPost, b.abs(target), bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	p := b.do(req)
+	p := b.PostJSON(target, in)
 	var res handlersResult
-	if err := json.Unmarshal([]byte(p.body), &res); err != nil {
-		b.e.t.Fatalf("POST %s: answer %d is not JSON: %q", target, p.status, p.body)
+	if err := json.Unmarshal([]byte(p.Body), &res); err != nil {
+		b.e.t.Fatalf("POST %s: answer %d is not JSON: %q", target, p.StatusCode, p.Body)
 	}
-	return p.status, res
+	return p.StatusCode, res
 }
 
 // handlersResult is handlers.Result as it arrives in JSON.
@@ -455,33 +426,20 @@ type handlersResult struct {
 	Redirect  string `json:"redirect"`
 }
 
-// raw sends req without following redirects, with the browser's cookies.
 func (b *browser) raw(req *http.Request) *http.Response {
 	b.e.t.Helper()
-	c := *b.c
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := c.Do(req)
-	if err != nil {
-		b.e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
+	return b.Raw(req)
 }
 
 func (b *browser) rawGet(target string) *http.Response {
 	b.e.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, b.abs(target), nil)
-	return b.raw(req)
+	return b.RawGet(target)
 }
 
 // session returns the browser's session cookie value for the app.
 func (b *browser) session() string {
-	u, _ := url.Parse(b.e.app)
-	for _, c := range b.jar.Cookies(u) {
-		if c.Name == cookieName {
-			return c.Value
-		}
+	if c := b.Cookie(cookieName); c != nil {
+		return c.Value
 	}
 	return ""
 }
@@ -496,7 +454,7 @@ func (b *browser) stored() []byte {
 func (b *browser) role() string {
 	b.e.t.Helper()
 	p := b.get("/whoami")
-	role, _, _ := strings.Cut(p.body, " ")
+	role, _, _ := strings.Cut(p.Body, " ")
 	return role
 }
 
@@ -509,17 +467,8 @@ func (b *browser) tokens() wixauth.Tokens {
 	return b.e.lastSeen
 }
 
-func (b *browser) clearHops() {
-	b.mu.Lock()
-	b.hops = nil
-	b.mu.Unlock()
-}
-
-func (b *browser) hopList() []*url.URL {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]*url.URL(nil), b.hops...)
-}
+func (b *browser) clearHops()          { b.ClearHops() }
+func (b *browser) hopList() []*url.URL { return b.Hops() }
 
 var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 
@@ -532,12 +481,12 @@ func (b *browser) hostedLogin(returnTo, email, password string) page {
 		start += "?returnTo=" + url.QueryEscape(returnTo)
 	}
 	p := b.get(start)
-	if p.status != http.StatusOK || !strings.HasPrefix(p.url.String(), b.e.wix.URL) {
-		b.e.t.Fatalf("GET %s ended at %s with %d, want Wix's login page", start, p.url, p.status)
+	if p.StatusCode != http.StatusOK || !strings.HasPrefix(p.URL().String(), b.e.wix.URL) {
+		b.e.t.Fatalf("GET %s ended at %s with %d, want Wix's login page", start, p.URL(), p.StatusCode)
 	}
-	m := formAction.FindStringSubmatch(p.body)
+	m := formAction.FindStringSubmatch(p.Body)
 	if m == nil {
-		b.e.t.Fatalf("no login form on Wix's page: %s", p.body)
+		b.e.t.Fatalf("no login form on Wix's page: %s", p.Body)
 	}
 	b.clearHops()
 	return b.post(html.UnescapeString(m[1]), url.Values{"email": {email}, "password": {password}})

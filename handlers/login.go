@@ -62,6 +62,5 @@ func (h *Handlers) wixFailed(w http.ResponseWriter, r *http.Request, flow Flow, 
 	if errors.Is(err, wixauth.ErrNoClient) {
 		status = http.StatusInternalServerError
 	}
-	h.respond(w, r, Result{Flow: flow, Status: status, Form: form,
-		Error: "Wix could not be reached to complete this step. Please try again in a moment."})
+	h.respond(w, r, Result{Flow: flow, Status: status, Form: form, ErrorCode: ErrorCodeUnavailable})
 }

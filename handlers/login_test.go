@@ -21,14 +21,14 @@ func TestHostedLoginThroughWixForm(t *testing.T) {
 
 	p := b.hostedLogin("/account?tab=orders", wixtest.DemoEmail, wixtest.DemoPassword)
 
-	if p.status != http.StatusOK || p.url.String() != e.app+"/account?tab=orders" {
-		t.Fatalf("landed on %s with %d, want %s/account?tab=orders", p.url, p.status, e.app)
+	if p.StatusCode != http.StatusOK || p.URL().String() != e.app+"/account?tab=orders" {
+		t.Fatalf("landed on %s with %d, want %s/account?tab=orders", p.URL(), p.StatusCode, e.app)
 	}
-	if p.body != "member /account?tab=orders" {
-		t.Errorf("landing page says %q, want a member", p.body)
+	if p.Body != "member /account?tab=orders" {
+		t.Errorf("landing page says %q, want a member", p.Body)
 	}
-	if me := b.get("/me"); me.status != 200 || me.body != wixtest.DemoEmail {
-		t.Errorf("members/my: %d %q, want %s", me.status, me.body, wixtest.DemoEmail)
+	if me := b.get("/me"); me.StatusCode != 200 || me.Body != wixtest.DemoEmail {
+		t.Errorf("members/my: %d %q, want %s", me.StatusCode, me.Body, wixtest.DemoEmail)
 	}
 	after := b.session()
 	if after == "" || after == before {
@@ -54,8 +54,8 @@ func TestHostedLoginAutoLogin(t *testing.T) {
 	e.wix.SetAutoLogin(email)
 	b := e.browser()
 	p := b.get("/auth/login?returnTo=" + url.QueryEscape("/welcome"))
-	if p.url.String() != e.app+"/welcome" || p.body != "member /welcome" {
-		t.Fatalf("landed on %s saying %q, want /welcome as member", p.url, p.body)
+	if p.URL().String() != e.app+"/welcome" || p.Body != "member /welcome" {
+		t.Fatalf("landed on %s saying %q, want /welcome as member", p.URL(), p.Body)
 	}
 	hops := b.hopList()
 	if len(hops) != 3 || !strings.HasPrefix(hops[0].String(), e.wix.URL+"/") || hops[1].Path != "/auth/callback" || hops[2].Path != "/welcome" {
@@ -64,8 +64,8 @@ func TestHostedLoginAutoLogin(t *testing.T) {
 	if q := hops[1].Query(); q.Get("code") == "" || q.Get("state") == "" {
 		t.Errorf("Wix's callback URL %v has no code or state", hops[1])
 	}
-	if me := b.get("/me"); me.body != email {
-		t.Errorf("members/my = %q, want %s", me.body, email)
+	if me := b.get("/me"); me.Body != email {
+		t.Errorf("members/my = %q, want %s", me.Body, email)
 	}
 	e.assertNoLeaks()
 }
@@ -75,8 +75,8 @@ func TestHostedLoginDefaultReturnTo(t *testing.T) {
 	e := newEnv(t, options{})
 	e.wix.SetAutoLogin(wixtest.DemoEmail)
 	b := e.browser()
-	if p := b.get("/auth/login"); p.url.String() != e.app+"/" || p.body != "member /" {
-		t.Fatalf("landed on %s saying %q, want / as member", p.url, p.body)
+	if p := b.get("/auth/login"); p.URL().String() != e.app+"/" || p.Body != "member /" {
+		t.Fatalf("landed on %s saying %q, want / as member", p.URL(), p.Body)
 	}
 }
 

@@ -14,8 +14,8 @@ import (
 func member(t *testing.T, e *env) *browser {
 	t.Helper()
 	b := e.browser()
-	if p := b.hostedLogin("/", wixtest.DemoEmail, wixtest.DemoPassword); p.body != "member /" {
-		t.Fatalf("login: %d %q", p.status, p.body)
+	if p := b.hostedLogin("/", wixtest.DemoEmail, wixtest.DemoPassword); p.Body != "member /" {
+		t.Fatalf("login: %d %q", p.StatusCode, p.Body)
 	}
 	return b
 }
@@ -31,8 +31,8 @@ func TestLogout(t *testing.T) {
 
 	p := b.post("/auth/logout", url.Values{"returnTo": {"/bye?x=1"}})
 
-	if p.url.String() != e.app+"/bye?x=1" || p.body != "visitor /bye?x=1" {
-		t.Fatalf("after logout: %s %q, want /bye?x=1 as visitor", p.url, p.body)
+	if p.URL().String() != e.app+"/bye?x=1" || p.Body != "visitor /bye?x=1" {
+		t.Fatalf("after logout: %s %q, want /bye?x=1 as visitor", p.URL(), p.Body)
 	}
 	hops := b.hopList()
 	if len(hops) != 2 || !strings.HasPrefix(hops[0].String(), e.wix.URL+"/") {
@@ -44,8 +44,8 @@ func TestLogout(t *testing.T) {
 	if got := b.tokens(); got.RefreshToken.Value == memberTok.RefreshToken.Value || got.AccessToken.Value == memberTok.AccessToken.Value {
 		t.Errorf("the member's tokens survived the logout")
 	}
-	if me := b.get("/me"); me.status != http.StatusForbidden {
-		t.Errorf("members/my after logout: %d %q, want 403", me.status, me.body)
+	if me := b.get("/me"); me.StatusCode != http.StatusForbidden {
+		t.Errorf("members/my after logout: %d %q, want 403", me.StatusCode, me.Body)
 	}
 	e.assertNoLeaks()
 }
@@ -61,8 +61,8 @@ func TestLogoutWhenWixFails(t *testing.T) {
 
 	p := b.post("/auth/logout", url.Values{"returnTo": {"/bye"}})
 
-	if p.url.String() != e.app+"/bye" || p.body != "visitor /bye" {
-		t.Fatalf("after logout with Wix down: %s %q, want /bye as visitor", p.url, p.body)
+	if p.URL().String() != e.app+"/bye" || p.Body != "visitor /bye" {
+		t.Fatalf("after logout with Wix down: %s %q, want /bye as visitor", p.URL(), p.Body)
 	}
 	for _, h := range b.hopList() {
 		if strings.HasPrefix(h.String(), e.wix.URL) {
@@ -79,8 +79,8 @@ func TestLogoutWhenWixFails(t *testing.T) {
 func TestLogoutMethods(t *testing.T) {
 	e := newEnv(t, options{})
 	b := member(t, e)
-	if p := b.get("/auth/logout?returnTo=/bye"); p.status != http.StatusMethodNotAllowed {
-		t.Errorf("GET /auth/logout: %d, want 405", p.status)
+	if p := b.get("/auth/logout?returnTo=/bye"); p.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /auth/logout: %d, want 405", p.StatusCode)
 	}
 	if got := b.role(); got != "member" {
 		t.Errorf("role after a refused GET logout = %q", got)
@@ -88,8 +88,8 @@ func TestLogoutMethods(t *testing.T) {
 
 	e2 := newEnv(t, options{handlers: func(c *handlers.Config) { c.AllowGETLogout = true }})
 	b2 := member(t, e2)
-	if p := b2.get("/auth/logout?returnTo=/bye"); p.body != "visitor /bye" {
-		t.Errorf("GET logout with AllowGETLogout: %d %q, want visitor /bye", p.status, p.body)
+	if p := b2.get("/auth/logout?returnTo=/bye"); p.Body != "visitor /bye" {
+		t.Errorf("GET logout with AllowGETLogout: %d %q, want visitor /bye", p.StatusCode, p.Body)
 	}
 }
 
@@ -104,7 +104,7 @@ func TestLogoutJSON(t *testing.T) {
 	if got := b.role(); got != "visitor" {
 		t.Errorf("role after JSON logout = %q", got)
 	}
-	if p := b.get(res.Redirect); p.url.String() != e.app+"/bye" {
-		t.Errorf("Wix's logout URL led to %s, want /bye", p.url)
+	if p := b.get(res.Redirect); p.URL().String() != e.app+"/bye" {
+		t.Errorf("Wix's logout URL led to %s, want /bye", p.URL())
 	}
 }

@@ -21,16 +21,16 @@ func TestTwoTabsLogInIndependently(t *testing.T) {
 	cb1 := b.callbackURL(full1)
 	cb2 := b.callbackURL(full2)
 
-	if p := b.get(cb1); p.body != "member /one" {
-		t.Fatalf("first tab: %d %q, want member /one", p.status, p.body)
+	if p := b.get(cb1); p.Body != "member /one" {
+		t.Fatalf("first tab: %d %q, want member /one", p.StatusCode, p.Body)
 	}
-	if p := b.get(cb2); p.body != "member /two" {
-		t.Fatalf("second tab after the first completed: %d %q, want member /two", p.status, p.body)
+	if p := b.get(cb2); p.Body != "member /two" {
+		t.Fatalf("second tab after the first completed: %d %q, want member /two", p.StatusCode, p.Body)
 	}
 	// Each is single use.
 	for _, cb := range []string{cb1, cb2} {
-		if p := b.get(cb); p.status != http.StatusBadRequest {
-			t.Errorf("second use of a tab's callback: %d, want 400", p.status)
+		if p := b.get(cb); p.StatusCode != http.StatusBadRequest {
+			t.Errorf("second use of a tab's callback: %d, want 400", p.StatusCode)
 		}
 	}
 }
@@ -44,17 +44,17 @@ func TestPendingLoginsCapped(t *testing.T) {
 	for _, rt := range []string{"/1", "/2", "/3"} {
 		cbs = append(cbs, b.callbackURL(b.startLogin(rt)))
 	}
-	if p := b.get(cbs[0]); p.status != http.StatusBadRequest {
-		t.Errorf("the oldest of 3 logins with a cap of 2: %d %q, want 400", p.status, p.body)
+	if p := b.get(cbs[0]); p.StatusCode != http.StatusBadRequest {
+		t.Errorf("the oldest of 3 logins with a cap of 2: %d %q, want 400", p.StatusCode, p.Body)
 	}
 	if got := b.role(); got != "visitor" {
 		t.Errorf("role = %q after the dropped login's callback", got)
 	}
-	if p := b.get(cbs[2]); p.body != "member /3" {
-		t.Errorf("newest login: %q, want member /3", p.body)
+	if p := b.get(cbs[2]); p.Body != "member /3" {
+		t.Errorf("newest login: %q, want member /3", p.Body)
 	}
-	if p := b.get(cbs[1]); p.body != "member /2" {
-		t.Errorf("second login: %q, want member /2", p.body)
+	if p := b.get(cbs[1]); p.Body != "member /2" {
+		t.Errorf("second login: %q, want member /2", p.Body)
 	}
 }
 
@@ -75,8 +75,8 @@ func TestPendingLoginsDefaultCap(t *testing.T) {
 	}
 	for i, cb := range cbs {
 		p := b.get(cb)
-		if want := i >= 4; (p.status == http.StatusSeeOther || p.body == "member /") != want {
-			t.Errorf("login %d of 9: %d %q; want usable=%v", i+1, p.status, p.body, want)
+		if want := i >= 4; (p.StatusCode == http.StatusSeeOther || p.Body == "member /") != want {
+			t.Errorf("login %d of 9: %d %q; want usable=%v", i+1, p.StatusCode, p.Body, want)
 		}
 	}
 }

@@ -15,16 +15,18 @@ import (
 // the server: the browser is sent through Wix's auth URL (prompt=none) and
 // the code comes back to Callback. If Wix wants the emailed code, the state
 // token is kept in the session and the answer asks for the code (see
-// Verify). Failures reach Config.Respond as a Result with the SDK's
-// errorCode. Cross-origin POSTs are refused.
+// Verify). Failures reach Config.Respond as a Result with an error code; a
+// wrong email and a wrong password are one code, ErrorCodeInvalidCredentials,
+// unless Config.DetailedLoginErrors. Cross-origin POSTs are refused.
 func (h *Handlers) PasswordLogin() http.Handler {
 	return h.formHandler(FlowLogin, func(w http.ResponseWriter, r *http.Request, f map[string]string) {
+		returnTo := h.returnTo(r, f["returnTo"])
 		if f["email"] == "" || f["password"] == "" {
-			h.respond(w, r, Result{Flow: FlowLogin, State: wixauth.LoginFailure, Status: http.StatusBadRequest, Form: true, Error: "Enter your email and password."})
+			h.respond(w, r, Result{Flow: FlowLogin, State: wixauth.LoginFailure, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
 			return
 		}
 		res, err := wixauth.FromRequest(r).Login(r.Context(), f["email"], f["password"], captcha(f))
-		h.finish(w, r, FlowLogin, h.returnTo(r, f["returnTo"]), res, err)
+		h.finish(w, r, FlowLogin, returnTo, res, err)
 	})
 }
 
@@ -34,8 +36,9 @@ func (h *Handlers) PasswordLogin() http.Handler {
 // asks for email verification or the owner's approval.
 func (h *Handlers) Register() http.Handler {
 	return h.formHandler(FlowRegister, func(w http.ResponseWriter, r *http.Request, f map[string]string) {
+		returnTo := h.returnTo(r, f["returnTo"])
 		if f["email"] == "" || f["password"] == "" {
-			h.respond(w, r, Result{Flow: FlowRegister, State: wixauth.LoginFailure, Status: http.StatusBadRequest, Form: true, Error: "Enter an email and a password."})
+			h.respond(w, r, Result{Flow: FlowRegister, State: wixauth.LoginFailure, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
 			return
 		}
 		var profile *wixauth.Profile
@@ -43,34 +46,65 @@ func (h *Handlers) Register() http.Handler {
 			profile = &wixauth.Profile{FirstName: f["firstName"], LastName: f["lastName"], Nickname: f["nickname"]}
 		}
 		res, err := wixauth.FromRequest(r).Register(r.Context(), f["email"], f["password"], profile, captcha(f))
-		h.finish(w, r, FlowRegister, h.returnTo(r, f["returnTo"]), res, err)
+		h.finish(w, r, FlowRegister, returnTo, res, err)
 	})
 }
 
 // Verify completes a login or registration that needed email verification:
 // POST with "code", the code from the email. The state token that Wix gave
 // stays in the session and never reaches the browser. A wrong code can be
-// tried again while the verification has not expired.
+// tried again while the verification has not expired, up to
+// Config.MaxVerificationAttempts codes in all: the last wrong one drops the
+// verification (ErrorCodeTooManyAttempts), and the member has to log in
+// again for a new code.
 func (h *Handlers) Verify() http.Handler {
 	return h.formHandler(FlowVerify, func(w http.ResponseWriter, r *http.Request, f map[string]string) {
-		pv, ok := h.pendingVerification(r.Context())
+		ctx := r.Context()
+		pv, ok := h.pendingVerification(ctx)
 		if !ok {
-			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginFailure, Status: http.StatusBadRequest, Form: true, Error: "No verification is pending, or it expired. Please log in again."})
+			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginFailure, ErrorCode: ErrorCodeNoVerification, Status: http.StatusBadRequest, Form: true})
 			return
 		}
 		if f["code"] == "" {
-			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginEmailVerificationRequired, Status: http.StatusBadRequest, Form: true, Error: "Enter the code from the email."})
+			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginEmailVerificationRequired, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: pv.ReturnTo})
 			return
 		}
-		res, err := wixauth.FromRequest(r).ProcessVerification(r.Context(), f["code"], pv.StateToken)
-		if err == nil && res.State == wixauth.LoginFailure {
-			// The pending verification stays: the member may have mistyped.
-			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginEmailVerificationRequired, Status: http.StatusBadRequest, Form: true,
-				Error: "The code is not right. Please check the email and try again."})
+		// The attempt counts before Wix sees it, so that racing requests
+		// cannot get more codes checked than the limit.
+		n := h.attempts.add(pv.StateToken, pv.Tries, h.cfg.Now(), h.cfg.PendingLoginTTL)
+		if n > h.cfg.MaxVerificationAttempts {
+			h.tooManyAttempts(w, r, pv)
 			return
+		}
+		res, err := wixauth.FromRequest(r).ProcessVerification(ctx, f["code"], pv.StateToken)
+		if err != nil {
+			// Wix did not check the code: the attempt does not count, and
+			// the session stays as it was.
+			h.attempts.release(pv.StateToken)
+		}
+		if err == nil && res.State == wixauth.LoginFailure {
+			if n >= h.cfg.MaxVerificationAttempts {
+				h.tooManyAttempts(w, r, pv)
+				return
+			}
+			// The pending verification stays, with its count: the member
+			// may have mistyped.
+			pv.Tries = n
+			h.savePendingVerification(ctx, pv)
+			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginEmailVerificationRequired, ErrorCode: ErrorCodeWrongCode, Status: http.StatusBadRequest, Form: true, ReturnTo: pv.ReturnTo})
+			return
+		}
+		if err == nil {
+			h.attempts.forget(pv.StateToken)
 		}
 		h.finish(w, r, FlowVerify, pv.ReturnTo, res, err)
 	})
+}
+
+// tooManyAttempts drops the verification and says so.
+func (h *Handlers) tooManyAttempts(w http.ResponseWriter, r *http.Request, pv pendingVerify) {
+	h.dropVerification(r.Context())
+	h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginFailure, ErrorCode: ErrorCodeTooManyAttempts, Status: http.StatusTooManyRequests, Form: true, ReturnTo: pv.ReturnTo})
 }
 
 // PasswordReset asks Wix to email a password reset link: POST with "email"
@@ -79,11 +113,12 @@ func (h *Handlers) Verify() http.Handler {
 // the form cannot be used to probe for members.
 func (h *Handlers) PasswordReset() http.Handler {
 	return h.formHandler(FlowPasswordReset, func(w http.ResponseWriter, r *http.Request, f map[string]string) {
+		returnTo := h.returnTo(r, f["returnTo"])
 		if f["email"] == "" {
-			h.respond(w, r, Result{Flow: FlowPasswordReset, Status: http.StatusBadRequest, Form: true, Error: "Enter your email."})
+			h.respond(w, r, Result{Flow: FlowPasswordReset, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
 			return
 		}
-		target := h.absolute(r, h.returnTo(r, f["returnTo"]))
+		target := h.absolute(r, returnTo)
 		err := wixauth.FromRequest(r).SendPasswordResetEmail(r.Context(), f["email"], target)
 		// Wix refusing the email is not told apart from success.
 		var ae *wixauth.APIError
@@ -91,7 +126,7 @@ func (h *Handlers) PasswordReset() http.Handler {
 			h.wixFailed(w, r, FlowPasswordReset, err, true)
 			return
 		}
-		h.respond(w, r, Result{Flow: FlowPasswordReset, Form: true})
+		h.respond(w, r, Result{Flow: FlowPasswordReset, Form: true, ReturnTo: returnTo})
 	})
 }
 
@@ -134,13 +169,12 @@ func (h *Handlers) finish(w http.ResponseWriter, r *http.Request, flow Flow, ret
 		h.beginLogin(w, r, flow, returnTo, res.SessionToken, true)
 	case wixauth.LoginEmailVerificationRequired:
 		h.putPendingVerification(ctx, res.StateToken, returnTo)
-		h.respond(w, r, Result{Flow: flow, State: res.State, Status: http.StatusAccepted, Form: true})
+		h.respond(w, r, Result{Flow: flow, State: res.State, Status: http.StatusAccepted, Form: true, ReturnTo: returnTo})
 	case wixauth.LoginOwnerApprovalRequired:
-		h.respond(w, r, Result{Flow: flow, State: res.State, Status: http.StatusForbidden, Form: true,
-			Error: "Your account waits for the site owner's approval."})
+		h.respond(w, r, Result{Flow: flow, State: res.State, ErrorCode: ErrorCodeOwnerApproval, Status: http.StatusForbidden, Form: true, ReturnTo: returnTo})
 	default:
-		h.respond(w, r, Result{Flow: flow, State: wixauth.LoginFailure, ErrorCode: res.ErrorCode, Status: failureStatus(res.ErrorCode), Form: true,
-			Error: failureMessage(res)})
+		code := h.failureCode(flow, res.ErrorCode)
+		h.respond(w, r, Result{Flow: flow, State: wixauth.LoginFailure, ErrorCode: code, Status: failureStatus(code), Form: true, ReturnTo: returnTo})
 	}
 }
 
@@ -153,7 +187,7 @@ func captcha(f map[string]string) *wixauth.CaptchaTokens {
 
 func failureStatus(code wixauth.ErrorCode) int {
 	switch code {
-	case wixauth.ErrorCodeInvalidPassword, wixauth.ErrorCodeInvalidEmail:
+	case wixauth.ErrorCodeInvalidPassword, wixauth.ErrorCodeInvalidEmail, ErrorCodeInvalidCredentials:
 		return http.StatusUnauthorized
 	case wixauth.ErrorCodeEmailAlreadyExists:
 		return http.StatusConflict
@@ -161,21 +195,16 @@ func failureStatus(code wixauth.ErrorCode) int {
 	return http.StatusBadRequest
 }
 
-// failureMessage words each errorCode for the person at the form.
-func failureMessage(res wixauth.LoginResult) string {
-	switch res.ErrorCode {
-	case wixauth.ErrorCodeInvalidEmail:
-		return "No member has this email, or the email is not valid."
-	case wixauth.ErrorCodeInvalidPassword:
-		return "The password is not right."
-	case wixauth.ErrorCodeResetPassword:
-		return "This account needs a new password: use “Forgot password”."
-	case wixauth.ErrorCodeMissingCaptchaToken:
-		return "Please complete the captcha."
-	case wixauth.ErrorCodeInvalidCaptchaToken:
-		return "The captcha was not accepted. Please try again."
-	case wixauth.ErrorCodeEmailAlreadyExists:
-		return "A member with this email already exists. Log in instead."
+// failureCode is the code a failed login, registration or verification
+// reaches Respond with. A login's wrong email and wrong password are one
+// code unless Config.DetailedLoginErrors, so that the form does not tell
+// who is a member (password reset hides it too).
+func (h *Handlers) failureCode(flow Flow, code wixauth.ErrorCode) wixauth.ErrorCode {
+	switch {
+	case code == "":
+		return ErrorCodeRefused
+	case flow == FlowLogin && !h.cfg.DetailedLoginErrors && (code == wixauth.ErrorCodeInvalidEmail || code == wixauth.ErrorCodeInvalidPassword):
+		return ErrorCodeInvalidCredentials
 	}
-	return "Wix refused the request: " + truncate(res.Error, 200)
+	return code
 }

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,8 +21,8 @@ func TestPasswordLoginForm(t *testing.T) {
 	b.get("/")
 	cookie := b.session()
 	p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {wixtest.DemoPassword}, "returnTo": {"/account"}})
-	if p.url.String() != e.app+"/account" || p.body != "member /account" {
-		t.Fatalf("after the login form: %s %q, want /account as member", p.url, p.body)
+	if p.URL().String() != e.app+"/account" || p.Body != "member /account" {
+		t.Fatalf("after the login form: %s %q, want /account as member", p.URL(), p.Body)
 	}
 	hops := b.hopList()
 	if len(hops) != 3 || !strings.HasPrefix(hops[0].String(), e.wix.URL+"/") || hops[1].Path != "/auth/callback" {
@@ -30,8 +31,8 @@ func TestPasswordLoginForm(t *testing.T) {
 	if b.session() == cookie {
 		t.Errorf("the session token was not renewed")
 	}
-	if me := b.get("/me"); me.body != wixtest.DemoEmail {
-		t.Errorf("members/my = %q", me.body)
+	if me := b.get("/me"); me.Body != wixtest.DemoEmail {
+		t.Errorf("members/my = %q", me.Body)
 	}
 	e.assertNoLeaks()
 }
@@ -44,8 +45,8 @@ func TestPasswordLoginJSON(t *testing.T) {
 	if status != http.StatusOK || res.State != "SUCCESS" || res.Flow != "login" || !strings.HasPrefix(res.Redirect, e.wix.URL+"/") {
 		t.Fatalf("JSON login: %d %+v, want 200 SUCCESS with Wix's URL", status, res)
 	}
-	if p := b.get(res.Redirect); p.body != "member /account" {
-		t.Errorf("following the redirect: %q, want member /account", p.body)
+	if p := b.get(res.Redirect); p.Body != "member /account" {
+		t.Errorf("following the redirect: %q, want member /account", p.Body)
 	}
 	e.assertNoLeaks()
 }
@@ -59,8 +60,8 @@ func TestPasswordLoginWithEmailVerification(t *testing.T) {
 	b := e.browser()
 
 	p := b.post("/auth/login", url.Values{"email": {email}, "password": {pw}, "returnTo": {"/after"}})
-	if p.url.Path != "/login" || p.url.Query().Get("state") != "EMAIL_VERIFICATION_REQUIRED" || p.url.Query().Get("flow") != "login" {
-		t.Fatalf("after login needing verification: %s, want the form with state EMAIL_VERIFICATION_REQUIRED", p.url)
+	if p.URL().Path != "/auth/form" || p.URL().Query().Get("state") != "EMAIL_VERIFICATION_REQUIRED" || p.URL().Query().Get("flow") != "login" {
+		t.Fatalf("after login needing verification: %s, want the form with state EMAIL_VERIFICATION_REQUIRED", p.URL())
 	}
 	code := e.wix.VerificationCode(email)
 	if code == "" {
@@ -72,20 +73,20 @@ func TestPasswordLoginWithEmailVerification(t *testing.T) {
 		wrong = "111111"
 	}
 	p = b.post("/auth/verify", url.Values{"code": {wrong}})
-	if p.url.Path != "/login" || p.url.Query().Get("state") != "EMAIL_VERIFICATION_REQUIRED" || p.url.Query().Get("error") == "" {
-		t.Fatalf("wrong code: landed on %s, want the form again with an error", p.url)
+	if p.URL().Path != "/auth/form" || p.URL().Query().Get("state") != "EMAIL_VERIFICATION_REQUIRED" || p.URL().Query().Get("errorCode") != string(handlers.ErrorCodeWrongCode) {
+		t.Fatalf("wrong code: landed on %s, want the form again with errorCode wrongCode", p.URL())
 	}
 	if got := b.role(); got != "visitor" {
 		t.Fatalf("role after a wrong code = %q", got)
 	}
 
 	p = b.post("/auth/verify", url.Values{"code": {code}})
-	if p.url.String() != e.app+"/after" || p.body != "member /after" {
-		t.Fatalf("right code: %s %q, want /after as member", p.url, p.body)
+	if p.URL().String() != e.app+"/after" || p.Body != "member /after" {
+		t.Fatalf("right code: %s %q, want /after as member", p.URL(), p.Body)
 	}
 	// The verification is used up.
-	if p := b.post("/auth/verify", url.Values{"code": {code}}); p.url.Query().Get("error") == "" || !strings.Contains(p.url.Query().Get("error"), "No verification is pending") {
-		t.Errorf("a second verify: %s, want 'no verification is pending'", p.url)
+	if p := b.post("/auth/verify", url.Values{"code": {code}}); p.URL().Query().Get("errorCode") != string(handlers.ErrorCodeNoVerification) {
+		t.Errorf("a second verify: %s, want errorCode noVerification", p.URL())
 	}
 	e.assertNoLeaks(pw)
 }
@@ -113,13 +114,13 @@ func TestPasswordLoginFailures(t *testing.T) {
 		code   wixauth.ErrorCode
 		status int
 	}{
-		{"wrong password", map[string]string{"email": wixtest.DemoEmail, "password": "not-the-password"}, "FAILURE", wixauth.ErrorCodeInvalidPassword, 401},
-		{"unknown email", map[string]string{"email": "nobody@example.com", "password": "whatever-pw"}, "FAILURE", wixauth.ErrorCodeInvalidEmail, 401},
+		{"wrong password", map[string]string{"email": wixtest.DemoEmail, "password": "not-the-password"}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
+		{"unknown email", map[string]string{"email": "nobody@example.com", "password": "whatever-pw"}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
 		{"reset required", map[string]string{"email": "reset@example.com", "password": wixtest.ResetRequiredPassword}, "FAILURE", wixauth.ErrorCodeResetPassword, 400},
 		{"missing captcha", map[string]string{"email": "captcha+m@example.com", "password": "captcha-password"}, "FAILURE", wixauth.ErrorCodeMissingCaptchaToken, 400},
 		{"bad captcha", map[string]string{"email": wixtest.DemoEmail, "password": wixtest.DemoPassword, "recaptchaToken": wixtest.BadCaptchaToken}, "FAILURE", wixauth.ErrorCodeInvalidCaptchaToken, 400},
-		{"owner approval", map[string]string{"email": "approve@example.com", "password": "approve-password"}, "OWNER_APPROVAL_REQUIRED", "", 403},
-		{"no password", map[string]string{"email": wixtest.DemoEmail}, "FAILURE", "", 400},
+		{"owner approval", map[string]string{"email": "approve@example.com", "password": "approve-password"}, "OWNER_APPROVAL_REQUIRED", handlers.ErrorCodeOwnerApproval, 403},
+		{"no password", map[string]string{"email": wixtest.DemoEmail}, "FAILURE", handlers.ErrorCodeMissingFields, 400},
 	} {
 		t.Run(tc.name+"/json", func(t *testing.T) {
 			b := e.browser()
@@ -138,17 +139,20 @@ func TestPasswordLoginFailures(t *testing.T) {
 				form.Set(k, v)
 			}
 			p := b.post("/auth/login", form)
-			q := p.url.Query()
-			if p.url.Path != "/login" || q.Get("flow") != "login" || q.Get("state") != tc.state || q.Get("errorCode") != string(tc.code) || q.Get("error") == "" {
-				t.Errorf("landed on %s, want the form with state %s and errorCode %q", p.url, tc.state, tc.code)
+			q := p.URL().Query()
+			if p.URL().Path != "/auth/form" || q.Get("flow") != "login" || q.Get("state") != tc.state || q.Get("errorCode") != string(tc.code) || q.Has("error") {
+				t.Errorf("landed on %s, want the form with state %s and errorCode %q, and no free text", p.URL(), tc.state, tc.code)
+			}
+			if msg := handlers.Message(tc.code); !strings.Contains(html.UnescapeString(p.Body), msg) {
+				t.Errorf("the form page does not show %q: %s", msg, p.Body)
 			}
 		})
 	}
 	// A correct captcha token passes.
 	b := e.browser()
 	p := b.post("/auth/login", url.Values{"email": {"captcha+m@example.com"}, "password": {"captcha-password"}, "recaptchaToken": {"good-token"}})
-	if p.body != "member /" {
-		t.Errorf("login with a captcha token: %s %q", p.url, p.body)
+	if p.Body != "member /" {
+		t.Errorf("login with a captcha token: %s %q", p.URL(), p.Body)
 	}
 	e.assertNoLeaks("not-the-password", "captcha-password", "approve-password")
 }
@@ -162,11 +166,11 @@ func TestRegister(t *testing.T) {
 	t.Run("plain", func(t *testing.T) {
 		b := e.browser()
 		p := b.post("/auth/register", url.Values{"email": {"new@example.com"}, "password": {pw}, "nickname": {"Newbie"}, "returnTo": {"/welcome"}})
-		if p.body != "member /welcome" {
-			t.Fatalf("register: %s %q, want member /welcome", p.url, p.body)
+		if p.Body != "member /welcome" {
+			t.Fatalf("register: %s %q, want member /welcome", p.URL(), p.Body)
 		}
-		if me := b.get("/me"); me.body != "new@example.com" {
-			t.Errorf("members/my = %q", me.body)
+		if me := b.get("/me"); me.Body != "new@example.com" {
+			t.Errorf("members/my = %q", me.Body)
 		}
 	})
 	t.Run("verify", func(t *testing.T) {
@@ -179,15 +183,15 @@ func TestRegister(t *testing.T) {
 		if status != http.StatusOK || res.State != "SUCCESS" || !strings.HasPrefix(res.Redirect, e.wix.URL+"/") {
 			t.Fatalf("verify: %d %+v", status, res)
 		}
-		if p := b.get(res.Redirect); p.body != "member /welcome" {
-			t.Errorf("after verify: %q, want member /welcome", p.body)
+		if p := b.get(res.Redirect); p.Body != "member /welcome" {
+			t.Errorf("after verify: %q, want member /welcome", p.Body)
 		}
 	})
 	t.Run("approve", func(t *testing.T) {
 		b := e.browser()
 		p := b.post("/auth/register", url.Values{"email": {"new+approve@example.com"}, "password": {pw}})
-		if p.url.Path != "/login" || p.url.Query().Get("state") != "OWNER_APPROVAL_REQUIRED" || p.url.Query().Get("flow") != "register" {
-			t.Errorf("register +approve: %s", p.url)
+		if p.URL().Path != "/auth/form" || p.URL().Query().Get("state") != "OWNER_APPROVAL_REQUIRED" || p.URL().Query().Get("flow") != "register" {
+			t.Errorf("register +approve: %s", p.URL())
 		}
 		if b.role() != "visitor" {
 			t.Errorf("logged in before approval")
@@ -203,8 +207,8 @@ func TestRegister(t *testing.T) {
 	t.Run("bad email", func(t *testing.T) {
 		b := e.browser()
 		p := b.post("/auth/register", url.Values{"email": {"not-an-email"}, "password": {pw}})
-		if p.url.Query().Get("errorCode") != string(wixauth.ErrorCodeInvalidEmail) {
-			t.Errorf("bad email: %s", p.url)
+		if p.URL().Query().Get("errorCode") != string(wixauth.ErrorCodeInvalidEmail) {
+			t.Errorf("bad email: %s", p.URL())
 		}
 	})
 	e.assertNoLeaks(pw)
@@ -217,8 +221,8 @@ func TestPasswordReset(t *testing.T) {
 	for _, email := range []string{wixtest.DemoEmail, "stranger@example.com", "not-an-email"} {
 		b := e.browser()
 		p := b.post("/auth/password-reset", url.Values{"email": {email}, "returnTo": {"https://evil.example/"}})
-		if p.status != 200 || p.url.Path != "/login" || p.url.Query().Get("flow") != "password-reset" || p.url.Query().Get("error") != "" {
-			t.Errorf("reset for %s: %d %s", email, p.status, p.url)
+		if p.StatusCode != 200 || p.URL().Path != "/auth/form" || p.URL().Query().Get("flow") != "password-reset" || p.URL().Query().Get("errorCode") != "" || !strings.Contains(p.Body, "is on its way") {
+			t.Errorf("reset for %s: %d %s", email, p.StatusCode, p.URL())
 		}
 	}
 	got := e.wix.PasswordResetEmails()
@@ -254,8 +258,8 @@ func TestRespondHook(t *testing.T) {
 	}})
 	b := e.browser()
 	p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {"wrong-password-1"}})
-	if p.status != 299 {
-		t.Fatalf("status %d, want the hook's 299", p.status)
+	if p.StatusCode != 299 {
+		t.Fatalf("status %d, want the hook's 299", p.StatusCode)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -263,7 +267,7 @@ func TestRespondHook(t *testing.T) {
 		t.Fatalf("the hook saw %d results", len(got))
 	}
 	r := got[0]
-	if r.Flow != handlers.FlowLogin || r.State != wixauth.LoginFailure || r.ErrorCode != wixauth.ErrorCodeInvalidPassword || r.Status != http.StatusUnauthorized || !r.Form || r.Error == "" {
+	if r.Flow != handlers.FlowLogin || r.State != wixauth.LoginFailure || r.ErrorCode != handlers.ErrorCodeInvalidCredentials || r.Status != http.StatusUnauthorized || !r.Form || r.Error == "" {
 		t.Errorf("result = %+v", r)
 	}
 }
@@ -291,7 +295,7 @@ func TestFormBodies(t *testing.T) {
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s %.30q: %d, want %d", tc.ct, tc.body, resp.StatusCode, tc.status)
 		}
-		if resp.StatusCode == http.StatusSeeOther && !strings.HasPrefix(resp.Header.Get("Location"), "/login?") {
+		if resp.StatusCode == http.StatusSeeOther && !strings.HasPrefix(resp.Header.Get("Location"), "/auth/form?") {
 			t.Errorf("%s %.30q: to %q, want the form", tc.ct, tc.body, resp.Header.Get("Location"))
 		}
 	}

@@ -29,10 +29,15 @@ type Result struct {
 	// State is the login state of the identity flows, such as
 	// wixauth.LoginSuccess or wixauth.LoginEmailVerificationRequired.
 	State wixauth.LoginState `json:"state,omitempty"`
-	// ErrorCode is the SDK's errorCode of a failed login or registration.
+	// ErrorCode says why a form failed: the SDK's errorCode of a failed
+	// login or registration, or one of the handlers' own (ErrorCode...).
 	ErrorCode wixauth.ErrorCode `json:"errorCode,omitempty"`
-	// Error is a message for the person at the browser, or "".
+	// Error is a fixed message for the person at the browser (Message of
+	// ErrorCode for forms), or "". It never holds text from the request.
 	Error string `json:"error,omitempty"`
+	// ReturnTo is where a form was going (a local path), kept for the form
+	// page when the form failed.
+	ReturnTo string `json:"returnTo,omitempty"`
 	// Status is the HTTP status that fits the outcome.
 	Status int `json:"-"`
 	// Redirect is where the browser goes next, if anywhere: Wix's page, the
@@ -48,8 +53,10 @@ type Result struct {
 // that prefers JSON) with the Result as JSON and its Status (200 instead of
 // a redirect status: the client follows Result.Redirect itself). Other requests
 // are redirected (303) to Result.Redirect; failed forms are redirected back
-// to the form page with flow, state, errorCode and error in the query; any
-// other failure is a short plain-text page with its status.
+// to the form page (Config.FormPath) with the Outcome (flow, state,
+// errorCode, returnTo: codes, never free text) in the query or, with
+// Config.OutcomeInSession, in the session; any other failure is a short
+// plain-text page with its status.
 func DefaultRespond(w http.ResponseWriter, r *http.Request, res Result) {
 	switch {
 	case WantsJSON(r):
@@ -89,8 +96,11 @@ func (h *Handlers) respond(w http.ResponseWriter, r *http.Request, res Result) {
 			res.Status = http.StatusSeeOther
 		}
 	}
+	if res.Error == "" && res.ErrorCode != "" {
+		res.Error = Message(res.ErrorCode)
+	}
 	if res.Form && res.Redirect == "" {
-		res.Redirect = withQuery(h.cfg.FormPath, "flow", string(res.Flow), "state", string(res.State), "errorCode", string(res.ErrorCode), "error", res.Error)
+		res.Redirect = h.toForm(r, Outcome{Flow: res.Flow, State: res.State, ErrorCode: res.ErrorCode, ReturnTo: res.ReturnTo})
 	}
 	h.cfg.Respond(w, r, res)
 }

@@ -120,8 +120,8 @@ func TestReturnToEndToEnd(t *testing.T) {
 				t.Errorf("the browser was sent to %s", h)
 			}
 		}
-		if p.url.Host != appURL.Host || p.url.Path != "/" {
-			t.Errorf("landed on %s, want the default / of the app", p.url)
+		if p.URL().Host != appURL.Host || p.URL().Path != "/" {
+			t.Errorf("landed on %s, want the default / of the app", p.URL())
 		}
 	}
 	for _, raw := range payloads {
@@ -129,8 +129,8 @@ func TestReturnToEndToEnd(t *testing.T) {
 			b := e.browser()
 			p := b.get("/auth/login?returnTo=" + url.QueryEscape(raw))
 			check(t, p, b)
-			if p.body != "member /" {
-				t.Errorf("landing page says %q", p.body)
+			if p.Body != "member /" {
+				t.Errorf("landing page says %q", p.Body)
 			}
 		})
 		t.Run("password login "+raw, func(t *testing.T) {
@@ -144,8 +144,8 @@ func TestReturnToEndToEnd(t *testing.T) {
 			b.clearHops()
 			p := b.post("/auth/logout", url.Values{"returnTo": {raw}})
 			check(t, p, b)
-			if p.body != "visitor /" {
-				t.Errorf("landing page says %q", p.body)
+			if p.Body != "visitor /" {
+				t.Errorf("landing page says %q", p.Body)
 			}
 		})
 	}

@@ -218,11 +218,11 @@ func TestExternalLogin(t *testing.T) {
 	m, _ := e.wix.MemberByEmail(wixtest.DemoEmail)
 
 	p := b.post("/external?member="+m.ID, nil)
-	if p.url.Path != "/account" || p.body != "member /account" {
-		t.Fatalf("external login: %s %q", p.url, p.body)
+	if p.URL().Path != "/account" || p.Body != "member /account" {
+		t.Fatalf("external login: %s %q", p.URL(), p.Body)
 	}
-	if me := b.get("/me"); me.body != wixtest.DemoEmail {
-		t.Errorf("members/my after external login = %d %q", me.status, me.body)
+	if me := b.get("/me"); me.Body != wixtest.DemoEmail {
+		t.Errorf("members/my after external login = %d %q", me.StatusCode, me.Body)
 	}
 	if b.session() == cookie {
 		t.Errorf("the session token was not renewed")
@@ -239,8 +239,8 @@ func TestExternalLogin(t *testing.T) {
 
 	// An unknown member fails, and the session stays a visitor's.
 	b2 := e.browser()
-	if p := b2.post("/external?member=no-such-member", nil); p.status != http.StatusBadGateway {
-		t.Errorf("external login of an unknown member: %d", p.status)
+	if p := b2.post("/external?member=no-such-member", nil); p.StatusCode != http.StatusBadGateway {
+		t.Errorf("external login of an unknown member: %d", p.StatusCode)
 	}
 	if got := b2.role(); got != "visitor" {
 		t.Errorf("role = %q", got)

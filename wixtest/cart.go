@@ -27,12 +27,13 @@ type LineItem struct {
 }
 
 type cart struct {
-	id       string
-	identity string
-	role     string
-	items    []LineItem
-	created  time.Time
-	updated  time.Time
+	id         string
+	checkoutID string // set by create-checkout
+	identity   string
+	role       string
+	items      []LineItem
+	created    time.Time
+	updated    time.Time
 }
 
 type price struct {
@@ -65,7 +66,7 @@ func (c *cart) toJSON() map[string]any {
 	if c.role == roleMember {
 		buyer = map[string]string{"memberId": c.identity}
 	}
-	return map[string]any{"cart": map[string]any{
+	out := map[string]any{
 		"id":                 c.id,
 		"lineItems":          items,
 		"subtotal":           priceOf(total),
@@ -74,7 +75,11 @@ func (c *cart) toJSON() map[string]any {
 		"buyerInfo":          buyer,
 		"createdDate":        c.created.UTC().Format(time.RFC3339Nano),
 		"updatedDate":        c.updated.UTC().Format(time.RFC3339Nano),
-	}}
+	}
+	if c.checkoutID != "" {
+		out["checkoutId"] = c.checkoutID
+	}
+	return map[string]any{"cart": out}
 }
 
 // handleCart answers the current cart. An identity that never added anything

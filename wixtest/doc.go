@@ -153,7 +153,10 @@
 // behind the token (visitor ID or member ID; logging in does not move a
 // visitor's cart). GET /ecom/v1/carts/current answers 404
 // OWNED_CART_NOT_FOUND until the identity adds something, as Wix does. Every
-// item costs UnitPriceCents (USD 10.00). add-to-cart answers an
+// item costs UnitPriceCents (USD 10.00). POST
+// /ecom/v1/carts/current/create-checkout (body {"channelType": "WEB"})
+// answers {"checkoutId": ...} for the current cart, 404 OWNED_CART_NOT_FOUND
+// without one; CheckoutByID shows what a checkout holds. add-to-cart answers an
 // X-Wix-Consistent header; whether clients send it back can be read in the
 // request log.
 //

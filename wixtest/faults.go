@@ -24,6 +24,7 @@ const (
 	EndpointMembersMy       Endpoint = "members-my"       // GET /members/v1/members/my
 	EndpointCart            Endpoint = "cart"             // GET /ecom/v1/carts/current
 	EndpointAddToCart       Endpoint = "add-to-cart"      // POST /ecom/v1/carts/current/add-to-cart
+	EndpointCreateCheckout  Endpoint = "create-checkout"  // POST /ecom/v1/carts/current/create-checkout
 	EndpointLoginPage       Endpoint = "login-page"       // the hosted login page of auth sessions (GET/POST, and its cancel link)
 	EndpointLogoutPage      Endpoint = "logout-page"      // the fullUrl of logout sessions
 	EndpointRedirectPage    Endpoint = "redirect-page"    // the fullUrl of other sessions (login warm-up, checkout, ...) and unknown session pages

@@ -67,6 +67,7 @@ type Server struct {
 	shortLinks    map[string]string // short ID -> redirect session ID
 	codes         map[string]*authCode
 	carts         map[string]*cart // by identity (visitor or member ID)
+	checkouts     map[string]*Checkout
 	faults        map[Endpoint][]*activeFault
 
 	logMu sync.Mutex
@@ -164,6 +165,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		shortLinks:     map[string]string{},
 		codes:          map[string]*authCode{},
 		carts:          map[string]*cart{},
+		checkouts:      map[string]*Checkout{},
 		faults:         map[Endpoint][]*activeFault{},
 		redirectURIs:   map[string]bool{},
 	}
@@ -264,6 +266,7 @@ var apiRoutes = map[string]apiRoute{
 	"/members/v1/members/my":                  {EndpointMembersMy, http.MethodGet, (*Server).handleMembersMy},
 	"/ecom/v1/carts/current":                  {EndpointCart, http.MethodGet, (*Server).handleCart},
 	"/ecom/v1/carts/current/add-to-cart":      {EndpointAddToCart, http.MethodPost, (*Server).handleAddToCart},
+	"/ecom/v1/carts/current/create-checkout":  {EndpointCreateCheckout, http.MethodPost, (*Server).handleCreateCheckout},
 }
 
 // route picks the endpoint before anything else, so that faults and the log

@@ -1,4 +1,4 @@
-package main
+package wiring
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"github.com/wixauth/wixauth/wixtest"
 )
 
-// startEmbeddedFake runs wixtest's fake of Wix on a listener of its own at
+// StartFake runs wixtest's fake of Wix on a listener of its own at
 // 127.0.0.1:<free port>. That is deliberately another site than the app's
-// "localhost", so that the browser treats the hosted login page as a
+// "localhost", so that a browser treats the hosted login page as a
 // third-party site, as it does www.wix.com. wrap, if not nil, wraps the
-// fake's handler (the tests use it to watch what the fake answers).
-func startEmbeddedFake(wrap func(http.Handler) http.Handler) (*wixtest.Server, func(), error) {
-	fake := wixtest.NewUnstartedServer()
+// fake's handler (tests use it to watch what the fake answers). The
+// returned function stops it.
+func StartFake(wrap func(http.Handler) http.Handler, opts ...wixtest.Option) (*wixtest.Server, func(), error) {
+	fake := wixtest.NewUnstartedServer(opts...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, err

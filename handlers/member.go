@@ -1,0 +1,104 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/members"
+)
+
+// memberKey holds the cached profile of the logged-in member.
+const memberKey = "wixauth.member"
+
+// cachedMember is the member's profile with the login it belongs to.
+type cachedMember struct {
+	// Login identifies the login the profile was fetched for: a hash of
+	// its refresh token, which Wix issues anew at every login. A profile of
+	// another login (another member, or one logged out since) is never
+	// served.
+	Login  string          `json:"l"`
+	Member *members.Member `json:"m"`
+}
+
+// loginID is the hash cachedMember.Login compares.
+func loginID(t wixauth.Tokens) string {
+	sum := sha256.Sum256([]byte(t.RefreshToken.Value))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// Member returns the logged-in member of r's session, fetched from Wix on
+// the first use after each login and then kept in the session, so that
+// showing the member's name on every page costs no call to Wix. A visitor
+// gets wixauth.ErrNotMember. The profile is dropped when the login ends:
+// a profile cached for another login (a logout, another member) is never
+// returned. Call it inside the middleware, before writing the answer: the
+// first fetch saves the profile in the session.
+func (h *Handlers) Member(r *http.Request) (*members.Member, error) {
+	ctx := r.Context()
+	c := wixauth.FromContext(ctx)
+	if c == nil {
+		return nil, wixauth.ErrNoClient
+	}
+	tok := c.Tokens()
+	if !tok.LoggedIn() {
+		return nil, wixauth.ErrNotMember
+	}
+	sm := h.auth.Sessions()
+	id := loginID(tok)
+	if b, ok := sm.Get(ctx, memberKey).([]byte); ok {
+		var cm cachedMember
+		if json.Unmarshal(b, &cm) == nil && cm.Login == id && cm.Member != nil {
+			return cm.Member, nil
+		}
+	}
+	m, err := members.Current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(cachedMember{Login: id, Member: m})
+	sm.Put(ctx, memberKey, b)
+	return m, nil
+}
+
+// ForgetMember drops the cached profile of the session, so that the next
+// Member fetches it again (after the member changed it, say).
+func (h *Handlers) ForgetMember(r *http.Request) {
+	h.auth.Sessions().Remove(r.Context(), memberKey)
+}
+
+// RequireMember lets only logged-in members through to next. A visitor
+// loading a page (GET or HEAD) is sent to the hosted login with returnTo
+// set to the page, and comes back to it after logging in; a JSON request
+// (see WantsJSON), or any other method, gets 401 with the login URL, since
+// a redirect would lose its body. next must run inside the Auth's
+// middleware, as everything behind RequireMember does when the app wraps
+// its router in it.
+func (h *Handlers) RequireMember(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wixauth.FromRequest(r).LoggedIn() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		returnTo, ok := SafeReturnTo(r.URL.RequestURI(), "")
+		if !ok {
+			returnTo = h.cfg.DefaultReturnTo
+		}
+		login := h.cfg.Prefix + "/login?returnTo=" + url.QueryEscape(returnTo)
+		w.Header().Set("Cache-Control", "no-store")
+		if !WantsJSON(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			http.Redirect(w, r, login, http.StatusSeeOther)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		json.NewEncoder(w).Encode(struct {
+			Error     string `json:"error"`
+			ErrorCode string `json:"errorCode"`
+			Login     string `json:"login"`
+		}{"Log in as a member to use this.", "notMember", login})
+	})
+}

@@ -1,0 +1,115 @@
+// Package wiring is the one set-up of wixauth that the example apps (the
+// ServeMux example and the chi and gorilla/mux examples) share, and that
+// the load test and the benchmarks can share too: the session store from a
+// URL, the session manager with wixauth's codec (sealed with keys when
+// given), the Auth, and the member handlers. Each app adds only its routes.
+package wiring
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/stores"
+)
+
+// Config is what an app reads from its environment.
+type Config struct {
+	BaseURL      string // the app's public origin, such as "http://localhost:8080"; required
+	ClientID     string // the Wix OAuth app's client ID
+	APIURL       string // the Wix API base URL ("" for Wix itself)
+	APIKey       string // optional Wix API key
+	SessionStore string // "memory" (the default) or a redis:// URL, for stores.Open
+	SessionKeys  string // optional comma-separated base64 AES-256 keys: sessions sealed at rest
+	Logger       *slog.Logger
+
+	// Auth and Handlers, if set, change the wixauth.Config and the
+	// handlers.Config before they are used.
+	Auth     func(*wixauth.Config)
+	Handlers func(*handlers.Config)
+}
+
+// App is the wired wixauth of one app.
+type App struct {
+	Auth    *wixauth.Auth
+	Members *handlers.Handlers // mounted under /auth
+	store   *stores.Store
+	log     *slog.Logger
+}
+
+// New opens the session store and builds the Auth and the member handlers.
+// Close releases the store.
+func New(cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BaseURL == "" {
+		return nil, errors.New("wiring: BaseURL is empty: set BASE_URL to the app's public origin")
+	}
+	if cfg.SessionStore == "" {
+		cfg.SessionStore = "memory"
+	}
+	st, err := stores.Open(cfg.SessionStore)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{store: st, log: cfg.Logger}
+	if err := a.build(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	cfg.Logger.Info("wiring: session store", slog.String("store", st.String()))
+	return a, nil
+}
+
+func (a *App) build(cfg Config) error {
+	keys, err := wixauth.ParseKeys(cfg.SessionKeys)
+	if err != nil {
+		return err
+	}
+	codec, err := wixauth.NewCodec(keys...)
+	if err != nil {
+		return err
+	}
+	sm := scs.New()
+	sm.Store = a.store.Sessions
+	sm.Codec = codec // compact, and sealed when keys are given
+	sm.Cookie.Name = "wixauth_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode // Strict would lose the session on the way back from Wix
+	acfg := wixauth.Config{
+		ClientID:    cfg.ClientID,
+		APIURL:      cfg.APIURL,
+		APIKey:      cfg.APIKey,
+		BaseURL:     cfg.BaseURL,
+		Sessions:    sm,
+		Coordinator: a.store.Coordinator(), // one renewal per session across instances (Redis)
+		Logger:      cfg.Logger,
+	}
+	if cfg.Auth != nil {
+		cfg.Auth(&acfg)
+	}
+	if a.Auth, err = wixauth.New(acfg); err != nil {
+		return err
+	}
+	hcfg := handlers.Config{Prefix: "/auth"}
+	if cfg.Handlers != nil {
+		cfg.Handlers(&hcfg)
+	}
+	if a.Members, err = handlers.New(a.Auth, hcfg); err != nil {
+		return fmt.Errorf("wiring: %w", err)
+	}
+	return nil
+}
+
+// Close releases the session store.
+func (a *App) Close() {
+	if err := a.store.Close(); err != nil {
+		a.log.Warn("wiring: closing the session store", slog.Any("error", err))
+	}
+}
