@@ -8,7 +8,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createClient, OAuthStrategy } from '@wix/sdk';
 import { members } from '@wix/members';
 import { currentCart } from '@wix/ecom';
+import { redirects } from '@wix/redirects'; // the SDK's own dependency, pinned by the lock file
+import { AppStrategy } from '@wix/sdk';
 import { startFake, browse } from './fake.mjs';
+import { installDOM } from './dom.mjs';
 
 const CLIENT_ID = 'wixtest-client-id'; // wixtest.DefaultClientID
 const API_KEY = 'wixtest-api-key'; // wixtest.DefaultAPIKey
@@ -371,11 +374,141 @@ test('an expired access token is renewed before an API call', async () => {
   assert.equal(client.auth.getTokens().refreshToken.value, tokens.refreshToken.value);
 });
 
+test('getMemberTokensForExternalLoginWithSession: sign-on, then the session grant', async () => {
+  const client = newClient();
+  const auth = client.auth;
+  auth.setTokens(await auth.generateVisitorTokens());
+  const visitor = auth.getTokens().accessToken.value;
+  const { id } = await fake.get('/_wixtest/inspect/member?email=' + encodeURIComponent(DEMO.email));
+  const { result: tokens, calls } = await tokenCalls(() => auth.getMemberTokensForExternalLoginWithSession(DEMO.email, API_KEY));
+  assertTokens(tokens, 'member');
+  assert.deepEqual(calls, ['authorized_client:200']);
+  const log = await requests();
+  const signOn = log.filter((r) => r.endpoint === 'sign-on').at(-1);
+  assert.equal(signOn.authorization, `${visitor},${API_KEY}`);
+  assert.deepEqual(JSON.parse(signOn.body), { loginId: { email: DEMO.email } });
+  const grant = log.filter((r) => r.grant === 'authorized_client').at(-1);
+  const body = JSON.parse(grant.body);
+  assert.deepEqual(Object.keys(body).sort(), ['grant_type', 'member_id', 'session_token']);
+  assert.equal(body.member_id, id);
+  auth.setTokens(tokens);
+  assert.equal((await client.members.getCurrentMember()).member._id, id);
+
+  // A new email signs on a new member, with the SDK's options.
+  const email = unique();
+  const fresh = OAuthStrategy({ clientId: CLIENT_ID });
+  assertTokens(await fresh.getMemberTokensForExternalLoginWithSession(email, API_KEY, { profile: { nickname: 'Fresh' }, verifyEmail: true }), 'member');
+  assert.equal((await fake.get('/_wixtest/inspect/member?email=' + encodeURIComponent(email))).nickname, 'Fresh');
+  await assert.rejects(fresh.getMemberTokensForExternalLoginWithSession(DEMO.email, 'wrong-key'), (e) => e.details?.applicationError?.code === 'PERMISSION_DENIED');
+});
+
+test('getMemberTokensForDirectLogin: the hidden iframe, web_message, no redirect URI', async () => {
+  const dom = installDOM('http://localhost:3000');
+  try {
+    const client = newClient();
+    const res = await client.auth.login({ email: DEMO.email, password: DEMO.password });
+    assert.equal(res.loginState, 'SUCCESS');
+    const { result: tokens, calls } = await tokenCalls(() => client.auth.getMemberTokensForDirectLogin(res.data.sessionToken));
+    assertTokens(tokens, 'member');
+    assert.deepEqual(calls, ['authorization_code:200']);
+    const log = await requests();
+    const ar = JSON.parse(log.filter((r) => r.endpoint === 'redirect-session').at(-1).body).auth;
+    assert.equal(ar.prompt, 'none');
+    assert.equal(ar.authRequest.responseMode, 'web_message');
+    assert.equal(ar.authRequest.redirectUri, undefined);
+    assert.equal(JSON.parse(log.filter((r) => r.grant === 'authorization_code').at(-1).body).redirectUri, undefined);
+    assert.equal(dom.loads.length, 1);
+    assert.equal(dom.loads[0].posted.target, '*');
+    client.auth.setTokens(tokens);
+    assert.equal((await client.members.getCurrentMember()).member.loginEmail, DEMO.email);
+  } finally {
+    dom.uninstall();
+  }
+});
+
+test('sessions.syncToWixPages and isSessionSynced: the login warm-up, remembered 7 days', async () => {
+  const dom = installDOM('http://localhost:3000');
+  try {
+    const client = newClient();
+    client.enableContext('global'); // the warm-up calls the redirects module ambiently, as in a browser app
+    const { sessions } = client.auth;
+    assert.equal(sessions.isSessionSynced(), false);
+    const before = (await requests()).length;
+    await sessions.syncToWixPages();
+    assert.equal(sessions.isSessionSynced(), true);
+    const made = (await requests()).slice(before).filter((r) => r.endpoint === 'redirect-session');
+    assert.deepEqual(made.map((r) => JSON.parse(r.body)), [{ login: {} }]);
+    assert.equal(dom.loads.at(-1).status, 200);
+    await sessions.syncToWixPages(); // remembered: no new session
+    assert.equal((await requests()).slice(before).filter((r) => r.endpoint === 'redirect-session').length, 1);
+    await sessions.syncToWixPages({ force: true });
+    assert.equal((await requests()).slice(before).filter((r) => r.endpoint === 'redirect-session').length, 2);
+    dom.storage.set('wixRedirectSessionLastPreWarm', String(Date.now() - 8 * 24 * 3600 * 1000));
+    assert.equal(sessions.isSessionSynced(), false);
+  } finally {
+    delete globalThis.__wix_context__;
+    dom.uninstall();
+  }
+});
+
+test('getAuthUrl: identity provider, prompts consent and select_account, and its three values', async () => {
+  const auth = OAuthStrategy({ clientId: CLIENT_ID });
+  auth.setTokens(await auth.generateVisitorTokens());
+  const data = auth.generateOAuthData(REDIRECT_URI);
+  const res = await auth.getAuthUrl(data, { responseMode: 'query', idp: 'google' });
+  assert.deepEqual(Object.keys(res).sort(), ['authUrl', 'authorizationEndpoint', 'sessionToken']);
+  let ar = JSON.parse((await requests()).filter((r) => r.endpoint === 'redirect-session').at(-1).body).auth;
+  assert.equal(ar.authRequest.idp, '0e6a50f5-b523-4e29-990d-f37fa2ffdd69');
+  await auth.getAuthUrl(data, { responseMode: 'query', idp: { connectionId: '3ecad13f-52c3-483d-911f-31dbcf2a6d23' } });
+  // The runtime Prompt enum has consent and select_account (its typings list only login and none).
+  for (const prompt of ['consent', 'select_account']) {
+    const { authUrl } = await auth.getAuthUrl(data, { responseMode: 'query', prompt });
+    ar = JSON.parse((await requests()).filter((r) => r.endpoint === 'redirect-session').at(-1).body).auth;
+    assert.equal(ar.prompt, prompt);
+    assert.equal((await browse(authUrl)).status, 200); // the login page, as for prompt login
+  }
+  // The fake holds the redirect URI to the OAuth app's list.
+  const other = auth.generateOAuthData('http://localhost:3000/not-registered');
+  await assert.rejects(auth.getAuthUrl(other), (e) => e.details?.applicationError?.code === 'INVALID_REDIRECT_URI');
+});
+
+test('redirects: every callback, preferences, origin and the newer intents', async () => {
+  const client = createClient({ auth: OAuthStrategy({ clientId: CLIENT_ID }), modules: { redirects } });
+  const callbacks = {
+    postFlowUrl: 'http://localhost:3000/', thankYouPageUrl: 'http://localhost:3000/thanks', cartPageUrl: 'http://localhost:3000/cart',
+    loginUrl: 'http://localhost:3000/login', bookingsServiceListUrl: 'http://localhost:3000/services', planListUrl: 'http://localhost:3000/plans',
+  };
+  const preferences = { useGenericWixPages: false, maintainIdentity: true, additionalQueryParameters: { lang: 'fr' } };
+  const { redirectSession } = await client.redirects.createRedirectSession({
+    bookingsBook: { resourceId: randomUUID() }, callbacks, preferences, origin: 'http://localhost:3000',
+  });
+  assert.equal(new URL(redirectSession.fullUrl).searchParams.get('lang'), 'fr');
+  assert.equal((await browse(redirectSession.fullUrl)).status, 200);
+  const sent = JSON.parse((await requests()).filter((r) => r.endpoint === 'redirect-session').at(-1).body);
+  assert.deepEqual(sent.callbacks, callbacks);
+  assert.deepEqual(sent.preferences, preferences);
+  const pay = await client.redirects.createRedirectSession({ ecomOrderPaymentRequest: { paymentRequestId: randomUUID() } });
+  assert.ok(pay.redirectSession.fullUrl.startsWith(fake.url));
+});
+
+test('getTokenInfo (AppStrategy, the same /oauth2/token-info)', async () => {
+  const auth = OAuthStrategy({ clientId: CLIENT_ID });
+  const tokens = await auth.generateVisitorTokens();
+  const info = await AppStrategy({ appId: CLIENT_ID, appSecret: 'unused', accessToken: tokens.accessToken.value }).getTokenInfo();
+  assert.equal(info.active, true);
+  assert.equal(info.subjectType, 'VISITOR');
+  assert.equal(info.clientId, CLIENT_ID);
+  assert.ok(Math.abs(info.exp - (now() + 14400)) < 60);
+  const gone = await AppStrategy({ appId: CLIENT_ID, appSecret: 'unused', accessToken: 'OauthNG.JWS.unknown' }).getTokenInfo();
+  assert.deepEqual(gone, { active: false });
+});
+
+// Last: it reads the log of every test before it.
 test('every path the SDK called is one the fake serves, and every endpoint was covered', async () => {
   const log = await requests();
   assert.deepEqual(log.filter((r) => r.endpoint === 'other'), []);
   const covered = new Set(log.map((r) => r.endpoint));
-  for (const e of ['token', 'redirect-session', 'login', 'register', 'verify', 'recovery', 'members-my', 'cart', 'add-to-cart', 'login-page', 'logout-page']) {
+  for (const e of ['token', 'token-info', 'sign-on', 'redirect-session', 'login', 'register', 'verify', 'recovery', 'members-my', 'cart', 'add-to-cart', 'login-page', 'logout-page', 'redirect-page']) {
     assert.ok(covered.has(e), `no SDK call reached the fake's ${e} endpoint`);
   }
   // The token, identity and redirect calls go to www, the generated modules to edge.
@@ -383,7 +516,3 @@ test('every path the SDK called is one the fake serves, and every endpoint was c
   assert.deepEqual(origin('/oauth2/token'), new Set(['https://www.wixapis.com']));
   assert.deepEqual(origin('/members/v1/members/my'), new Set(['https://edge.wixapis.com']));
 });
-
-// The SDK's getMemberTokensForExternalLoginWithSession calls
-// POST /_api/iam/authentication/v2/sign-on, which wixtest does not serve.
-test.todo('getMemberTokensForExternalLoginWithSession (wixtest has no sign-on endpoint)');

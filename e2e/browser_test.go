@@ -24,20 +24,32 @@ const (
 	cookieName   = "wixauth_session"
 )
 
+// TestBrowserJourney runs the whole journey once per way of finishing a
+// form login (handlers.DirectLoginMode): the top-level redirect and the
+// SDK's hidden iframe with web_message.
 func TestBrowserJourney(t *testing.T) {
 	exe := findChromium(t)
 	os.RemoveAll(artifactsDir)
-	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
+	for _, mode := range []string{"redirect", "web_message"} {
+		t.Run(mode, func(t *testing.T) { journey(t, exe, mode) })
+	}
+}
+
+func journey(t *testing.T, exe, mode string) {
+	dir := filepath.Join(artifactsDir, mode)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	app := startExample(t)
+	app := startExample(t, dir, "DIRECT_LOGIN="+mode)
 	tab := newBrowser(t, exe)
 	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
 	t.Cleanup(cancel) // after the failure screenshot below: cleanups run last-in first-out
-	b := &browser{t: t, ctx: ctx}
+	b := &browser{t: t, ctx: ctx, dir: dir}
+	net := b.watch(app.URL)
 	t.Cleanup(func() {
 		if t.Failed() {
 			b.shot("failure") // what the page looked like when it went wrong
+			t.Logf("Content-Security-Policy violations: %q", net.violations())
 			t.Logf("example output:\n%s", app.log.Bytes())
 		}
 	})
@@ -109,6 +121,7 @@ func TestBrowserJourney(t *testing.T) {
 	b.shot("08-wix-login-cancelled")
 
 	// 9. The custom email/password form on /login.
+	net.reset()
 	b.waitFor("the login form", `location.pathname === "/login" && !!document.querySelector("#login form")`)
 	b.do(
 		chromedp.SendKeys(chromedp.CSS(`#login input[name="email"]`), demoEmail),
@@ -124,12 +137,33 @@ func TestBrowserJourney(t *testing.T) {
 	b.waitFor("the member's cart of step 6", `cartCount() === 1`)
 	b.shot("10-form-login-account")
 	b.checkCookies(app.URL)
+
+	// How the form login was finished: by the app's own page and its hidden
+	// iframe of Wix (web_message), or by a top-level trip to Wix (redirect);
+	// and no page broke its Content-Security-Policy.
+	page, script, top := net.saw(app.URL+"/auth/direct-login?"), net.saw(app.URL+"/auth/direct-login.js"), net.sawTop(app.FakeURL+"/")
+	switch mode {
+	case "web_message":
+		// Logged in with no top-level trip to Wix: Wix's page ran in the
+		// page's frame.
+		if !page || !script || top {
+			t.Errorf("web_message: direct-login page %v, its script %v, Wix at top level %v; want the page and its script, not Wix at top level", page, script, top)
+		}
+	case "redirect":
+		if page || !top {
+			t.Errorf("redirect: direct-login page %v, Wix at top level %v; want no page and a top-level trip", page, top)
+		}
+	}
+	if v := net.violations(); len(v) > 0 {
+		t.Errorf("Content-Security-Policy violations: %v", v)
+	}
 }
 
 // browser wraps a tab with assertions that fail the test.
 type browser struct {
 	t   *testing.T
 	ctx context.Context
+	dir string // where screenshots go
 }
 
 // helpers are page functions the waits use; they are re-declared on each
@@ -196,7 +230,7 @@ func (b *browser) shot(name string) {
 		b.t.Errorf("screenshot %s: %v", name, err)
 		return
 	}
-	path := filepath.Join(artifactsDir, name+".png")
+	path := filepath.Join(b.dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Error(err)
 	}

@@ -53,7 +53,7 @@ type exampleApp struct {
 
 // startExample builds ../example and starts it on localhost:<free port>. The
 // binary, not an in-process copy, is what a developer runs with go run.
-func startExample(t *testing.T) *exampleApp {
+func startExample(t *testing.T, dir string, env ...string) *exampleApp {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -69,7 +69,7 @@ func startExample(t *testing.T) *exampleApp {
 	cmd := exec.Command(bin)
 	// Port 0: the example binds a free port and prints its real URL, so
 	// nothing can take the port between choosing and binding it.
-	cmd.Env = append(cleanEnv(), "ADDR=localhost:0")
+	cmd.Env = append(append(cleanEnv(), "ADDR=localhost:0"), env...)
 	app := &exampleApp{log: &lockedBuffer{}}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -89,7 +89,7 @@ func startExample(t *testing.T) *exampleApp {
 			cmd.Process.Kill()
 			<-done
 		}
-		os.WriteFile(filepath.Join(artifactsDir, "example.log"), app.log.Bytes(), 0o644)
+		os.WriteFile(filepath.Join(dir, "example.log"), app.log.Bytes(), 0o644)
 	})
 
 	fakeRE := regexp.MustCompile(`embedded fake Wix at (http://\S+)`)
@@ -133,7 +133,7 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "ADDR", "BASE_URL", "WIX_CLIENT_ID", "WIX_API_URL", "WIX_API_KEY", "SESSION_STORE":
+		case "ADDR", "BASE_URL", "WIX_CLIENT_ID", "WIX_API_URL", "WIX_API_KEY", "SESSION_STORE", "DIRECT_LOGIN":
 			continue
 		}
 		env = append(env, kv)

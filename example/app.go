@@ -33,6 +33,7 @@ type appConfig struct {
 	SessionStore string // "memory" or a redis:// URL, for stores.Open
 	SessionKeys  string // optional comma-separated base64 AES-256 keys: sessions encrypted at rest
 	DemoAccount  bool   // the embedded fake is in use: show its demo account
+	DirectLogin  string // how form logins finish: "redirect" (default) or "web_message"
 	Logger       *slog.Logger
 }
 
@@ -75,6 +76,7 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 		Handlers: func(c *handlers.Config) {
 			c.FormPath = "/login" // the app's own page (pages.go), reading the outcome with Outcome
 			c.Respond = a.respond
+			c.DirectLogin = handlers.DirectLoginMode(cfg.DirectLogin)
 		},
 	})
 	if err != nil {

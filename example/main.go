@@ -16,6 +16,8 @@
 //	SESSION_STORE  "memory" (default) or a redis:// URL
 //	SESSION_KEYS   optional comma-separated base64 32-byte keys: sessions are
 //	               encrypted at rest with the first, opened with any
+//	DIRECT_LOGIN   how email/password logins finish: "redirect" (default) or
+//	               "web_message" (the SDK's hidden iframe; see handlers.DirectLoginMode)
 package main
 
 import (
@@ -63,6 +65,7 @@ func run(log *slog.Logger) error {
 		APIKey:       env("WIX_API_KEY", ""),
 		SessionStore: env("SESSION_STORE", "memory"),
 		SessionKeys:  os.Getenv("SESSION_KEYS"),
+		DirectLogin:  os.Getenv("DIRECT_LOGIN"),
 		Logger:       log,
 	}
 

@@ -68,6 +68,12 @@ type Config struct {
 	// once (one per tab); the oldest is dropped past it. The default is 5.
 	MaxPendingLogins int
 
+	// DirectLogin says how a login by the app's own form is finished:
+	// DirectLoginRedirect (the default: a top-level redirect, no
+	// JavaScript) or DirectLoginWebMessage (the SDK's hidden iframe). See
+	// DirectLoginMode.
+	DirectLogin DirectLoginMode
+
 	// AllowGETLogout lets GET log out as well as POST. It is off by default
 	// because any page could then log a member out with an <img> tag.
 	AllowGETLogout bool
@@ -128,6 +134,13 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 		if _, ok := SafeReturnTo(p, ""); !ok {
 			return nil, errors.New("handlers: CallbackPath, FormPath and DefaultReturnTo must be local paths such as \"/account\", not " + p)
 		}
+	}
+	switch cfg.DirectLogin {
+	case "":
+		cfg.DirectLogin = DirectLoginRedirect
+	case DirectLoginRedirect, DirectLoginWebMessage:
+	default:
+		return nil, errors.New("handlers: Config.DirectLogin must be DirectLoginRedirect or DirectLoginWebMessage, not " + string(cfg.DirectLogin))
 	}
 	if cfg.PendingLoginTTL <= 0 {
 		cfg.PendingLoginTTL = 10 * time.Minute

@@ -33,6 +33,10 @@ func (h *Handlers) beginLogin(w http.ResponseWriter, r *http.Request, flow Flow,
 	ctx := r.Context()
 	c := wixauth.FromContext(ctx)
 	d := wixauth.GenerateOAuthData(h.absolute(r, h.cfg.CallbackPath), returnTo)
+	if sessionToken != "" && h.cfg.DirectLogin == DirectLoginWebMessage {
+		h.beginDirectLogin(w, r, flow, d, sessionToken)
+		return
+	}
 	var (
 		u   string
 		err error

@@ -19,6 +19,8 @@ import (
 //	POST prefix/verify          email verification code
 //	POST prefix/password-reset  password reset email
 //	GET  prefix/form            the built-in form page (unless Config.FormPath)
+//	GET  prefix/direct-login    the page of DirectLoginWebMessage (?state=)
+//	GET  prefix/direct-login.js its script
 //
 // It panics if prefix is not a plain path or the Auth has no BaseURL, as
 // http.ServeMux does for bad patterns: both are set-up errors. Use New and
@@ -121,6 +123,8 @@ func (h *Handlers) routes() []route {
 		{p + "/register", post, mw(h.Register())},
 		{p + "/verify", post, mw(h.Verify())},
 		{p + "/password-reset", post, mw(h.PasswordReset())},
+		{p + "/direct-login", get, mw(h.DirectLoginPage())},
+		{p + "/direct-login.js", get, h.DirectLoginScript()}, // a static file: no session
 	}
 	if h.cfg.FormPath == p+formPage {
 		out = append(out, route{p + formPage, get, mw(h.FormPage())})
