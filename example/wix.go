@@ -22,14 +22,22 @@ func (a *app) checkoutCallbacks() wixauth.Callbacks {
 
 // checkout sends the browser to Wix's checkout page for the current cart.
 func (a *app) checkout(w http.ResponseWriter, r *http.Request) {
+	if u, ok := a.checkoutURL(w, r); ok {
+		http.Redirect(w, r, u, http.StatusSeeOther)
+	}
+}
+
+// checkoutURL returns Wix's checkout page for the cart, or answers why
+// there is none and reports false.
+func (a *app) checkoutURL(w http.ResponseWriter, r *http.Request) (string, bool) {
 	u, err := ecom.CheckoutURL(r.Context(), wixauth.FromRequest(r), a.checkoutCallbacks())
 	if errors.Is(err, ecom.ErrEmptyCart) {
 		a.fail(w, r, http.StatusConflict, "Your cart is empty: add something before checking out.")
-		return
+		return "", false
 	}
 	if err != nil {
 		a.wixFailed(w, r, "start the checkout", err)
-		return
+		return "", false
 	}
-	http.Redirect(w, r, u, http.StatusSeeOther)
+	return u, true
 }

@@ -69,3 +69,43 @@ func Example() {
 	// 303 true
 	// /account hello, member
 }
+
+// Handlers is one http.Handler: mount it under its prefix in any router
+// (here http.ServeMux; chi's r.Mount("/auth", h) and gorilla/mux's
+// r.PathPrefix("/auth/").Handler(h) do the same), and keep pages for
+// members behind RequireMember.
+func ExampleHandlers_RequireMember() {
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	auth, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, BaseURL: "https://shop.example",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		panic(err)
+	}
+	members, err := handlers.New(auth, handlers.Config{Prefix: "/auth"})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", members)
+	mux.Handle("GET /account", members.RequireMember(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, err := members.Member(r) // fetched once per login, then kept in the session
+		if err != nil {
+			http.Error(w, "profile unavailable", http.StatusBadGateway)
+			return
+		}
+		fmt.Fprintf(w, "hello, %s", m.Name())
+	})))
+	app := auth.Middleware(mux)
+
+	for _, accept := range []string{"text/html", "application/json"} {
+		r := httptest.NewRequest(http.MethodGet, "https://shop.example/account", nil)
+		r.Header.Set("Accept", accept)
+		w := httptest.NewRecorder()
+		app.ServeHTTP(w, r)
+		fmt.Println(accept, w.Code, w.Header().Get("Location"))
+	}
+	// Output:
+	// text/html 303 /auth/login?returnTo=%2Faccount
+	// application/json 401
+}

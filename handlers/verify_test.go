@@ -10,6 +10,21 @@ import (
 	"github.com/wixauth/wixauth/wixtest"
 )
 
+// awaitingCode returns a browser whose password login waits for the
+// emailed code (landing on /in once verified), and that code.
+func awaitingCode(t *testing.T, e *env, email string) (*browser, string) {
+	t.Helper()
+	pw := "pw-" + email
+	e.wix.AddMember(wixtest.Member{Email: email, Password: pw, RequireEmailVerification: true})
+	b := e.browser()
+	b.post("/auth/login", url.Values{"email": {email}, "password": {pw}, "returnTo": {"/in"}})
+	code := e.wix.VerificationCode(email)
+	if code == "" {
+		t.Fatal("the fake sent no code")
+	}
+	return b, code
+}
+
 // wrongCode returns a code that is not the one the fake emailed.
 func wrongCode(right string) string {
 	if right == "000000" {
@@ -23,14 +38,7 @@ func wrongCode(right string) string {
 // code no longer works.
 func TestVerifyAtMostFiveWrongCodes(t *testing.T) {
 	e := newEnv(t, options{})
-	const email, pw = "verify-five@example.com", "verify-five-password"
-	e.wix.AddMember(wixtest.Member{Email: email, Password: pw, RequireEmailVerification: true})
-	b := e.browser()
-	b.post("/auth/login", url.Values{"email": {email}, "password": {pw}})
-	code := e.wix.VerificationCode(email)
-	if code == "" {
-		t.Fatal("the fake sent no code")
-	}
+	b, code := awaitingCode(t, e, "verify-five@example.com")
 	want := []string{"wrongCode", "wrongCode", "wrongCode", "wrongCode", "tooManyAttempts", "noVerification"}
 	for i, w := range want {
 		p := b.post("/auth/verify", url.Values{"code": {wrongCode(code)}})
@@ -50,11 +58,8 @@ func TestVerifyAtMostFiveWrongCodes(t *testing.T) {
 // is taken before Wix sees the code, so no more than five reach it.
 func TestVerifyRacingWrongCodes(t *testing.T) {
 	e := newEnv(t, options{})
-	const email, pw = "verify-race@example.com", "verify-race-password"
-	e.wix.AddMember(wixtest.Member{Email: email, Password: pw, RequireEmailVerification: true})
-	b := e.browser()
-	b.post("/auth/login", url.Values{"email": {email}, "password": {pw}})
-	wrong := wrongCode(e.wix.VerificationCode(email))
+	b, code := awaitingCode(t, e, "verify-race@example.com")
+	wrong := wrongCode(code)
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Add(1)
@@ -77,11 +82,7 @@ func TestVerifyRacingWrongCodes(t *testing.T) {
 // The right code within the limit still logs in.
 func TestVerifyRightCodeAfterWrongOnes(t *testing.T) {
 	e := newEnv(t, options{})
-	const email, pw = "verify-ok@example.com", "verify-ok-password"
-	e.wix.AddMember(wixtest.Member{Email: email, Password: pw, RequireEmailVerification: true})
-	b := e.browser()
-	b.post("/auth/login", url.Values{"email": {email}, "password": {pw}, "returnTo": {"/in"}})
-	code := e.wix.VerificationCode(email)
+	b, code := awaitingCode(t, e, "verify-ok@example.com")
 	for range 4 {
 		b.post("/auth/verify", url.Values{"code": {wrongCode(code)}})
 	}
@@ -93,11 +94,7 @@ func TestVerifyRightCodeAfterWrongOnes(t *testing.T) {
 // Codes Wix could not check (it failed) do not count.
 func TestVerifyWixFailuresDoNotCount(t *testing.T) {
 	e := newEnv(t, options{})
-	const email, pw = "verify-down@example.com", "verify-down-password"
-	e.wix.AddMember(wixtest.Member{Email: email, Password: pw, RequireEmailVerification: true})
-	b := e.browser()
-	b.post("/auth/login", url.Values{"email": {email}, "password": {pw}, "returnTo": {"/in"}})
-	code := e.wix.VerificationCode(email)
+	b, code := awaitingCode(t, e, "verify-down@example.com")
 	e.wix.Fail(wixtest.EndpointVerify, wixtest.Fault{Status: http.StatusServiceUnavailable, Times: 6})
 	for range 6 {
 		if p := b.post("/auth/verify", url.Values{"code": {code}}); p.URL().Query().Get("errorCode") != string(handlers.ErrorCodeUnavailable) {

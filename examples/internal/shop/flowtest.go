@@ -11,6 +11,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/testbrowser"
+	"github.com/wixauth/wixauth/internal/wiring"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -23,10 +24,11 @@ func TestFlow(t *testing.T, routes func(*Shop, *wixauth.Auth) http.Handler) {
 	t.Cleanup(wix.Close)
 	app := httptest.NewUnstartedServer(nil)
 	base := fmt.Sprintf("http://localhost:%d", app.Listener.Addr().(*net.TCPAddr).Port)
-	s, auth, err := New(Config{BaseURL: base, ClientID: wix.ClientID, APIURL: wix.URL, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, auth, closeStore, err := New(wiring.Config{BaseURL: base, ClientID: wix.ClientID, APIURL: wix.URL, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(closeStore)
 	wix.AllowRedirectURI(base + "/auth/callback")
 	app.Config.Handler = routes(s, auth)
 	app.Start()

@@ -10,38 +10,28 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
-	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/internal/wiring"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
-// Config is what New needs.
-type Config struct {
-	BaseURL  string // the app's public origin; required
-	ClientID string
-	APIURL   string // "" for Wix itself
-	Logger   *slog.Logger
-}
-
-// New builds the Auth (default session manager: in memory) and the member
-// handlers under /auth, and the Shop around them.
-func New(cfg Config) (*Shop, *wixauth.Auth, error) {
+// New wires wixauth as every example does (internal/wiring: the session
+// store, the codec, the Auth, the member handlers under /auth) and returns
+// the Shop and its Auth, and a function that releases the session store.
+func New(cfg wiring.Config) (*Shop, *wixauth.Auth, func(), error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	auth, err := wixauth.New(wixauth.Config{ClientID: cfg.ClientID, APIURL: cfg.APIURL, BaseURL: cfg.BaseURL, Logger: cfg.Logger})
+	app, err := wiring.New(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	members, err := handlers.New(auth, handlers.Config{Prefix: "/auth"})
-	if err != nil {
-		return nil, nil, err
-	}
-	return &Shop{Members: members, BaseURL: cfg.BaseURL, Log: cfg.Logger}, auth, nil
+	return &Shop{Members: app.Members, BaseURL: cfg.BaseURL, Log: cfg.Logger}, app.Auth, app.Close, nil
 }
 
 // Main runs a router example: it reads ADDR (default localhost:8080),
-// BASE_URL, WIX_CLIENT_ID and WIX_API_URL, starts wixtest's fake of Wix
-// when WIX_CLIENT_ID is unset, and serves the handler routes builds.
+// BASE_URL, WIX_CLIENT_ID, WIX_API_URL, SESSION_STORE and SESSION_KEYS as
+// the ServeMux example does, starts wixtest's fake of Wix when
+// WIX_CLIENT_ID is unset, and serves the handler routes builds.
 func Main(routes func(*Shop, *wixauth.Auth) http.Handler) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(log, routes); err != nil {
@@ -56,18 +46,31 @@ func run(log *slog.Logger, routes func(*Shop, *wixauth.Auth) http.Handler) error
 	if err != nil {
 		return err
 	}
-	cfg := Config{BaseURL: getenv("BASE_URL", "http://"+ln.Addr().String()), ClientID: os.Getenv("WIX_CLIENT_ID"), APIURL: os.Getenv("WIX_API_URL"), Logger: log}
+	cfg := wiring.Config{
+		// localhost, not 127.0.0.1: the fake Wix is on 127.0.0.1, and a
+		// browser must see two sites, as it does the app and www.wix.com.
+		BaseURL:      getenv("BASE_URL", fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)),
+		ClientID:     os.Getenv("WIX_CLIENT_ID"),
+		APIURL:       os.Getenv("WIX_API_URL"),
+		SessionStore: os.Getenv("SESSION_STORE"),
+		SessionKeys:  os.Getenv("SESSION_KEYS"),
+		Logger:       log,
+	}
 	if cfg.ClientID == "" {
-		wix := wixtest.NewServer()
-		defer wix.Close()
+		wix, stop, err := wiring.StartFake(nil)
+		if err != nil {
+			return err
+		}
+		defer stop()
 		cfg.ClientID, cfg.APIURL = wix.ClientID, wix.URL
 		wix.AllowRedirectURI(cfg.BaseURL + "/auth/callback") // as registered in the Wix dashboard
 		fmt.Printf("WIX_CLIENT_ID is not set: using a fake Wix at %s; demo account %s / %s\n", wix.URL, wixtest.DemoEmail, wixtest.DemoPassword)
 	}
-	s, auth, err := New(cfg)
+	s, auth, closeStore, err := New(cfg)
 	if err != nil {
 		return err
 	}
+	defer closeStore()
 	fmt.Printf("Listening on %s\n", cfg.BaseURL)
 	srv := &http.Server{Handler: routes(s, auth), ReadHeaderTimeout: 10 * time.Second}
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
