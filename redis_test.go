@@ -105,7 +105,11 @@ func TestRenewalAcrossInstances(t *testing.T) {
 		defer wix.Close()
 		var apps []*httptest.Server
 		for i := 0; i < instances; i++ {
-			apps = append(apps, redisApp(t, wix, rs.URL, coordinate))
+			// Generous Redis timeouts: under load a command can stall past
+			// the default 1 s, and a coordinator that errs renews locally
+			// (one more token call); this tests the coordination, not
+			// timeouts.
+			apps = append(apps, redisApp(t, wix, rs.URL+"?dial_timeout=10s&read_timeout=10s&write_timeout=10s", coordinate))
 		}
 		jar, _ := cookiejar.New(nil)
 		browser := &http.Client{Jar: jar, Timeout: 5 * time.Second}

@@ -41,7 +41,10 @@ func TestRedisTLS(t *testing.T) {
 		"--tls-ca-cert-file", certFile,
 		"--tls-auth-clients", "no",
 	)
-	tlsURL := "rediss://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)) + "/0"
+	// A generous dial timeout, which also bounds the TLS handshake: under
+	// load the 2 s default ended the handshake before the certificate was
+	// checked ("TLS handshake timeout" instead of a certificate error).
+	tlsURL := "rediss://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)) + "/0?dial_timeout=10s"
 
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(certPEM)

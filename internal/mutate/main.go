@@ -8,6 +8,12 @@
 // it. A mutant whose original text is not found exactly once, or that does
 // not compile, is an error of the list, reported loudly: it would
 // otherwise count as killed (or be skipped) and inflate the score.
+//
+// A mutant counts as killed only if the tests that failed with it pass
+// without it: on a loaded machine a timing-sensitive test can fail on its
+// own, which would count a mutant as killed that no test caught. Such a
+// mutant is tried again, and reported as "flaky" (outside the score) if the
+// failure still cannot be told from the noise.
 package main
 
 import (
@@ -22,6 +28,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -96,14 +103,29 @@ func main() {
 	}
 
 	start := time.Now()
-	var killed, survived []mutant
+	var killed, survived, flaky []mutant
 	var invalid []string
 	for i, m := range mutants {
 		t0 := time.Now()
-		res, out, err := run(tmp, m, *timeout, *race)
-		if err != nil {
-			log("%v", err)
-			os.Exit(2)
+		var res string
+		var out []byte
+		for try := 1; try <= 2; try++ {
+			var err error
+			res, out, err = run(tmp, m, *timeout, *race)
+			if err == nil && res == "killed" {
+				var noise bool
+				noise, err = failsUnmutated(tmp, m, out, *timeout, *race)
+				if noise {
+					res = "flaky"
+				}
+			}
+			if err != nil {
+				log("%v", err)
+				os.Exit(2)
+			}
+			if res != "flaky" {
+				break
+			}
 		}
 		fmt.Printf("%2d/%d %-9s %-46s %s (%s)\n", i+1, len(mutants), res, m.Name, strings.Join(m.Packages, " "), time.Since(t0).Round(time.Second))
 		switch res {
@@ -114,6 +136,9 @@ func main() {
 			}
 		case "survived":
 			survived = append(survived, m)
+		case "flaky":
+			flaky = append(flaky, m)
+			fmt.Println(indent(failures(out)))
 		default:
 			invalid = append(invalid, fmt.Sprintf("%s (%s:%d): %s", m.Name, *list, m.Line, failures(out)))
 		}
@@ -123,6 +148,9 @@ func main() {
 		len(mutants), len(killed), len(survived), score, time.Since(start).Round(time.Second))
 	for _, m := range survived {
 		fmt.Printf("  survived: %s  (%s: %q -> %q)\n", m.Name, m.File, m.From, m.To)
+	}
+	for _, m := range flaky {
+		fmt.Printf("  flaky (not scored: the tests that failed with it also fail without it): %s\n", m.Name)
 	}
 	if len(invalid) > 0 {
 		for _, s := range invalid {
@@ -198,6 +226,39 @@ func run(dir string, m mutant, timeout time.Duration, race bool) (string, []byte
 		return "invalid", out.Bytes(), nil
 	default:
 		return "killed", out.Bytes(), nil
+	}
+}
+
+// failsUnmutated reports whether the top-level tests that failed in out
+// (the output of m's run) also fail on the unmutated tree, that is,
+// whether the failure is noise rather than the mutant's doing. A run that
+// names no failed test (a panic, a hang) is the mutant's.
+func failsUnmutated(dir string, m mutant, out []byte, timeout time.Duration, race bool) (bool, error) {
+	var names []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if name, ok := strings.CutPrefix(sc.Text(), "--- FAIL: "); ok {
+			names = append(names, regexp.QuoteMeta(strings.Fields(name)[0]))
+		}
+	}
+	if len(names) == 0 {
+		return false, nil
+	}
+	args := []string{"test", "-count=1", "-vet=off", "-timeout", timeout.String(), "-run", "^(" + strings.Join(names, "|") + ")$"}
+	if race {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, m.Packages...)...)
+	cmd.Dir = dir
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.As(err, &exit):
+		return true, nil
+	default:
+		return false, fmt.Errorf("re-running the failed tests of %q: %v", m.Name, err)
 	}
 }
 

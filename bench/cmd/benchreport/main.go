@@ -7,6 +7,7 @@
 //	               BenchmarkRenewalStorm
 //	memory.txt     go test -bench output of BenchmarkSessionMemory
 //	wrk.txt        lines "wrk name=NAME run=I rps=R p99_ms=P non2xx=N errors=E tokencalls=T"
+//	burst.txt      lines "burst name=NAME conns=C run=I rps=R p99_ms=P non2xx=N errors=E dials=D timewait=T"
 //
 // Every figure is the median over the runs found. Missing files leave their
 // table out.
@@ -91,8 +92,12 @@ type wrkRun struct {
 	non2xx   int
 	errors   int
 	calls    int
+	conns    int // burst.txt only
+	dials    int
+	timeWait int
 }
 
+// readWrk reads wrk.txt (lines starting with "wrk") or burst.txt ("burst").
 func readWrk(path string) (map[string][]wrkRun, []string) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -104,7 +109,7 @@ func readWrk(path string) (map[string][]wrkRun, []string) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 || fields[0] != "wrk" {
+		if len(fields) == 0 || (fields[0] != "wrk" && fields[0] != "burst") {
 			continue
 		}
 		kv := map[string]string{}
@@ -114,11 +119,15 @@ func readWrk(path string) (map[string][]wrkRun, []string) {
 		}
 		num := func(k string) float64 { v, _ := strconv.ParseFloat(kv[k], 64); return v }
 		name := kv["name"]
+		if c := kv["conns"]; c != "" {
+			name += " -c" + c
+		}
 		if _, ok := out[name]; !ok {
 			order = append(order, name)
 		}
 		out[name] = append(out[name], wrkRun{rps: num("rps"), p99: num("p99_ms"),
-			non2xx: int(num("non2xx")), errors: int(num("errors")), calls: int(num("tokencalls"))})
+			non2xx: int(num("non2xx")), errors: int(num("errors")), calls: int(num("tokencalls")),
+			conns: int(num("conns")), dials: int(num("dials")), timeWait: int(num("timewait"))})
 	}
 	return out, order
 }
@@ -134,6 +143,7 @@ func main() {
 	hotPath(w, hot)
 	redisTraffic(w, hot)
 	throughput(w, filepath.Join(*dir, "wrk.txt"))
+	bursts(w, filepath.Join(*dir, "burst.txt"))
 	sc := readBench(filepath.Join(*dir, "scenarios.txt"))
 	newVisitors(w, sc)
 	storms(w, sc)
@@ -327,6 +337,51 @@ func throughput(w io.Writer, path string) {
 			}
 		}
 		fmt.Fprintf(w, "| %s | %.0f | %.2f ms | %s | %s | %d | %d | %d |\n", name, g.rps, g.p99, vsFloor, vsNode, g.n, g.bad, g.calls)
+	}
+	fmt.Fprintln(w)
+	for _, t := range targets {
+		fmt.Fprintln(w, t)
+	}
+	fmt.Fprintln(w)
+}
+
+// bursts compares wixauth at its defaults with a plain scs + redisstore app
+// under many connections at once (section 8 of bench/run).
+func bursts(w io.Writer, path string) {
+	runs, order := readWrk(path)
+	if len(runs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "### 8. Bursts over Redis (wrk -c256, -c1000; steady-state session)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "scs-redisstore: the floor app (LoadAndSave, gob) on scs/redisstore's documented pool (MaxIdle 10, no cap); wixauth-redis: the middleware at its defaults (stores.Open, no query). Median of the runs; dials and TIME_WAIT are per run (median).")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| server | requests/s | p99 | vs scs-redisstore: req/s | runs | non-2xx+errors (all runs) | Redis dials | new TIME_WAIT sockets |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	var targets []string
+	for _, name := range order {
+		rs := runs[name]
+		var rps, p99, dials, tw []float64
+		bad := 0
+		for _, r := range rs {
+			rps, p99 = append(rps, r.rps), append(p99, r.p99)
+			dials, tw = append(dials, float64(r.dials)), append(tw, float64(r.timeWait))
+			bad += r.non2xx + r.errors
+		}
+		vs := ""
+		if impl, conns, ok := strings.Cut(name, " "); ok && impl == "wixauth-redis" {
+			if base, ok := runs["scs-redisstore "+conns]; ok {
+				var b []float64
+				for _, r := range base {
+					b = append(b, r.rps)
+				}
+				ratio := median(rps) / median(b)
+				vs = fmt.Sprintf("%.2f×", ratio)
+				targets = append(targets, fmt.Sprintf("- wrk %s over a healthy Redis: %d errors (target 0: %s), %.2f× the throughput of scs + redisstore at its defaults (target ≥ 1.3×: %s)",
+					conns, bad, verdict(bad == 0), ratio, verdict(ratio >= 1.3)))
+			}
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.2f ms | %s | %d | %d | %.0f | %.0f |\n", name, median(rps), median(p99), vs, len(rs), bad, median(dials), median(tw))
 	}
 	fmt.Fprintln(w)
 	for _, t := range targets {
