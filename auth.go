@@ -12,7 +12,8 @@ import (
 // authenticated Client. Create one with New and share it: it is safe for
 // concurrent use.
 type Auth struct {
-	cfg Config
+	cfg   Config
+	store *sessionStore // cfg.Sessions.Store
 
 	// Renewal (see renewal.go).
 	share   renewals     // one renewal per process
@@ -25,20 +26,24 @@ type Auth struct {
 	unsaved unsavedRoutes // routes whose tokens changed too late (unsaved.go)
 }
 
-// New checks cfg, fills in its defaults and returns an Auth. It wraps
-// cfg.Sessions.Codec so that session data that cannot be decoded (tampered
-// with, or written by an incompatible version) starts a new session instead
-// of failing every request of that browser.
+// New checks cfg, fills in its defaults and returns an Auth. It never
+// changes cfg.Sessions: a manager that does not meet wixauth's needs (see
+// Config.Sessions) is an error that says what to change.
 func New(cfg Config) (*Auth, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	// Undecodable session data must start a new session, not fail requests.
-	if _, ok := cfg.Sessions.Codec.(tolerantCodec); !ok {
-		cfg.Sessions.Codec = tolerantCodec{Codec: cfg.Sessions.Codec, lifetime: cfg.Sessions.Lifetime, log: cfg.Logger}
+	if cfg.Sessions == nil {
+		if cfg.Sessions, err = NewSessions(SessionOptions{BaseURL: cfg.BaseURL, Logger: cfg.Logger}); err != nil {
+			return nil, err
+		}
 	}
-	a := &Auth{cfg: cfg}
+	st, err := checkSessions(cfg.Sessions, cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a := &Auth{cfg: cfg, store: st}
 	a.share.init(a.backoffFor)
 	a.visitors.init(cfg.NewVisitorsPerMinute)
 	return a, nil

@@ -35,13 +35,12 @@ func rawGet(t *testing.T, h *harness, cookie string) *http.Response {
 
 // storedBytes is what the store holds for a session token.
 func storedBytes(h *harness, token string) []byte {
-	b, _, _ := h.store.Store.Find(token)
-	return b
+	return h.store.raw(token)
 }
 
 // Two well-formed session cookies (a browser holding a cookie for a parent
-// domain and one for the host): the first is used, as net/http and
-// browsers order them, and neither session is written or replaced.
+// domain and one for the host): the first that names a live session is
+// used, and neither session is written or replaced.
 func TestDuplicateValidSessionCookies(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
@@ -49,7 +48,8 @@ func TestDuplicateValidSessionCookies(t *testing.T) {
 	unknown := strings.Repeat("A", 43) // well-formed, no such session
 	before := storedBytes(h, member)
 	h.resetCounts()
-	resp := rawGet(t, h, "session="+member+"; session="+unknown)
+	name := h.sm.Cookie.Name
+	resp := rawGet(t, h, name+"="+member+"; "+name+"="+unknown)
 	if resp.StatusCode != 200 || resp.Header.Get("Set-Cookie") != "" {
 		t.Errorf("member cookie first: %d, Set-Cookie %q; want 200 and no new cookie", resp.StatusCode, resp.Header.Get("Set-Cookie"))
 	}
@@ -72,7 +72,7 @@ func TestGarbageCookieBeforeRealOne(t *testing.T) {
 	member := sessionCookie(t, h).Value
 	for _, junk := range []string{"x", "not-a-session", strings.Repeat("A", 44), "%zz"} {
 		h.resetCounts()
-		resp := rawGet(t, h, "session="+junk+"; session="+member)
+		resp := rawGet(t, h, h.sm.Cookie.Name+"="+junk+"; "+h.sm.Cookie.Name+"="+member)
 		if resp.StatusCode != 200 {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
@@ -106,32 +106,56 @@ func TestOversizedCookieHeader(t *testing.T) {
 	}
 }
 
-// Sessions written with scs's default gob codec (before an app switched to
-// wixauth.Codec) keep their member: read, no renewal, no write.
+// Sessions written with scs's default gob codec by scs's own store (before
+// an app switched to wixauth) keep their member: read once, with no
+// renewal, and written back in the new form by the same request; from then
+// on a request writes nothing. With keys (added in the same switch), the
+// value written back is sealed.
 func TestSessionWrittenByOlderCodec(t *testing.T) {
-	h := newHarness(t, func(c *wixauth.Config) {
-		codec, _ := wixauth.NewCodec()
-		c.Sessions.Codec = codec
-	}, nil)
-	h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
-	token := sessionCookie(t, h).Value
-	// Re-encode the stored values as the older codec wrote them.
-	_, values, err := h.sm.Codec.Decode(storedBytes(h, token))
-	if err != nil {
-		t.Fatal(err)
+	for _, keyed := range []bool{false, true} {
+		h := newHarnessWith(t, func(o *wixauth.SessionOptions) {
+			if keyed {
+				o.Keys = [][]byte{bytes.Repeat([]byte{7}, 32)}
+			}
+		}, nil, nil)
+		h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
+		token := sessionCookie(t, h).Value
+		var key []byte
+		if keyed {
+			key = bytes.Repeat([]byte{7}, 32)
+		}
+		values := map[string]interface{}{"wixauth.tokens": h.storedValues(token, key)["wixauth.tokens"], "app.cart": "3 items"}
+		old, err := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.store.put(token, old)
+		h.resetCounts()
+		if code, body := h.get("/"); code != 200 || body != "member" {
+			t.Fatalf("keys %v: got %d %q, want the member", keyed, code, body)
+		}
+		if h.wix.TokenCalls("") != 0 || h.store.commits.Load() != 1 {
+			t.Errorf("keys %v: %d token calls, %d writes for an older session; want 0 and 1 (written back)", keyed, h.wix.TokenCalls(""), h.store.commits.Load())
+		}
+		raw := h.store.raw(token)
+		if want := byte(0xB1 + boolInt(keyed)); len(raw) == 0 || raw[0] != want {
+			t.Errorf("keys %v: written back as % x..., want frame %x", keyed, raw[:min(len(raw), 4)], want)
+		}
+		if keyed && bytes.Contains(raw, []byte("3 items")) {
+			t.Error("written back in the clear with keys set")
+		}
+		h.resetCounts()
+		if code, body := h.get("/"); code != 200 || body != "member" || h.store.commits.Load() != 0 {
+			t.Errorf("keys %v: the next request: %d %q with %d writes; want the member and none", keyed, code, body, h.store.commits.Load())
+		}
 	}
-	old, err := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), values)
-	if err != nil {
-		t.Fatal(err)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
 	}
-	h.store.Store.Commit(token, old, time.Now().Add(time.Hour))
-	h.resetCounts()
-	if code, body := h.get("/"); code != 200 || body != "member" {
-		t.Fatalf("got %d %q, want the member", code, body)
-	}
-	if h.wix.TokenCalls("") != 0 || h.store.commits.Load() != 0 {
-		t.Errorf("%d token calls, %d writes for a readable older session", h.wix.TokenCalls(""), h.store.commits.Load())
-	}
+	return 0
 }
 
 // Encrypted sessions tampered with in the store (one bit, truncation,
@@ -158,13 +182,10 @@ func TestTamperedEncryptedSession(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, func(c *wixauth.Config) {
-				codec, _ := wixauth.NewCodec(key)
-				c.Sessions.Codec = codec
-			}, nil)
+			h := newHarnessWith(t, func(o *wixauth.SessionOptions) { o.Keys = [][]byte{key} }, nil, nil)
 			h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
 			token := sessionCookie(t, h).Value
-			h.store.Store.Commit(token, tamper(storedBytes(h, token)), time.Now().Add(time.Hour))
+			h.store.put(token, tamper(storedBytes(h, token)))
 			h.resetCounts()
 			if code, body := h.get("/"); code != 200 || body != "visitor" {
 				t.Fatalf("got %d %q, want 200 visitor", code, body)

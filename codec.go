@@ -17,29 +17,30 @@ import (
 	"github.com/alexedwards/scs/v2"
 )
 
-// Codec is an scs.Codec that encodes sessions compactly and, given keys,
-// encrypts them at rest with AES-GCM. Use it as scs.SessionManager.Codec.
+// Codec is an scs.Codec that encodes sessions compactly. NewSessions uses
+// it by default. Use it as SessionOptions.Codec only to tune it.
 //
 // Values of type []byte, string, bool, int, int64, float64 and time.Time
 // (all that wixauth and the handlers store) are written directly, without
 // the reflection of encoding/gob, which makes loading a session several
 // times cheaper than with scs's default codec. Values of other types fall
-// back to gob, one value at a time, and need gob.Register as usual.
+// back to gob, one value at a time, and need gob.Register as usual. Decode
+// also reads scs's default gob format, so that sessions written before an
+// app switched to wixauth survive the switch.
 //
-// With keys, whoever can read the store (a Redis backup, a replica, a
-// shared instance) can neither read the tokens nor forge a session. The
-// first key encrypts; every key decrypts, so keys can be rotated: add the
-// new key in front, deploy, and drop the old one once the sessions it
-// sealed have expired (scs Lifetime, 24 hours by default). Data that no key
-// opens, or plain data when keys are set, fails to decode, which wixauth
-// treats as no session. Without keys, Decode also reads scs's default gob
-// format, so that sessions written before the switch survive it.
+// To encrypt sessions at rest, give the keys to NewSessions
+// (SessionOptions.Keys): its store seals each session bound to its own
+// store key, which a Codec cannot do, since it never sees the key. A Codec
+// made with keys still seals (without that binding) for code that uses it
+// on its own; NewSessions reads what it sealed once and writes it back in
+// the bound form.
 type Codec struct {
 	aeads []cipher.AEAD
 }
 
 // NewCodec returns a Codec that encrypts with keys, or a plain one with
-// none. Each key is 32 random bytes (AES-256); see ParseKeys.
+// none. Each key is 32 random bytes (AES-256); see ParseKeys. Prefer
+// SessionOptions.Keys (see Codec).
 func NewCodec(keys ...[]byte) (*Codec, error) {
 	c := &Codec{}
 	for i, k := range keys {
@@ -323,8 +324,6 @@ func internKey(b []byte) string {
 	switch string(b) {
 	case defaultSessionKey:
 		return defaultSessionKey
-	case movedKey:
-		return movedKey
 	}
 	return string(b)
 }

@@ -29,8 +29,8 @@ type Config struct {
 
 	// BaseURL is the app's public URL, such as "https://shop.example.com".
 	// The login handlers build the absolute callback URL from it and keep
-	// return URLs inside it; when it is https the session cookie is marked
-	// Secure. When empty, the handlers use the request's own scheme and
+	// return URLs inside it; when it is https the session cookie must be
+	// Secure (NewSessions also gives it the "__Host-" prefix). When empty, the handlers use the request's own scheme and
 	// host, which is fine for development; set it in production.
 	BaseURL string
 
@@ -39,14 +39,33 @@ type Config struct {
 	// never reach a browser. Optional.
 	APIKey string
 
-	// Sessions manages the server-side sessions that hold the tokens. When
-	// nil, a new scs session manager is used: in-memory store, wixauth's
-	// compact Codec, cookie "wixauth_session" (HttpOnly, SameSite=Lax),
-	// lifetime 24 hours. Pass your own
-	// to choose the store (see package stores), the cookie or the lifetime,
-	// or to share the session with the rest of your app. Keep SameSite at Lax:
-	// Strict drops the cookie on the redirect back from Wix's login page.
+	// Sessions manages the server-side sessions that hold the tokens. It
+	// must come from NewSessions, whose store hashes the keys, seals the
+	// values to their key (with keys) and makes a login's or logout's
+	// retirement of a session final; New fails with a message that says
+	// what to change otherwise, and never changes the manager itself. When
+	// nil, New makes one in memory, with cookie "wixauth_session" (HttpOnly,
+	// SameSite=Lax), "__Host-wixauth_session" and Secure when BaseURL is
+	// https, lifetime 24 hours. Make your own to choose the store (see
+	// package stores), the keys, the cookie or the lifetime, or to share
+	// the session with the rest of your app: wrap the app's LoadAndSave
+	// inside Auth.Middleware, never outside it.
 	Sessions *scs.SessionManager
+
+	// KeepOnLogout names the session keys of the app that survive a logout.
+	// Everything else in the session (the app's data put there while the
+	// member was logged in, the pending logins) is dropped by SignOut.
+	KeepOnLogout []string
+
+	// OnLogin, if set, is called by SignIn (and so by the callback handler)
+	// once the member's tokens are in the renewed session; c is then the
+	// member's. It runs before the response: it may put values in the
+	// session or call Wix (a profile, say). Keep it short.
+	OnLogin func(ctx context.Context, c *Client)
+
+	// OnLogout, if set, is called by SignOut before the member's tokens and
+	// the session's data are dropped; c is still the member's.
+	OnLogout func(ctx context.Context, c *Client)
 
 	// Coordinator, when set, makes the instances of the app that share a
 	// session store renew each session once between them (see
@@ -208,14 +227,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.NewVisitorsPerMinute == 0 {
 		c.NewVisitorsPerMinute = DefaultNewVisitorsPerMinute
-	}
-	if c.Sessions == nil {
-		c.Sessions = scs.New()
-		c.Sessions.Cookie.Name = defaultCookieName
-		c.Sessions.Codec = &Codec{}
-	}
-	if strings.HasPrefix(c.BaseURL, "https://") {
-		c.Sessions.Cookie.Secure = true
 	}
 	if c.HTTPClient == nil {
 		// http.DefaultTransport keeps 2 idle connections per host: a burst of

@@ -63,9 +63,7 @@ func (a *Auth) renewAcrossInstances(ctx context.Context, rt RefreshToken, usable
 			co.Release(ctx, key)
 			return t, false, err
 		}
-		if b, err := a.sealRecord(record{Tokens: t}); err == nil {
-			co.Publish(ctx, key, b, recentTTL)
-		}
+		co.Publish(ctx, key, a.store.sealRecord(key, record{Tokens: t}.encode()), recentTTL)
 		return t, false, nil
 	}
 	tick := time.NewTicker(coordinationPoll)
@@ -95,24 +93,13 @@ func (a *Auth) published(ctx context.Context, key string, usable func(Tokens) bo
 	if err != nil || !ok {
 		return Tokens{}, false
 	}
-	r, err := a.openRecord(b)
+	rb, ok := a.store.openRecord(key, b)
+	if !ok {
+		return Tokens{}, false
+	}
+	r, err := decodeRecord(rb)
 	if err != nil || r.Empty() || !usable(r.Tokens) {
 		return Tokens{}, false
 	}
 	return r.Tokens, true
-}
-
-// sealRecord encodes r for the coordinator with the session codec, so that
-// tokens shared between instances are encrypted when sessions are.
-func (a *Auth) sealRecord(r record) ([]byte, error) {
-	return a.cfg.Sessions.Codec.Encode(time.Time{}, map[string]interface{}{"r": r.encode()})
-}
-
-func (a *Auth) openRecord(b []byte) (record, error) {
-	_, v, err := a.cfg.Sessions.Codec.Decode(b)
-	if err != nil {
-		return record{}, err
-	}
-	rb, _ := v["r"].([]byte)
-	return decodeRecord(rb)
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
@@ -83,8 +82,14 @@ func Example_redis() {
 		log.Fatal(err)
 	}
 	defer st.Close()
-	sm := scs.New()
-	sm.Store = st.Sessions
+	keys, err := wixauth.ParseKeys(os.Getenv("SESSION_KEYS")) // sealed at rest when set
+	if err != nil {
+		log.Fatal(err)
+	}
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys, BaseURL: os.Getenv("BASE_URL")})
+	if err != nil {
+		log.Fatal(err)
+	}
 	auth, err := wixauth.New(wixauth.Config{ClientID: os.Getenv("WIX_CLIENT_ID"), Sessions: sm})
 	if err != nil {
 		log.Fatal(err)

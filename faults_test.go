@@ -224,7 +224,7 @@ func (a *faultApp) do(method, path string, body any, wantJSON bool) (int, string
 // cookie is the browser's session cookie, or "".
 func (a *faultApp) cookie() string {
 	for _, c := range a.jar.Cookies(mustURL(a.app.URL)) {
-		if c.Name == "session" {
+		if c.Name == a.sm.Cookie.Name {
 			return c.Value
 		}
 	}
@@ -234,11 +234,11 @@ func (a *faultApp) cookie() string {
 // stored returns the store's bytes of the browser's session and the token
 // record inside them.
 func (a *faultApp) stored() (raw, tokens []byte) {
-	raw, _, _ = a.store.Store.Find(a.cookie())
+	raw = a.store.raw(a.cookie())
 	if raw == nil {
 		return nil, nil
 	}
-	_, values, err := a.sm.Codec.Decode(raw)
+	_, values, err := a.sm.Codec.Decode(codecBytes(a.t, raw))
 	if err != nil {
 		a.t.Fatalf("decoding the stored session: %v", err)
 	}
@@ -805,7 +805,7 @@ func TestFaultMatrixShortLifetimes(t *testing.T) {
 	// TestShortLifetimesRenewOncePerStorm covers 1 s exactly).
 	for _, lifetime := range []time.Duration{2 * time.Second, time.Minute} {
 		t.Run(lifetime.String(), func(t *testing.T) {
-			h := newHarnessWith(t, []wixtest.Option{wixtest.WithAccessTokenLifetime(lifetime)}, nil, cartApp)
+			h := newHarnessWix(t, []wixtest.Option{wixtest.WithAccessTokenLifetime(lifetime)}, nil, cartApp)
 			if code, n := h.post("/"); code != 200 || n != "1" {
 				t.Fatalf("add to cart: %d %q", code, n)
 			}

@@ -2,7 +2,13 @@ package wixauth_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,25 +25,87 @@ import (
 	"github.com/wixauth/wixauth/wixtest"
 )
 
-// countingStore counts what reaches the session store.
+// countingStore counts what reaches the session store: reads, writes of
+// sessions, and retirements (tombstones written).
 type countingStore struct {
-	scs.Store
+	wixauth.AtomicStore
 	finds, commits, deletes atomic.Int64
+	failWrites              atomic.Bool // every write fails, as a store that is down
 }
 
-func (s *countingStore) Find(token string) ([]byte, bool, error) {
+func newCountingStore() *countingStore {
+	return &countingStore{AtomicStore: wixauth.LockedStore(memstore.New())}
+}
+
+func (s *countingStore) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
 	s.finds.Add(1)
-	return s.Store.Find(token)
+	return s.AtomicStore.FindCtx(ctx, key)
 }
 
-func (s *countingStore) Commit(token string, b []byte, expiry time.Time) error {
-	s.commits.Add(1)
-	return s.Store.Commit(token, b, expiry)
+func (s *countingStore) CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond wixauth.CommitCondition) (bool, error) {
+	if s.failWrites.Load() {
+		return false, errors.New("store down")
+	}
+	if len(b) > 0 && b[0] == wixauth.TombstoneByte {
+		s.deletes.Add(1)
+	} else {
+		s.commits.Add(1)
+	}
+	return s.AtomicStore.CommitIf(ctx, key, b, expiry, cond)
 }
 
-func (s *countingStore) Delete(token string) error {
-	s.deletes.Add(1)
-	return s.Store.Delete(token)
+// raw returns what the store holds for the session of cookie, uncounted.
+func (s *countingStore) raw(cookie string) []byte {
+	b, _, _ := s.AtomicStore.FindCtx(context.Background(), keyOf(cookie))
+	return b
+}
+
+// put replaces what the store holds for the session of cookie, uncounted.
+func (s *countingStore) put(cookie string, b []byte) {
+	s.AtomicStore.CommitCtx(context.Background(), keyOf(cookie), b, time.Now().Add(time.Hour))
+}
+
+// keyOf is the store key of a session cookie: its SHA-256 in base64url,
+// as scs's HashTokenInStore makes it.
+func keyOf(cookie string) string {
+	sum := sha256.Sum256([]byte(cookie))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// storedValues decodes the session of cookie as stored, opening it with
+// key (nil: stored in the clear) exactly as the format says: AES-256-GCM,
+// a 12-byte nonce, the store key as additional data.
+func (h *harness) storedValues(cookie string, key []byte) map[string]interface{} {
+	h.t.Helper()
+	raw := h.store.raw(cookie)
+	data := raw
+	if key == nil {
+		data = codecBytes(h.t, raw)
+	} else {
+		block, _ := aes.NewCipher(key)
+		aead, _ := cipher.NewGCM(block)
+		if len(raw) < 13 || raw[0] != 0xB2 {
+			h.t.Fatalf("the stored value is not sealed: % x", raw[:min(len(raw), 8)])
+		}
+		var err error
+		if data, err = aead.Open(nil, raw[1:13], raw[13:], []byte(keyOf(cookie))); err != nil {
+			h.t.Fatalf("the stored value does not open under its key: %v", err)
+		}
+	}
+	_, values, err := h.sm.Codec.Decode(data)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return values
+}
+
+// codecBytes strips the session store's frame from a value in the clear.
+func codecBytes(t testing.TB, raw []byte) []byte {
+	t.Helper()
+	if len(raw) == 0 || raw[0] != 0xB1 {
+		t.Fatalf("the stored value is not a session in the clear: % x", raw[:min(len(raw), 8)])
+	}
+	return raw[1:]
 }
 
 // harness is an app behind the middleware, a fake Wix, and a browser.
@@ -63,14 +131,33 @@ func newHarness(t *testing.T, tune func(*wixauth.Config), handler http.HandlerFu
 	return newHarnessWith(t, nil, tune, handler)
 }
 
-// newHarnessWith is newHarness with options for the fake Wix.
-func newHarnessWith(t *testing.T, wixOpts []wixtest.Option, tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
+// newHarnessWith is newHarness with the session manager's options tuned
+// too (keys, say); the store is always the counting one.
+func newHarnessWith(t *testing.T, sessionOpts func(*wixauth.SessionOptions), tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
+	t.Helper()
+	return newHarnessOf(t, nil, sessionOpts, tune, handler)
+}
+
+// newHarnessWix is newHarness with options for the fake Wix.
+func newHarnessWix(t *testing.T, wixOpts []wixtest.Option, tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
+	t.Helper()
+	return newHarnessOf(t, wixOpts, nil, tune, handler)
+}
+
+func newHarnessOf(t *testing.T, wixOpts []wixtest.Option, sessionOpts func(*wixauth.SessionOptions), tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
 	t.Helper()
 	h := &harness{t: t, wix: wixtest.NewServer(wixOpts...)}
 	t.Cleanup(h.wix.Close)
-	h.store = &countingStore{Store: memstore.New()}
-	h.sm = scs.New()
-	h.sm.Store = h.store
+	h.store = newCountingStore()
+	opts := wixauth.SessionOptions{Store: h.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if sessionOpts != nil {
+		sessionOpts(&opts)
+	}
+	sm, err := wixauth.NewSessions(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sm = sm
 	cfg := wixauth.Config{
 		ClientID: h.wix.ClientID,
 		APIURL:   h.wix.URL,

@@ -78,7 +78,7 @@ func (f *apiFixture) run(fn func(c *wixauth.Client, r *http.Request)) {
 	f.mu.Unlock()
 	req, _ := http.NewRequest(http.MethodGet, f.srv.URL, nil)
 	if c := f.cookie; c != "" {
-		req.AddCookie(&http.Cookie{Name: "wixauth_session", Value: c})
+		req.AddCookie(&http.Cookie{Name: f.auth.Sessions().Cookie.Name, Value: c})
 	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
@@ -87,7 +87,7 @@ func (f *apiFixture) run(fn func(c *wixauth.Client, r *http.Request)) {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	for _, c := range resp.Cookies() {
-		if c.Name == "wixauth_session" {
+		if c.Name == f.auth.Sessions().Cookie.Name {
 			f.cookie = c.Value
 		}
 	}

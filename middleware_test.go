@@ -22,7 +22,7 @@ func sessionCookie(t *testing.T, h *harness) *http.Cookie {
 	t.Helper()
 	u, _ := http.NewRequest("GET", h.app.URL, nil)
 	for _, c := range h.jar.Cookies(u.URL) {
-		if c.Name == "session" {
+		if c.Name == h.sm.Cookie.Name {
 			return c
 		}
 	}
@@ -79,9 +79,7 @@ func TestUndecodableStoreDataStartsNewSession(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.get("/")
 	c := sessionCookie(t, h)
-	if err := h.store.Store.Commit(c.Value, []byte("\x00not gob"), time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	h.store.put(c.Value, []byte("\x00not gob"))
 	h.resetCounts()
 	if code, body := h.get("/"); code != 200 || body != "visitor" {
 		t.Fatalf("got %d %q, want 200 visitor", code, body)
@@ -96,7 +94,7 @@ func TestGarbageCookiesAreIgnored(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	for _, v := range []string{"x", strings.Repeat("A", 4000), "../../../etc/passwd", strings.Repeat("é", 22)} {
 		req, _ := http.NewRequest("GET", h.app.URL, nil)
-		req.Header.Set("Cookie", "session="+v+"; session=also-bad")
+		req.Header.Set("Cookie", h.sm.Cookie.Name+"="+v+"; "+h.sm.Cookie.Name+"=also-bad")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -111,21 +109,60 @@ func TestGarbageCookiesAreIgnored(t *testing.T) {
 	}
 }
 
-// An app that already wraps its handler in LoadAndSave gets one cookie.
-func TestWorksInsideAppLoadAndSave(t *testing.T) {
+// An app that shares the session and wraps its own handler in the
+// manager's LoadAndSave, inside the middleware: a first visit gets one
+// cookie and one store write; a store that fails on the save gets the
+// documented 503 with Retry-After, and nothing of the page.
+func TestAppLoadAndSaveInside(t *testing.T) {
 	h := newHarness(t, nil, nil)
-	srv := httptest.NewServer(h.sm.LoadAndSave(h.auth.Middleware(http.HandlerFunc(h.report))))
+	app := h.auth.Middleware(h.sm.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.sm.Put(r.Context(), "app.visits", 1)
+		io.WriteString(w, "the page")
+	})))
+	srv := httptest.NewServer(app)
 	defer srv.Close()
 	resp, err := http.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if n := len(resp.Header.Values("Set-Cookie")); n != 1 {
-		t.Errorf("Set-Cookie headers = %d, want 1", n)
+	if n := len(resp.Header.Values("Set-Cookie")); resp.StatusCode != 200 || n != 1 || h.store.commits.Load() != 1 {
+		t.Errorf("first visit: %d, %d Set-Cookie headers, %d store writes; want 200, 1, 1", resp.StatusCode, n, h.store.commits.Load())
 	}
-	if h.lastSeen().Role() != wixauth.RoleVisitor {
-		t.Error("no visitor tokens")
+
+	h.store.failWrites.Store(true)
+	resp, err = http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+		strings.Contains(string(b), "the page") || resp.Header.Get("Set-Cookie") != "" {
+		t.Errorf("store down at the save: %d, Retry-After %q, Set-Cookie %q, body %q; want a 503 with Retry-After and no page",
+			resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Set-Cookie"), b)
+	}
+}
+
+// The other order, LoadAndSave outside the middleware, would load the
+// session where wixauth cannot guard its save: it fails at the first
+// request, with an answer and a log line that say how to fix it.
+func TestAppLoadAndSaveOutsideFailsLoudly(t *testing.T) {
+	logs := &testutil.LockedBuffer{}
+	h := newHarness(t, func(c *wixauth.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	}, nil)
+	srv := httptest.NewServer(h.sm.LoadAndSave(h.auth.Middleware(http.HandlerFunc(h.report))))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(b), "must wrap the session manager's LoadAndSave") ||
+		!strings.Contains(logs.String(), "auth.Middleware(sm.LoadAndSave(mux))") {
+		t.Errorf("LoadAndSave outside: %d %q, log %q; want a 500 that says which order to use", resp.StatusCode, b, logs.String())
 	}
 }
 

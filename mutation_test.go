@@ -39,8 +39,10 @@ func (failingCommits) Commit(string, []byte, time.Time) error {
 func TestStoreFailureDiscardsTheHandlersAnswer(t *testing.T) {
 	wix := wixtest.NewServer()
 	defer wix.Close()
-	sm := scs.New()
-	sm.Store = failingCommits{memstore.New()}
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: failingCommits{memstore.New()}, Logger: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm, Logger: quietLog()})
 	if err != nil {
 		t.Fatal(err)
@@ -185,14 +187,20 @@ func TestClientRechecksExpiryLaterInTheRequest(t *testing.T) {
 // Mutants "throwaway request spends a token call" and "marker under the
 // unhashed key": after RenewSession, a request still carrying the old
 // cookie is served without a session: it sets no cookie (which could
-// replace the renewed one) and makes no token call, with scs's
-// HashTokenInStore on or off.
+// replace the renewed one) and makes no token call, with sessions sealed
+// or not (store keys are always hashed).
 func TestOldCookieAfterRenewalIsServedQuietly(t *testing.T) {
-	for _, hashed := range []bool{false, true} {
+	for _, hashed := range []bool{false, true} { // "hashed": sealed too
 		wix := wixtest.NewServer()
 		defer wix.Close()
-		sm := scs.New()
-		sm.HashTokenInStore = hashed
+		opts := wixauth.SessionOptions{Logger: quietLog()}
+		if hashed {
+			opts.Keys = [][]byte{make([]byte, 32)}
+		}
+		sm, err := wixauth.NewSessions(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
 		a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm, Logger: quietLog()})
 		if err != nil {
 			t.Fatal(err)

@@ -2,6 +2,8 @@ package wixauth_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/redistest"
 	"github.com/wixauth/wixauth/stores"
@@ -22,15 +23,17 @@ import (
 
 // redisApp is one app instance with its sessions in Redis. It serves /seed
 // like the harness.
-func redisApp(t *testing.T, wix *wixtest.Server, redisURL string, coordinate bool) *httptest.Server {
+func redisApp(t *testing.T, wix *wixtest.Server, redisURL string, coordinate bool, keys ...[]byte) *httptest.Server {
 	t.Helper()
 	st, err := stores.Open(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	sm := scs.New()
-	sm.Store = st.Sessions
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if coordinate {
@@ -189,12 +192,10 @@ func TestRedisSessionsEncryptedAtRest(t *testing.T) {
 	}
 	defer st.Close()
 	newApp := func(keys ...[]byte) *httptest.Server {
-		codec, err := wixauth.NewCodec(keys...)
+		sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		sm := scs.New()
-		sm.Store, sm.Codec = st.Sessions, codec
 		a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
@@ -224,5 +225,56 @@ func TestRedisSessionsEncryptedAtRest(t *testing.T) {
 	}
 	if got := getBody(t, browser, newApp(newKey).URL); got == refresh {
 		t.Error("a session sealed with a dropped key still opened")
+	}
+}
+
+// With keys, the results of shared renewals are sealed like sessions and
+// bound to their key: Redis holds no token, and a result copied onto the
+// key of another session's renewal is refused (that session renews for
+// itself and stays who it was).
+func TestSharedRenewalResultsSealedAndBound(t *testing.T) {
+	rs := redistest.Start(t)
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	key := bytes.Repeat([]byte{5}, 32)
+	one, two := redisApp(t, wix, rs.URL, true, key), redisApp(t, wix, rs.URL, true, key)
+	seed := func(app *httptest.Server, tok wixauth.Tokens) *http.Client {
+		jar, _ := cookiejar.New(nil)
+		browser := &http.Client{Jar: jar, Timeout: 5 * time.Second}
+		b, _ := json.Marshal(tok)
+		resp, err := browser.Post(app.URL+"/seed", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return browser
+	}
+	access, refresh := wix.IssueMemberTokens(wixtest.DemoEmail)
+	member := seed(one, wixauth.Tokens{
+		AccessToken:  wixauth.AccessToken{Value: access, ExpiresAt: time.Now().Add(-time.Minute).Unix()},
+		RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
+	})
+	vAccess, vRefresh := wix.IssueVisitorTokens()
+	visitor := seed(two, wixauth.Tokens{
+		AccessToken:  wixauth.AccessToken{Value: vAccess, ExpiresAt: time.Now().Add(-time.Minute).Unix()},
+		RefreshToken: wixauth.RefreshToken{Value: vRefresh, Role: wixauth.RoleVisitor},
+	})
+	if got := getBody(t, member, one.URL); !strings.HasPrefix(got, "member ") {
+		t.Fatalf("member after renewal: %q", got)
+	}
+	published := rs.Do(t, "KEYS", "*renewed:*").([]any)
+	if len(published) != 1 {
+		t.Fatalf("%d published renewals, want 1", len(published))
+	}
+	result := rs.Do(t, "GET", published[0]).([]byte)
+	if bytes.Contains(result, []byte(refresh)) || bytes.Contains(result, []byte(access[:16])) {
+		t.Fatal("a published renewal holds a token in the clear")
+	}
+	// The attacker copies the member's result onto the visitor's renewal.
+	sum := sha256.Sum256([]byte(vRefresh))
+	victimKey := strings.Replace(string(published[0].([]byte)), strings.TrimPrefix(string(published[0].([]byte)), stores.DefaultPrefix+"renewed:"), hex.EncodeToString(sum[:]), 1)
+	rs.Do(t, "SET", victimKey, result, "PX", 30000)
+	if got := getBody(t, visitor, two.URL); !strings.HasPrefix(got, "visitor "+vRefresh) {
+		t.Errorf("the visitor whose renewal key got the member's result: %.40q, want the visitor", got)
 	}
 }

@@ -343,7 +343,7 @@ func TestShortLifetimesRenewOncePerStorm(t *testing.T) {
 	for _, lifetime := range []time.Duration{time.Second, time.Minute, 4 * time.Hour} {
 		t.Run(lifetime.String(), func(t *testing.T) {
 			var clock frozenClock
-			h := newHarnessWith(t, []wixtest.Option{wixtest.WithAccessTokenLifetime(lifetime), wixtest.WithClock(clock.now)},
+			h := newHarnessWix(t, []wixtest.Option{wixtest.WithAccessTokenLifetime(lifetime), wixtest.WithClock(clock.now)},
 				func(c *wixauth.Config) { c.Now = clock.now }, nil)
 			h.get("/") // a visitor, with a token of that lifetime
 			h.resetCounts()

@@ -4,58 +4,73 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 )
 
 // withSession runs h with the session of r loaded, and saves it when the
-// response starts, as scs's LoadAndSave does. If the app already wrapped the
-// handler in LoadAndSave of the same manager, the session is left to it, so
-// that exactly one cookie is written. Unlike LoadAndSave, a store that fails
-// gets a 503 through Config.ErrorHandler instead of a bare 500.
+// response starts, as scs's LoadAndSave does, under the rules of the
+// session store (sessionstore.go): a save never brings back a session that
+// was retired meanwhile, and then sets no cookie. Unlike LoadAndSave, a
+// store that fails gets a 503 through Config.ErrorHandler instead of a bare
+// 500.
+//
+// The app may wrap h in the same manager's LoadAndSave (inside this
+// middleware): that one then saves the session and sets the cookie, and this
+// one checks its outcome, so that there is still one cookie and one write.
+// The other order, LoadAndSave outside, fails at the first request: the
+// session would be loaded without the record that guards its save.
 func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request, *Client)) {
 	sm := a.cfg.Sessions
-	token := sessionToken(r, sm.Cookie.Name)
-	ctx, err := sm.Load(r.Context(), token)
+	st := &requestState{}
+	lctx := context.WithValue(r.Context(), loadKey{}, &st.load)
+	token := a.sessionCookie(r)
+	ctx, err := sm.Load(lctx, token)
 	if err != nil {
 		a.cfg.ErrorHandler(w, r, &StoreError{Op: "load", Err: err})
 		return
 	}
-	if ctx == r.Context() { // already loaded: the app's LoadAndSave saves it
-		h(w, r, nil)
+	if ctx == lctx { // loaded already
+		if loadOf(r.Context()) == nil {
+			a.wrongOrder(w, r)
+			return
+		}
+		h(w, r, nil) // by this middleware further out, which saves it
 		return
 	}
 	w.Header().Add("Vary", "Cookie")
-	st := &requestState{c: Client{a: a, ctx: ctx}}
-	st.c.readTokens()
-	// A RenewSession marker holds no tokens, so a session with tokens
-	// needs no second lookup.
-	if st.c.rec.Empty() && a.moved(ctx) {
-		// An old cookie, sent before the session was renewed: serve the
-		// request on a throwaway session that is never saved, so that its
-		// cookie does not replace the renewed one.
-		ctx, _ = sm.Load(context.WithValue(r.Context(), throwawayKey{}, true), "")
-		h(w, r.WithContext(ctx), nil)
-		return
+	l := &st.load
+	if !l.retired.IsZero() && time.Since(l.retired) < movedGrace {
+		// An old cookie, sent before the session was renewed (a login, a
+		// logout): serve the request on a session that is never saved, so
+		// that its cookie does not replace the renewed one. Its tokens are
+		// made lazily, so it spends no token call unless its handler calls
+		// Wix.
+		l.throwaway = true
+		ctx = context.WithValue(ctx, throwawayKey{}, true)
 	}
+	if l.legacy {
+		rewrite(sm, ctx)
+	}
+	st.c = Client{a: a, ctx: ctx}
+	st.c.readTokens()
 	// One request copy, carrying both the session and the Client.
 	r = r.WithContext(NewContext(ctx, &st.c))
-	// token is the session's token when the store had it (what
-	// sm.Token(ctx) returns); when it did not, saveSession's comparison
-	// fails either way, since the session has no token until Commit.
-	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token, c: &st.c}
+	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token, load: l, c: &st.c}
 	h(&st.sw, r, &st.c)
 	if !st.sw.written {
 		st.sw.WriteHeader(http.StatusOK)
 	}
 }
 
-// requestState holds a request's sessionWriter and Client in one
-// allocation.
+// requestState holds a request's sessionWriter, Client and load record in
+// one allocation.
 type requestState struct {
-	sw sessionWriter
-	c  Client
+	sw   sessionWriter
+	c    Client
+	load loadRecord
 }
 
 // throwawayKey marks a request served on a throwaway session: its tokens
@@ -63,18 +78,48 @@ type requestState struct {
 // handler calls Wix.
 type throwawayKey struct{}
 
-// sessionToken returns the first session cookie that has the shape of an
-// scs token (43 characters of base64url). Anything else, garbage or an
-// oversized value, is treated as no cookie, so it never reaches the store;
-// and a garbage cookie sent before the real one (a stale one set for
-// another path or domain) does not hide it.
-func sessionToken(r *http.Request, name string) string {
-	for _, c := range r.CookiesNamed(name) {
-		if wellFormed(c.Value) {
-			return c.Value
+// rewrite marks a session read in an older form as modified, so that this
+// request writes it back in the current one (sealed, when keys are set).
+func rewrite(sm *scs.SessionManager, ctx context.Context) {
+	for _, k := range sm.Keys(ctx) {
+		sm.Put(ctx, k, sm.Get(ctx, k))
+		return
+	}
+}
+
+// wrongOrder answers a request whose session the app's LoadAndSave loaded
+// before this middleware: loudly, at the first request, rather than save
+// sessions unguarded.
+func (a *Auth) wrongOrder(w http.ResponseWriter, r *http.Request) {
+	a.cfg.Logger.Error("wixauth: the session was loaded before Auth.Middleware ran (the app's LoadAndSave is outside it); put the middleware outside: auth.Middleware(sm.LoadAndSave(mux))")
+	http.Error(w, "Server misconfigured: wixauth's middleware must wrap the session manager's LoadAndSave, not the other way round.", http.StatusInternalServerError)
+}
+
+// sessionCookie returns the session cookie to load. Only values with the
+// shape of an scs token (43 characters of base64url) count: anything else,
+// garbage or an oversized value, never reaches the store. When several
+// well-formed cookies arrive (one tossed by a sibling subdomain, or a stale
+// one for another path), the first that names a live session wins, so that
+// a cookie sent before the real one cannot hide it; this costs store reads
+// only on such requests. The "__Host-" cookie name is what keeps a sibling
+// from sending a live session of its own choosing.
+func (a *Auth) sessionCookie(r *http.Request) string {
+	var cands [4]string
+	n := 0
+	for _, c := range r.CookiesNamed(a.cfg.Sessions.Cookie.Name) {
+		if wellFormed(c.Value) && n < len(cands) {
+			cands[n] = c.Value
+			n++
 		}
 	}
-	return ""
+	if n > 1 {
+		for _, c := range cands[:n] {
+			if a.store.live(r.Context(), storeKey(c)) {
+				return c
+			}
+		}
+	}
+	return cands[0]
 }
 
 func wellFormed(token string) bool {
@@ -91,28 +136,43 @@ func wellFormed(token string) bool {
 	return true
 }
 
-// saveSession saves a modified session and sets its cookie. cookie is the
-// session token the request came with.
-func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string) error {
+// saveSession saves a modified session and sets its cookie, unless the
+// app's LoadAndSave did already. cookie is the session token the request
+// came with.
+func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string, l *loadRecord) error {
 	sm := a.cfg.Sessions
 	ctx := r.Context()
+	switch {
+	case l.committed: // by the app's LoadAndSave, which set the cookie
+		if l.failed != nil {
+			return &StoreError{Op: "save", Err: l.failed}
+		}
+		if l.refused {
+			dropCookie(w.Header(), sm.Cookie.Name)
+		}
+		return nil
+	case l.throwaway:
+		return nil
+	}
 	switch sm.Status(ctx) {
 	case scs.Modified:
-		same := cookie != "" && sm.Token(ctx) == cookie
-		if same && a.renewedMeanwhile(ctx, cookie) {
-			// Another request renewed this session (a login, a logout)
-			// while this one ran: its tokens win.
-			return nil
-		}
-		token, expiry, err := sm.Commit(ctx)
+		token, _, err := sm.Commit(ctx)
 		if err != nil {
 			return &StoreError{Op: "save", Err: err}
 		}
-		// The browser has this cookie already; sending it again could
-		// only replace a newer one set by a concurrent login. With an idle
-		// timeout the expiry moves, so it must be sent.
-		if !same || sm.IdleTimeout > 0 {
-			sm.WriteSessionCookie(ctx, w, token, expiry)
+		if l.refused {
+			// Retired while this request ran: the cookie of its successor
+			// (set by the login or logout) must stay.
+			return nil
+		}
+		// A cookie the browser has already is never sent again: the
+		// response of a request that saved just before a login (or
+		// logout) renewed the session may reach the browser after the
+		// renewed cookie, and would replace it. So the cookie lasts until
+		// the session's absolute deadline, and an idle timeout is enforced
+		// by the store's expiry alone.
+		if token != cookie {
+			sm.WriteSessionCookie(ctx, w, token, sm.Deadline(ctx))
 		}
 	case scs.Destroyed:
 		sm.WriteSessionCookie(ctx, w, "", time.Time{})
@@ -120,18 +180,20 @@ func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string
 	return nil
 }
 
-// renewedMeanwhile reports whether the stored session of token became a
-// RenewSession marker after this request loaded it. It costs a store read,
-// only on the rare requests that change an existing session.
-func (a *Auth) renewedMeanwhile(ctx context.Context, token string) bool {
-	sm := a.cfg.Sessions
-	b, found, err := sm.Store.Find(a.storeKey(token))
-	if err != nil || !found {
-		return false
+// dropCookie removes the Set-Cookie headers of the named cookie.
+func dropCookie(h http.Header, name string) {
+	vs := h["Set-Cookie"]
+	keep := vs[:0]
+	for _, v := range vs {
+		if !strings.HasPrefix(v, name+"=") {
+			keep = append(keep, v)
+		}
 	}
-	_, values, err := sm.Codec.Decode(b)
-	moved, _ := values[movedKey].(bool)
-	return err == nil && moved
+	if len(keep) == 0 {
+		h.Del("Set-Cookie")
+		return
+	}
+	h["Set-Cookie"] = keep
 }
 
 // sessionWriter saves the session just before the response starts, the last
@@ -145,6 +207,7 @@ type sessionWriter struct {
 	a       *Auth
 	r       *http.Request
 	cookie  string
+	load    *loadRecord
 	c       *Client // the request's Client, which says whether to save (readyToSave)
 	written bool
 	failed  bool // the store failed: the handler's output is discarded
@@ -162,7 +225,7 @@ func (sw *sessionWriter) WriteHeader(code int) {
 		sw.ResponseWriter.WriteHeader(code)
 		return
 	}
-	if err := sw.a.saveSession(sw.ResponseWriter, sw.r, sw.cookie); err != nil {
+	if err := sw.a.saveSession(sw.ResponseWriter, sw.r, sw.cookie, sw.load); err != nil {
 		sw.failed = true
 		h := sw.ResponseWriter.Header()
 		for k := range h {
@@ -207,15 +270,15 @@ func (e *StoreError) Unwrap() error { return e.Err }
 // an error that would fail every request of that browser.
 type tolerantCodec struct {
 	scs.Codec
-	lifetime time.Duration
-	log      *slog.Logger
+	sm  *scs.SessionManager
+	log *slog.Logger
 }
 
 func (c tolerantCodec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
 	deadline, values, err := c.Codec.Decode(b)
 	if err != nil {
 		c.log.Warn("wixauth: undecodable session data; starting a new session", slog.Any("error", err))
-		return time.Now().Add(c.lifetime).UTC(), make(map[string]interface{}), nil
+		return time.Now().Add(c.sm.Lifetime).UTC(), make(map[string]interface{}), nil
 	}
 	return deadline, values, nil
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -10,11 +11,12 @@ import (
 // Callback completes a login when Wix sends the browser back. It checks, in
 // order: an error from Wix (the member cancelled), a code and a state, and a
 // state of a login under way in this session and not expired. Any of these
-// failing is a 400 that leaves the session as it was. Then it exchanges the
-// code (with the login's PKCE verifier), uses the state up, renews the
-// session token (against session fixation), stores the member's tokens and
-// redirects to the login's return URL. A failed exchange is a 502 that keeps
-// the visitor's tokens.
+// failing is a 400 that leaves the session as it was. Then it uses the state
+// up and completes the login with Client.CompleteLogin (the code exchanged
+// with the login's PKCE verifier, the session ID renewed against session
+// fixation, the member's tokens stored, Config.OnLogin called) and redirects
+// to the login's return URL. A failed exchange is a 502 that keeps the
+// visitor's tokens.
 func (h *Handlers) Callback() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The callback URL carries a code: keep it out of caches and out of
@@ -40,22 +42,19 @@ func (h *Handlers) Callback() http.Handler {
 			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "This login is unknown, expired or already completed. Please start the login again."})
 			return
 		}
-		c := wixauth.FromContext(ctx)
-		tok, err := c.GetMemberTokens(ctx, cb.Code, cb.State, d)
-		// The state is good once, even if Wix refused its code: a code
+		// The state is good once, even if Wix refuses its code: a code
 		// cannot be exchanged twice anyway.
 		h.consumePendingLogin(ctx, cb.State)
-		if err != nil {
+		if err := wixauth.FromContext(ctx).CompleteLogin(ctx, cb, d); err != nil {
+			if se := (*wixauth.StoreError)(nil); errors.As(err, &se) {
+				h.auth.Logger().Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
+				h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusServiceUnavailable, Error: "The session could not be saved. Please try again."})
+				return
+			}
 			h.auth.Logger().Error("wixauth/handlers: code exchange failed", slog.Any("error", err))
 			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadGateway, Error: "Wix did not complete the login. Please try again."})
 			return
 		}
-		if err := h.auth.RenewSession(ctx); err != nil {
-			h.auth.Logger().Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
-			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusServiceUnavailable, Error: "The session could not be saved. Please try again."})
-			return
-		}
-		c.SetTokens(tok)
 		h.auth.Logger().Info("wixauth/handlers: member logged in")
 		h.respond(w, r, Result{Flow: FlowCallback, State: wixauth.LoginSuccess, Redirect: h.returnTo(r, d.OriginalURI)})
 	})

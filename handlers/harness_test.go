@@ -87,19 +87,24 @@ func newEnv(t *testing.T, o options) *env {
 	e.app = "http://" + app.Listener.Addr().String()
 
 	e.store = &countingStore{Store: memstore.New()}
-	sm := scs.New()
-	sm.Store = e.store
-	sm.Cookie.Name = cookieName
 	cfg := wixauth.Config{
 		ClientID: e.wix.ClientID,
 		APIURL:   e.wix.URL,
 		APIKey:   e.wix.APIKey,
 		BaseURL:  e.app,
-		Sessions: sm,
 		Logger:   slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if o.auth != nil {
 		o.auth(&cfg)
+	}
+	if cfg.Sessions == nil {
+		// Built for the BaseURL the test ends with; the cookie keeps its
+		// name, so that the test browser finds it.
+		sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: e.store, CookieName: cookieName, BaseURL: cfg.BaseURL, NoHostPrefix: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Sessions = sm
 	}
 	a, err := wixauth.New(cfg)
 	if err != nil {

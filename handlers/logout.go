@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -8,9 +9,10 @@ import (
 )
 
 // Logout logs the member out: POST (GET too only with
-// Config.AllowGETLogout) with an optional "returnTo" form field. It asks Wix
-// for its logout page, empties the session's tokens, renews the session
-// token and sends the browser to Wix, which lands it on returnTo. If Wix
+// Config.AllowGETLogout) with an optional "returnTo" form field. It logs
+// out with Client.SignOut (Wix's logout page asked for, the session emptied
+// but for wixauth.Config.KeepOnLogout, its ID renewed) and sends the browser
+// to Wix, which lands it on returnTo. If Wix
 // cannot be reached, the local logout still happens and the browser goes
 // straight to returnTo. Cross-origin POSTs are refused.
 func (h *Handlers) Logout() http.Handler {
@@ -27,15 +29,13 @@ func (h *Handlers) Logout() http.Handler {
 		}
 		ctx := r.Context()
 		returnTo := h.returnTo(r, f["returnTo"])
-		logoutURL, err := wixauth.FromContext(ctx).Logout(ctx, h.absolute(r, returnTo))
-		sm := h.auth.Sessions()
-		sm.Remove(ctx, pendingKey)
-		sm.Remove(ctx, verifyKey)
-		if rerr := h.auth.RenewSession(ctx); rerr != nil {
-			h.auth.Logger().Error("wixauth/handlers: renewing the session token at logout failed", slog.Any("error", rerr))
-		}
-		if err != nil {
+		logoutURL, err := wixauth.FromContext(ctx).SignOut(ctx, h.absolute(r, returnTo))
+		if se := (*wixauth.StoreError)(nil); errors.As(err, &se) {
+			h.auth.Logger().Error("wixauth/handlers: renewing the session token at logout failed", slog.Any("error", err))
+		} else if err != nil {
 			h.auth.Logger().Warn("wixauth/handlers: Wix logout failed; logged out locally", slog.Any("error", err))
+		}
+		if logoutURL == "" {
 			logoutURL = returnTo
 		}
 		h.auth.Logger().Info("wixauth/handlers: member logged out")

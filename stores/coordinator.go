@@ -18,7 +18,7 @@ func (s *Store) Coordinator() wixauth.Coordinator {
 	if s.Redis == nil {
 		return nil
 	}
-	return &RedisCoordinator{pool: s.Redis, prefix: s.Prefix}
+	return &RedisCoordinator{pool: s.Redis, prefix: s.Prefix, wait: s.wait}
 }
 
 // RedisCoordinator implements wixauth.Coordinator with two keys per
@@ -26,10 +26,11 @@ func (s *Store) Coordinator() wixauth.Coordinator {
 type RedisCoordinator struct {
 	pool   *redis.Pool
 	prefix string
+	wait   time.Duration // for a free connection, as the session store
 }
 
 func (c *RedisCoordinator) do(ctx context.Context, cmd string, args ...any) (any, error) {
-	conn, err := c.pool.GetContext(ctx)
+	conn, err := borrow(ctx, c.pool, c.wait)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +49,7 @@ func (c *RedisCoordinator) Claim(ctx context.Context, key string, ttl time.Durat
 
 // Publish implements wixauth.Coordinator.
 func (c *RedisCoordinator) Publish(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	conn, err := c.pool.GetContext(ctx)
+	conn, err := borrow(ctx, c.pool, c.wait)
 	if err != nil {
 		return err
 	}

@@ -23,18 +23,19 @@
 //	dial_timeout   TCP connect, and TLS handshake           2s
 //	read_timeout   wait for each reply                      1s
 //	write_timeout  write of each command                    1s
+//	wait_timeout   wait for a free pooled connection        500ms
 //
 // Durations use Go syntax ("500ms", "2s", "1m"). Anything else (an unknown
 // scheme or parameter, a bad number) is an error that says what is accepted;
 // errors never contain the password.
 //
-// The pool never queues callers behind busy connections (redigo's Pool.Wait
-// is false): redisstore borrows connections with Pool.Get, which has no
-// deadline, so with Wait a burst of requests during a Redis outage could
-// pile up without bound. Instead, once max_active connections are in use the
-// next store call fails at once with redis.ErrPoolExhausted, and every call
-// that does get a connection is bounded by the dial, read and write
-// timeouts. That is why "wait_timeout" is not a parameter.
+// Past max_active connections in use, a store call queues for a free one
+// (redigo's Pool.Wait), but never longer than wait_timeout: a healthy Redis frees a connection within a
+// millisecond, so a burst of requests queues and is served, while a Redis
+// that is slow or down, which keeps every connection busy, costs a request
+// at most wait_timeout before the store fails it (a 503 from wixauth). Every
+// call that does get a connection is bounded by the read and write
+// timeouts.
 //
 // A pooled connection that Redis closed (say across a Redis restart) fails the
 // one call that next uses it, and is then discarded; connections idle for
@@ -50,6 +51,5 @@
 //	defer st.Close()
 //	log.Printf("session store: %s", st) // password redacted
 //
-//	sm := scs.New()
-//	sm.Store = st.Sessions
+//	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys, BaseURL: baseURL})
 package stores

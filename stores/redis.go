@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/alexedwards/scs/redisstore"
-	"github.com/alexedwards/scs/v2"
 	"github.com/gomodule/redigo/redis"
 )
 
@@ -21,7 +19,9 @@ const pingAfterIdle = time.Minute
 // Redis session store (same parameters and defaults, see the package doc).
 // It is for code that needs Redis without a session store; to share the
 // session store's own pool, use Store.Redis instead. The caller must Close
-// the pool. Like Open, it does not dial.
+// the pool. Like Open, it does not dial. Its Wait is true (see newPool):
+// borrow with GetContext and a deadline, as this package does, so that a
+// Redis that keeps every connection busy cannot hold callers for long.
 func NewRedisPool(rawURL string, opts ...Option) (*redis.Pool, string, error) {
 	cfg, err := parseURL(rawURL)
 	if err != nil {
@@ -35,10 +35,10 @@ func NewRedisPool(rawURL string, opts ...Option) (*redis.Pool, string, error) {
 
 // newPool builds the pool for a parsed Redis URL.
 //
-// Wait is left false on purpose: redisstore borrows with Pool.Get, which
-// cannot be given a deadline, so a waiting pool could block requests for as
-// long as Redis stays slow. Failing fast past MaxActive keeps every session
-// call bounded by the dial, read and write timeouts.
+// Wait is true: past MaxActive a caller queues for a free connection, which
+// is what a burst needs. Every caller in this package borrows with
+// GetContext under wait_timeout, so a Redis that keeps every connection
+// busy (slow, or down) costs a request that long, not more.
 func newPool(c config, o options) *redis.Pool {
 	dialOpts := []redis.DialOption{
 		redis.DialConnectTimeout(c.dialTimeout),
@@ -75,12 +75,6 @@ func newPool(c config, o options) *redis.Pool {
 		MaxIdle:     c.maxIdle,
 		MaxActive:   c.maxActive,
 		IdleTimeout: c.idleTimeout,
-		Wait:        false,
+		Wait:        true,
 	}
-}
-
-// newRedisStore is split out so the concrete type stays visible in one place:
-// it returns *redisstore.RedisStore, which also implements scs.IterableStore.
-func newRedisStore(pool *redis.Pool, prefix string) scs.Store {
-	return redisstore.NewWithPrefix(pool, prefix)
 }

@@ -9,13 +9,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/gomodule/redigo/redis"
 
+	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/redistest"
 )
 
@@ -34,11 +35,8 @@ func openRedis(t *testing.T, rawURL string, opts ...Option) *Store {
 func TestRedisStoreRoundTrip(t *testing.T) {
 	srv := redistest.Start(t)
 	st := openRedis(t, srv.URL)
-	if _, ok := st.Sessions.(*redisstore.RedisStore); !ok {
-		t.Fatalf("Sessions is %T, want *redisstore.RedisStore", st.Sessions)
-	}
-	if _, ok := st.Sessions.(scs.IterableStore); !ok {
-		t.Fatalf("%T is not an scs.IterableStore", st.Sessions)
+	if _, ok := st.Sessions.(wixauth.AtomicStore); !ok {
+		t.Fatalf("Sessions is %T, want a wixauth.AtomicStore", st.Sessions)
 	}
 	if st.Redis == nil || st.Prefix != DefaultPrefix || st.String() != srv.URL {
 		t.Fatalf("Store = Redis %v, Prefix %q, String %q", st.Redis, st.Prefix, st.String())
@@ -49,13 +47,13 @@ func TestRedisStoreRoundTrip(t *testing.T) {
 func TestRedisPoolSettings(t *testing.T) {
 	st := openRedis(t, "redis://h:1?max_idle=3&max_active=7&idle_timeout=30s")
 	p := st.Redis
-	if p.MaxIdle != 3 || p.MaxActive != 7 || p.IdleTimeout != 30*time.Second || p.Wait || p.TestOnBorrow == nil || p.DialContext == nil {
+	if p.MaxIdle != 3 || p.MaxActive != 7 || p.IdleTimeout != 30*time.Second || !p.Wait || p.TestOnBorrow == nil || p.DialContext == nil {
 		t.Fatalf("pool = MaxIdle %d MaxActive %d IdleTimeout %v Wait %v TestOnBorrow set %v",
 			p.MaxIdle, p.MaxActive, p.IdleTimeout, p.Wait, p.TestOnBorrow != nil)
 	}
 	st = openRedis(t, "redis://h:1")
 	p = st.Redis
-	if p.MaxIdle != DefaultMaxIdle || p.MaxActive != DefaultMaxActive || p.IdleTimeout != DefaultIdleTimeout || p.Wait {
+	if p.MaxIdle != DefaultMaxIdle || p.MaxActive != DefaultMaxActive || p.IdleTimeout != DefaultIdleTimeout || !p.Wait {
 		t.Fatalf("default pool = MaxIdle %d MaxActive %d IdleTimeout %v Wait %v", p.MaxIdle, p.MaxActive, p.IdleTimeout, p.Wait)
 	}
 }
@@ -304,24 +302,73 @@ func TestRedisUnresponsive(t *testing.T) {
 	}
 }
 
-// TestRedisPoolFailsFast checks that a full pool errors at once instead of
-// queueing the request (Wait is false).
-func TestRedisPoolFailsFast(t *testing.T) {
+// With every connection busy, a store call queues for one: served when one
+// comes free within wait_timeout, failed with an error that says so after
+// it, never later.
+func TestRedisPoolWaitIsBounded(t *testing.T) {
 	srv := redistest.Start(t)
-	st := openRedis(t, srv.URL+"?max_active=1")
+	st := openRedis(t, srv.URL+"?max_active=1&wait_timeout=300ms")
 	held := st.Redis.Get()
-	defer held.Close()
 	if err := held.Err(); err != nil {
 		t.Fatal(err)
 	}
+	time.AfterFunc(50*time.Millisecond, func() { held.Close() })
+	if _, _, err := st.Sessions.Find("tok"); err != nil {
+		t.Fatalf("Find while the only connection came free after 50ms: %v, want it served", err)
+	}
+
+	held = st.Redis.Get()
+	defer held.Close()
 	start := time.Now()
 	_, _, err := st.Sessions.Find("tok")
-	if !errors.Is(err, redis.ErrPoolExhausted) {
-		t.Fatalf("Find with the pool full: err = %v, want redis.ErrPoolExhausted", err)
+	d := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "wait_timeout") {
+		t.Fatalf("Find with the pool held: err = %v, want one that names wait_timeout", err)
 	}
-	if d := time.Since(start); d > 500*time.Millisecond {
-		t.Fatalf("Find with the pool full took %v", d)
+	if d < 250*time.Millisecond || d > time.Second {
+		t.Fatalf("Find with the pool held failed after %v, want about the 300ms wait_timeout", d)
 	}
+}
+
+// A burst far beyond max_active on a healthy Redis queues and is served in
+// full; the same burst on a Redis that does not answer fails within
+// wait_timeout plus the read timeout, not later.
+func TestRedisBurstQueuesOutageFailsFast(t *testing.T) {
+	srv := redistest.Start(t)
+	// A generous wait for the healthy burst, so that a loaded machine
+	// cannot fail it; the outage bound is checked with a short one.
+	healthy := openRedis(t, srv.URL+"?max_active=4&wait_timeout=10s")
+	hung := openRedis(t, srv.URL+"?max_active=4&wait_timeout=200ms&read_timeout=300ms")
+	burst := func(st *Store) (failed int, slowest time.Duration) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for range 400 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				start := time.Now()
+				_, _, err := st.Sessions.Find("tok")
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					failed++
+				}
+				slowest = max(slowest, time.Since(start))
+			}()
+		}
+		wg.Wait()
+		return failed, slowest
+	}
+	if failed, slowest := burst(healthy); failed != 0 {
+		t.Errorf("healthy Redis: %d of 400 calls failed through 4 connections (slowest %v), want 0", failed, slowest)
+	}
+	srv.Pause()
+	defer srv.Resume()
+	failed, slowest := burst(hung)
+	if failed != 400 || slowest > 200*time.Millisecond+300*time.Millisecond+2*time.Second {
+		t.Errorf("hung Redis: %d of 400 failed, slowest after %v; want all, within wait_timeout + read_timeout", failed, slowest)
+	}
+	t.Logf("hung Redis: 400 calls failed, slowest after %v", slowest)
 }
 
 func TestNewRedisPool(t *testing.T) {

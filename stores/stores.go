@@ -3,6 +3,7 @@ package stores
 import (
 	"crypto/tls"
 	"sync"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gomodule/redigo/redis"
@@ -13,9 +14,11 @@ import (
 // users of the same app (for example a token-renewal lease), instead of each
 // opening its own pool with its own limits.
 type Store struct {
-	// Sessions is the store to assign to scs.SessionManager.Store. It is a
-	// *memstore.MemStore or a *redisstore.RedisStore, so scs also sees its
-	// optional interfaces (such as scs.IterableStore).
+	// Sessions is the store to pass to wixauth.NewSessions
+	// (SessionOptions.Store). For Redis it is a wixauth.AtomicStore, whose
+	// conditional saves are one Lua script, with keys and values laid out as
+	// scs's redisstore lays them out; for memory it is a
+	// *memstore.MemStore, which NewSessions guards with a lock.
 	Sessions scs.Store
 
 	// Redis is the connection pool behind Sessions for redis:// and
@@ -24,6 +27,8 @@ type Store struct {
 
 	// Prefix is the Redis key prefix of session keys ("" for memory).
 	Prefix string
+
+	wait time.Duration // wait_timeout
 
 	url       string // redacted, for String
 	closeFn   func() error
@@ -48,9 +53,10 @@ func Open(rawURL string, opts ...Option) (*Store, error) {
 	}
 	pool := newPool(cfg, o)
 	return &Store{
-		Sessions: newRedisStore(pool, cfg.prefix),
+		Sessions: &redisSessions{pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout},
 		Redis:    pool,
 		Prefix:   cfg.prefix,
+		wait:     cfg.waitTimeout,
 		url:      cfg.redacted,
 		closeFn:  pool.Close,
 	}, nil

@@ -54,13 +54,19 @@ const (
 
 	// DefaultWriteTimeout bounds the write of each command.
 	DefaultWriteTimeout = time.Second
+	// DefaultWaitTimeout bounds the wait for a free pooled connection
+	// once max_active are in use. A healthy Redis frees a connection
+	// within a millisecond, so even a burst of thousands of requests per
+	// connection is served within it; waiting longer means Redis is slow
+	// or down, and the request gets the store's error (a 503).
+	DefaultWaitTimeout = 500 * time.Millisecond
 )
 
 // acceptedForms ends every "what is wrong with this URL" error.
 const acceptedForms = `use "memory" or "redis://[user:password@]host[:port][/db]" (rediss:// for TLS)`
 
 // queryParams lists the accepted query parameters, for errors.
-const queryParams = "prefix, max_idle, max_active, idle_timeout, dial_timeout, read_timeout, write_timeout"
+const queryParams = "prefix, max_idle, max_active, idle_timeout, dial_timeout, read_timeout, write_timeout, wait_timeout"
 
 type storeKind int
 
@@ -87,6 +93,7 @@ type config struct {
 	dialTimeout  time.Duration
 	readTimeout  time.Duration
 	writeTimeout time.Duration
+	waitTimeout  time.Duration
 }
 
 // parseURL turns a store URL into a config, applying defaults.
@@ -138,6 +145,7 @@ func parseRedis(u *url.URL) (config, error) {
 		dialTimeout:  DefaultDialTimeout,
 		readTimeout:  DefaultReadTimeout,
 		writeTimeout: DefaultWriteTimeout,
+		waitTimeout:  DefaultWaitTimeout,
 	}
 
 	// Require the host rather than default to localhost: "redis://" is more
@@ -205,7 +213,7 @@ func parseRedis(u *url.URL) (config, error) {
 		case "write_timeout":
 			c.writeTimeout, err = parseDuration(v, false)
 		case "wait_timeout":
-			return bad("wait_timeout is not supported: the pool never waits for a free connection, it fails fast once max_active are busy (raise max_active instead)")
+			c.waitTimeout, err = parseDuration(v, false)
 		default:
 			return bad("unknown parameter %q (accepted: %s)", k, queryParams)
 		}

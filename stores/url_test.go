@@ -36,6 +36,7 @@ func TestParseURLRedisDefaults(t *testing.T) {
 		dialTimeout:  2 * time.Second,
 		readTimeout:  time.Second,
 		writeTimeout: time.Second,
+		waitTimeout:  500 * time.Millisecond,
 	}
 	if c != want {
 		t.Fatalf("got  %+v\nwant %+v", c, want)
@@ -124,7 +125,7 @@ func TestParseURLErrors(t *testing.T) {
 		{"redis://h:1?idle_timeout=-1m", []string{`idle_timeout="-1m" must be more than 0`}},
 		{"redis://h:1?prefix=", []string{`prefix="" must not be empty`}},
 		{"redis://h:1?prefix=a&prefix=b", []string{`prefix is given 2 times`}},
-		{"redis://h:1?wait_timeout=1s", []string{`wait_timeout is not supported`, `max_active`}},
+		{"redis://h:1?wait_timeout=0", []string{`wait_timeout="0" must be more than 0`}},
 		{"redis://h:1?a=%zz", []string{`bad query`}},
 		{"redis://h:1 2", []string{`cannot parse`}},
 	} {

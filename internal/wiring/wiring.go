@@ -9,9 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-
-	"github.com/alexedwards/scs/v2"
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
@@ -72,16 +69,13 @@ func (a *App) build(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	codec, err := wixauth.NewCodec(keys...)
+	// Store keys hashed, sessions sealed to their key when keys are given,
+	// the cookie HttpOnly, SameSite=Lax and, over https, Secure with the
+	// "__Host-" prefix.
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: a.store.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger})
 	if err != nil {
 		return err
 	}
-	sm := scs.New()
-	sm.Store = a.store.Sessions
-	sm.Codec = codec // compact, and sealed when keys are given
-	sm.Cookie.Name = "wixauth_session"
-	sm.Cookie.HttpOnly = true
-	sm.Cookie.SameSite = http.SameSiteLaxMode // Strict would lose the session on the way back from Wix
 	acfg := wixauth.Config{
 		ClientID:    cfg.ClientID,
 		APIURL:      cfg.APIURL,

@@ -31,7 +31,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/wixtest"
 )
@@ -139,21 +138,16 @@ func New(impl Impl, store scs.Store, wix *wixtest.Server, opts ...Option) (*App,
 
 	cfg := wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Logger: Quiet(), HTTPClient: o.httpClient}
 	if impl != Wixauth || store != nil {
-		sm := scs.New()
-		sm.Cookie.Name = "wixauth_session"
-		if store == nil {
-			store = memstore.New()
-		}
-		sm.Store = store
+		opts := wixauth.SessionOptions{Store: store, Logger: Quiet()}
 		switch impl {
-		case Wixauth:
-			sm.Codec = &wixauth.Codec{}
+		case WixauthGob:
+			opts.Codec = scs.GobCodec{}
 		case WixauthSealed:
-			c, err := wixauth.NewCodec(sealKey)
-			if err != nil {
-				return nil, err
-			}
-			sm.Codec = c
+			opts.Keys = [][]byte{sealKey}
+		}
+		sm, err := wixauth.NewSessions(opts)
+		if err != nil {
+			return nil, err
 		}
 		cfg.Sessions = sm
 	}

@@ -1,0 +1,101 @@
+package wixauth_test
+
+import (
+	"bytes"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/wixauth/wixauth"
+)
+
+// New takes the caller's manager as it is or refuses it at start-up with
+// what to change; it never changes it.
+func TestNewRequiresSessionsFromNewSessions(t *testing.T) {
+	good := func() *scs.SessionManager {
+		sm, err := wixauth.NewSessions(wixauth.SessionOptions{BaseURL: "https://shop.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sm
+	}
+	for name, tc := range map[string]struct {
+		sm   func() *scs.SessionManager
+		want string
+	}{
+		"plain scs manager":   {func() *scs.SessionManager { return scs.New() }, "wixauth.NewSessions"},
+		"store replaced":      {func() *scs.SessionManager { sm := good(); sm.Store = scs.New().Store; return sm }, "wixauth.NewSessions"},
+		"codec replaced":      {func() *scs.SessionManager { sm := good(); sm.Codec = scs.GobCodec{}; return sm }, "wixauth.NewSessions"},
+		"keys not hashed":     {func() *scs.SessionManager { sm := good(); sm.HashTokenInStore = false; return sm }, "HashTokenInStore"},
+		"SameSite Strict":     {func() *scs.SessionManager { sm := good(); sm.Cookie.SameSite = http.SameSiteStrictMode; return sm }, "SameSite=Lax"},
+		"not Secure on https": {func() *scs.SessionManager { sm := good(); sm.Cookie.Secure = false; return sm }, "Secure"},
+		"__Host- with Domain": {func() *scs.SessionManager { sm := good(); sm.Cookie.Domain = "example"; return sm }, "__Host-"},
+	} {
+		_, err := wixauth.New(wixauth.Config{ClientID: "id", BaseURL: "https://shop.example", Sessions: tc.sm()})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: New = %v, want an error naming %q", name, err, tc.want)
+		}
+	}
+
+	sm := good()
+	before := *sm
+	if _, err := wixauth.New(wixauth.Config{ClientID: "id", BaseURL: "https://shop.example", Sessions: sm}); err != nil {
+		t.Fatal(err)
+	}
+	if sm.Store != before.Store || !reflect.DeepEqual(sm.Cookie, before.Cookie) || sm.Codec != before.Codec ||
+		sm.Lifetime != before.Lifetime || sm.HashTokenInStore != before.HashTokenInStore {
+		t.Error("New changed the caller's session manager")
+	}
+}
+
+// The default manager: hashed keys, HttpOnly, SameSite=Lax; over https
+// Secure and "__Host-".
+func TestDefaultSessions(t *testing.T) {
+	for base, want := range map[string]string{"": "wixauth_session", "http://localhost:8080": "wixauth_session", "https://shop.example": "__Host-wixauth_session"} {
+		a, err := wixauth.New(wixauth.Config{ClientID: "id", BaseURL: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := a.Sessions().Cookie
+		if c.Name != want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != strings.HasPrefix(base, "https") || !a.Sessions().HashTokenInStore {
+			t.Errorf("BaseURL %q: cookie %+v, hashed %v", base, c, a.Sessions().HashTokenInStore)
+		}
+	}
+}
+
+// Sessions sealed by an older wixauth (sealed, not bound to their key)
+// survive the upgrade: read once, written back sealed to their key. With
+// StrictSeal, such values and unsealed ones are refused.
+func TestOlderSealedSessionsAreMigrated(t *testing.T) {
+	key := bytes.Repeat([]byte{3}, 32)
+	for _, strict := range []bool{false, true} {
+		h := newHarnessWith(t, func(o *wixauth.SessionOptions) { o.Keys, o.StrictSeal = [][]byte{key}, strict }, nil, nil)
+		h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
+		token := sessionCookie(t, h).Value
+		values := h.storedValues(token, key)
+		older, _ := wixauth.NewCodec(key)
+		old, err := older.Encode(time.Now().Add(time.Hour), values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.store.put(token, old)
+		h.resetCounts()
+		_, body := h.get("/")
+		if strict {
+			if body == "member" {
+				t.Error("StrictSeal: an older sealed value was accepted")
+			}
+			continue
+		}
+		if body != "member" || h.store.commits.Load() != 1 {
+			t.Fatalf("older sealed session: %q with %d writes; want the member, written back once", body, h.store.commits.Load())
+		}
+		if raw := h.store.raw(token); raw[0] != 0xB2 {
+			t.Errorf("written back as % x..., want sealed to its key", raw[:4])
+		}
+		h.storedValues(token, key) // opens under its own key
+	}
+}
