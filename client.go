@@ -20,8 +20,9 @@ import (
 // writes to the store when the response starts: use the Client before writing
 // the response, or the change is lost.
 type Client struct {
-	a   *Auth
-	ctx context.Context // holds the scs session of the request
+	a    *Auth
+	ctx  context.Context // holds the scs session of the request
+	load *loadRecord     // what the middleware's load of the session found (session.go)
 
 	mu    sync.Mutex
 	rec   record
