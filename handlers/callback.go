@@ -56,6 +56,7 @@ func (h *Handlers) Callback() http.Handler {
 			return
 		}
 		h.auth.Logger().Info("wixauth/handlers: member logged in")
+		h.fetchMemberAtLogin(ctx)
 		h.respond(w, r, Result{Flow: FlowCallback, State: wixauth.LoginSuccess, Redirect: h.returnTo(r, d.OriginalURI)})
 	})
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 
@@ -43,7 +44,7 @@ func (h *Handlers) FormPage() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		if err := formTemplate.Execute(w, d); err != nil {
-			h.auth.Logger().Error("wixauth/handlers: rendering the form page failed", "error", err)
+			h.auth.Logger().Error("wixauth/handlers: rendering the form page failed", slog.Any("error", err))
 		}
 	})
 }

@@ -102,7 +102,8 @@ type Handlers struct {
 	cfg      Config
 	cop      *originCheck
 	attempts attempts         // verification codes checked, per verification
-	byPath   map[string]route // for ServeHTTP
+	all      []route          // every route, in the middleware
+	byPath   map[string]route // the same, for ServeHTTP
 }
 
 // New returns the handlers for auth.
@@ -162,8 +163,9 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 		return nil, err
 	}
 	h := &Handlers{auth: auth, cfg: cfg, cop: cop}
+	h.all = h.routes()
 	h.byPath = map[string]route{}
-	for _, rt := range h.routes() {
+	for _, rt := range h.all {
 		h.byPath[rt.path] = rt
 	}
 	return h, nil

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 
@@ -30,15 +32,18 @@ func loginID(t wixauth.Tokens) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
-// Member returns the logged-in member of r's session, fetched from Wix on
-// the first use after each login and then kept in the session, so that
-// showing the member's name on every page costs no call to Wix. A visitor
-// gets wixauth.ErrNotMember. The profile is dropped when the login ends:
-// a profile cached for another login (a logout, another member) is never
-// returned. Call it inside the middleware, before writing the answer: the
-// first fetch saves the profile in the session.
+// Member returns the logged-in member of r's session. The callback fetches
+// it at login and keeps it in the session (a login by other means fetches
+// it on first use), so that showing the member's name on every page costs
+// no call to Wix. A visitor gets wixauth.ErrNotMember. A profile is tied to
+// its login: logout drops it with the rest of the session, and one cached
+// for another login is never returned. Call it inside the middleware,
+// before writing the answer: a fetch saves the profile in the session.
 func (h *Handlers) Member(r *http.Request) (*members.Member, error) {
-	ctx := r.Context()
+	return h.member(r.Context())
+}
+
+func (h *Handlers) member(ctx context.Context) (*members.Member, error) {
 	c := wixauth.FromContext(ctx)
 	if c == nil {
 		return nil, wixauth.ErrNoClient
@@ -62,6 +67,14 @@ func (h *Handlers) Member(r *http.Request) (*members.Member, error) {
 	b, _ := json.Marshal(cachedMember{Login: id, Member: m})
 	sm.Put(ctx, memberKey, b)
 	return m, nil
+}
+
+// fetchMemberAtLogin puts the new member's profile in the session. A
+// failure only costs a fetch on first use: the login stands.
+func (h *Handlers) fetchMemberAtLogin(ctx context.Context) {
+	if _, err := h.member(ctx); err != nil {
+		h.auth.Logger().Warn("wixauth/handlers: fetching the member's profile at login failed; it will be fetched on first use", slog.Any("error", err))
+	}
 }
 
 // ForgetMember drops the cached profile of the session, so that the next

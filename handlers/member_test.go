@@ -42,19 +42,22 @@ func TestRequireMemberJSON401(t *testing.T) {
 	}
 }
 
-// The profile is fetched once per login and kept in the session; logging
-// out drops it, and another member's login never sees the first one's.
+// The profile is fetched at login and kept in the session; logging out
+// drops it, and another member's login never sees the first one's.
 func TestMemberProfileCached(t *testing.T) {
 	e := newEnv(t, options{})
 	b := member(t, e)
+	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 1 {
+		t.Errorf("%d members/my calls at login, want 1", n)
+	}
 	e.wix.ResetCounters()
 	for range 3 {
 		if p := b.get("/profile"); p.Body != wixtest.DemoEmail+" "+wixtest.DemoNickname {
 			t.Fatalf("profile: %d %q", p.StatusCode, p.Body)
 		}
 	}
-	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 1 {
-		t.Errorf("%d members/my calls for 3 pages, want 1", n)
+	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 0 {
+		t.Errorf("%d members/my calls for 3 pages, want 0 (fetched at login)", n)
 	}
 	b.post("/auth/logout", nil)
 	if p := b.get("/profile"); p.StatusCode != http.StatusForbidden || !strings.Contains(p.Body, "no logged-in member") {
@@ -68,8 +71,8 @@ func TestMemberProfileCached(t *testing.T) {
 	if p := b.get("/profile"); p.Body != "second@example.com Second" {
 		t.Errorf("second member's profile: %q", p.Body)
 	}
-	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 2 {
-		t.Errorf("%d members/my calls, want 2 (one per login)", n)
+	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 1 {
+		t.Errorf("%d members/my calls since the first login, want 1 (the second login's)", n)
 	}
 }
 
@@ -82,5 +85,19 @@ func TestMemberOfVisitor(t *testing.T) {
 	}
 	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 0 {
 		t.Errorf("%d members/my calls for a visitor", n)
+	}
+}
+
+// A failed fetch at login does not fail the login; the profile is then
+// fetched on first use.
+func TestMemberFetchAtLoginFails(t *testing.T) {
+	e := newEnv(t, options{})
+	e.wix.Fail(wixtest.EndpointMembersMy, wixtest.Fault{Status: http.StatusServiceUnavailable, Times: 1})
+	b := member(t, e)
+	if p := b.get("/profile"); p.Body != wixtest.DemoEmail+" "+wixtest.DemoNickname {
+		t.Fatalf("profile after a failed fetch at login: %d %q", p.StatusCode, p.Body)
+	}
+	if n := e.wix.Count(wixtest.EndpointMembersMy); n != 2 {
+		t.Errorf("%d members/my calls, want 2 (the failed one, then on first use)", n)
 	}
 }

@@ -38,7 +38,7 @@ func Mount(mux *http.ServeMux, auth *wixauth.Auth, prefix string) *Handlers {
 // Mount registers the handlers on mux under Config.Prefix (see the
 // package-level Mount).
 func (h *Handlers) Mount(mux *http.ServeMux) {
-	for _, rt := range h.routes() {
+	for _, rt := range h.all {
 		mux.Handle(rt.path, rt.handler)
 	}
 }
@@ -58,7 +58,7 @@ type Route struct {
 // Routes lists the handlers by method and path (see Mount for the list).
 func (h *Handlers) Routes() []Route {
 	var out []Route
-	for _, rt := range h.routes() {
+	for _, rt := range h.all {
 		for _, m := range rt.methods {
 			out = append(out, Route{Method: m, Path: rt.path, Handler: rt.handler})
 		}

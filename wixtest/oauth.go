@@ -181,8 +181,6 @@ func (s *Server) grantCode(w http.ResponseWriter, p tokenParams) {
 		problem = "authorization code has expired"
 	case c.clientID != clientID:
 		problem = "authorization code was issued to another client"
-	case c.redirectURI != redirectURI && redirectURI == "":
-		problem = "redirect_uri is required: the authorization request had one"
 	case c.redirectURI != redirectURI:
 		problem = "redirect_uri does not match the one of the authorization request"
 	case !validVerifier(verifier):
