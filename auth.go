@@ -12,10 +12,18 @@ import (
 // authenticated Client. Create one with New and share it: it is safe for
 // concurrent use.
 type Auth struct {
-	cfg       Config
-	store     *sessionStore // cfg.Sessions.Store
-	renewals  renewals
+	cfg   Config
+	store *sessionStore // cfg.Sessions.Store
+
+	// Renewal (see renewal.go).
+	share   renewals     // one renewal per process
+	failing failingSince // since when each failing refresh token fails
+
+	// New visitors (see newvisitor.go).
 	anonymous gate // back-off of the anonymous grant, shared by all new visitors
+	visitors  visitorBudget
+
+	unsaved unsavedRoutes // routes whose tokens changed too late (unsaved.go)
 }
 
 // New checks cfg, fills in its defaults and returns an Auth. It never
@@ -36,7 +44,8 @@ func New(cfg Config) (*Auth, error) {
 		return nil, err
 	}
 	a := &Auth{cfg: cfg, store: st}
-	a.renewals.init(a.backoffFor)
+	a.share.init(a.backoffFor)
+	a.visitors.init(cfg.NewVisitorsPerMinute)
 	return a, nil
 }
 

@@ -1,6 +1,7 @@
 package wixauth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,23 +11,43 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/wixauth/wixauth/internal/wire"
 )
 
 // Client calls Wix on behalf of the visitor or member of one request. The
 // middleware puts one in the request context (see FromContext); it is valid
-// for that request only. Its methods are safe for concurrent use.
+// for that request only. Auth.NewClient makes one from stored tokens for
+// work outside a request. Its methods are safe for concurrent use.
 //
 // Every method that changes the tokens saves them in the session, which scs
 // writes to the store when the response starts: use the Client before writing
-// the response, or the change is lost.
+// the response, or the change is lost (and reported, see Config.Lazy).
 type Client struct {
-	a    *Auth
-	ctx  context.Context // holds the scs session of the request
-	load *loadRecord     // what the middleware's load of the session found (session.go)
+	a   *Auth
+	ctx context.Context // holds the scs session of the request; nil outside a request
+	// load is what the middleware's load of the session found (session.go).
+	load *loadRecord
+
+	// save stores changed tokens for a Client made by NewClient.
+	save func(context.Context, Tokens) error
+	// req is the request, whose route names a late change (unsaved.go).
+	req *http.Request
+	// addr is the client's address, for the new-visitor budget.
+	addr string
+	// readOnly marks a HEAD or OPTIONS request: it never mints tokens nor
+	// saves its session.
+	readOnly bool
 
 	mu    sync.Mutex
 	rec   record
 	ready bool // tokens made valid during this request
+	// pending: rec holds tokens of a renewal that another request saves;
+	// they are saved here only if the session is written anyway.
+	pending bool
+	// started: the response has started, and the session was saved.
+	started bool
 }
 
 // ErrNoClient is returned by the methods of a nil *Client, which is what
@@ -59,14 +80,23 @@ func (c *Client) readTokens() {
 	c.rec = rec
 }
 
-// saveLocked puts the record in the session; the caller holds c.mu.
-func (c *Client) saveLocked() {
-	c.a.cfg.Sessions.Put(c.ctx, c.a.cfg.SessionKey, c.rec.encode())
+// saveLocked stores the record; the caller holds c.mu.
+func (c *Client) saveLocked(ctx context.Context) {
+	c.pending = false
+	switch {
+	case c.save != nil:
+		if err := c.save(ctx, c.rec.Tokens); err != nil {
+			c.a.cfg.Logger.Warn("wixauth: saving the renewed tokens failed; they will be renewed again", slog.Any("error", err))
+		}
+	case c.ctx != nil:
+		c.a.cfg.Sessions.Put(c.ctx, c.a.cfg.SessionKey, c.rec.encode())
+	}
 }
 
-// setTokensLocked replaces the tokens and saves them if they changed. The
-// consistency value belongs to an identity, so a new refresh token drops it.
-func (c *Client) setTokensLocked(t Tokens) {
+// setTokensLocked replaces the tokens and, if they changed and own says so,
+// saves them. The consistency value belongs to an identity, so a new
+// refresh token drops it.
+func (c *Client) setTokensLocked(ctx context.Context, t Tokens, own bool) {
 	if t == c.rec.Tokens {
 		return
 	}
@@ -74,11 +104,43 @@ func (c *Client) setTokensLocked(t Tokens) {
 		c.rec.Consistent = ""
 	}
 	c.rec.Tokens = t
-	c.saveLocked()
+	if !own {
+		c.pending = true
+		return
+	}
+	if c.started {
+		c.a.reportUnsaved(ctx, c.req, t.Role())
+	}
+	c.saveLocked(ctx)
+}
+
+// owns reports whether this Client saves the tokens of r: a Client made by
+// NewClient saves every change through its callback; a request saves a
+// shared renewal only if it is the first to claim it.
+func (c *Client) owns(r renewed) bool {
+	return c.ctx == nil || (!c.readOnly && r.own()) // a NewClient never claims
+}
+
+// readyToSave is called just before the request's session is saved. It
+// reports false for a HEAD or OPTIONS request, whose session is never
+// saved. Tokens shared from a renewal that another request saves are put
+// in the session here if it is written anyway, so that the write does not
+// put the old tokens back.
+func (c *Client) readyToSave() bool {
+	if c.readOnly {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.started = true
+	if c.pending && c.a.cfg.Sessions.Status(c.ctx) == scs.Modified {
+		c.saveLocked(c.ctx)
+	}
+	return true
 }
 
 // Ensure makes the tokens valid: new visitor tokens when there are none, a
-// renewal when the access token expires within Config.RenewBefore. The
+// renewal when the access token is due (see Config.RenewBefore). The
 // middleware calls it before the handler unless Config.Lazy is set; in lazy
 // mode every method that calls Wix calls it first.
 func (c *Client) Ensure(ctx context.Context) error {
@@ -91,14 +153,23 @@ func (c *Client) Ensure(ctx context.Context) error {
 }
 
 func (c *Client) ensureLocked(ctx context.Context) error {
-	if c.ready && !c.rec.ExpiresWithin(c.a.cfg.Now(), 0) {
+	if c.ready && !expired(c.rec.Tokens, c.a.cfg.Now()) {
 		return nil
 	}
-	t, err := c.a.resolve(ctx, c.rec.Tokens)
+	if c.rec.Empty() {
+		t, err := c.newVisitorLocked(ctx)
+		if err != nil {
+			return err
+		}
+		c.setTokensLocked(ctx, t, true)
+		c.ready = true
+		return nil
+	}
+	r, err := c.a.resolve(ctx, c.rec.Tokens)
 	if err != nil {
 		return err
 	}
-	c.setTokensLocked(t)
+	c.setTokensLocked(ctx, r.Tokens, c.owns(r))
 	c.ready = true
 	return nil
 }
@@ -125,7 +196,7 @@ func (c *Client) SetTokens(t Tokens) {
 	if t.LoggedIn() && t.RefreshToken != c.rec.RefreshToken {
 		c.a.emit(c.ctx, Event{Kind: EventLogin, Role: RoleMember})
 	}
-	c.setTokensLocked(t)
+	c.setTokensLocked(c.ctx, t, true)
 	c.ready = false
 }
 
@@ -145,13 +216,20 @@ func (c *Client) GenerateVisitorTokens(ctx context.Context, t Tokens) (Tokens, e
 	if c == nil {
 		return Tokens{}, ErrNoClient
 	}
-	return c.a.resolve(ctx, t)
+	if t.Empty() {
+		return c.a.newVisitorTokens(ctx)
+	}
+	r, err := c.a.resolve(ctx, t)
+	return r.Tokens, err
 }
 
-// RenewToken gets a new access token for the session's refresh token now,
-// whatever the current one's expiry, saves it and returns the new set, as the
-// SDK's renewToken(). A refused refresh token is returned as an *APIError and
-// leaves the session as it was.
+// RenewToken gets a new access token for the session's refresh token,
+// whatever the current one's expiry, saves it and returns the new set, as
+// the SDK's renewToken(). It follows the same policy as every renewal (see
+// Config.RenewBefore): a renewal of the same session made a moment ago by
+// another request is shared rather than repeated, and a refresh token that
+// Wix refused starts a new visitor session. A failure that may pass leaves
+// the session as it was.
 func (c *Client) RenewToken(ctx context.Context) (Tokens, error) {
 	if c == nil {
 		return Tokens{}, ErrNoClient
@@ -161,13 +239,13 @@ func (c *Client) RenewToken(ctx context.Context) (Tokens, error) {
 	if c.rec.Empty() {
 		return Tokens{}, errors.New("wixauth: RenewToken: the session has no refresh token; call Ensure to start a visitor session")
 	}
-	t, err := c.a.renewTokens(ctx, c.rec.RefreshToken)
+	r, err := c.a.renew(ctx, c.rec.RefreshToken, c.rec.AccessToken.Value)
 	if err != nil {
 		return c.rec.Tokens, err
 	}
-	c.setTokensLocked(t)
+	c.setTokensLocked(ctx, r.Tokens, c.owns(r))
 	c.ready = true
-	return t, nil
+	return r.Tokens, nil
 }
 
 // AuthHeaders returns the headers that authorize a Wix call for this session
@@ -196,13 +274,24 @@ const consistentHeader = "X-Wix-Consistent"
 // http.Client.Do: a non-2xx status is not an error, and the caller closes the
 // body. A relative req.URL is resolved against Config.APIURL; an absolute one
 // must point at the Wix API host, so that tokens never leave for another
-// host. When Wix answers 401, the access token is renewed and the request
-// sent once more, if its body can be replayed (req.GetBody is set, as
-// http.NewRequest does for in-memory bodies).
+// host.
+//
+// When Wix answers 401 because the access token is stale (expired or
+// revoked at Wix: no code, UNAUTHENTICATED, or RFC 6750's invalid_token),
+// the token is renewed and the request sent once more, if its body can be
+// replayed (req.GetBody is set, as http.NewRequest does for in-memory
+// bodies). A request that carries a password or a one-time code (login,
+// register, verify) is never sent twice: the token is renewed and the 401
+// returned. Any other 401 is an answer of the application, such as a wrong
+// password, and comes back as it is.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	if c == nil {
 		return nil, ErrNoClient
 	}
+	return c.do(req, c.a.cfg.HTTPClient.Do)
+}
+
+func (c *Client) do(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	ctx := req.Context()
 	u, err := c.a.apiURL(req.URL)
 	if err != nil {
@@ -216,24 +305,29 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 
-	resp, err := c.a.cfg.HTTPClient.Do(withAuth(req, u, rec))
+	resp, err := send(withAuth(req, u, rec))
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized && replayable(req) {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer))
-		resp.Body.Close()
-		if rec, err = c.renewAfterRefusal(ctx, rec.AccessToken.Value); err != nil {
-			return nil, err
-		}
-		retry := withAuth(req, u, rec)
-		if req.GetBody != nil {
-			if retry.Body, err = req.GetBody(); err != nil {
-				return nil, fmt.Errorf("wixauth: replaying the body of %s: %w", u.Path, err)
+	if resp.StatusCode == http.StatusUnauthorized {
+		var stale bool
+		if resp, stale = staleTokenAnswer(resp); stale {
+			retry := replayable(req) && !carriesSecret(u.Path)
+			if retry {
+				io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer))
+				resp.Body.Close()
 			}
-		}
-		if resp, err = c.a.cfg.HTTPClient.Do(retry); err != nil {
-			return nil, err
+			renewedRec, err := c.renewAfterRefusal(ctx, rec.AccessToken.Value)
+			switch {
+			case !retry:
+				// The answer stands; the next request has a renewed token.
+			case err != nil:
+				return nil, err
+			default:
+				if resp, err = c.resend(req, u, renewedRec, send); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	if v := resp.Header.Get(consistentHeader); v != "" {
@@ -242,24 +336,33 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// renewAfterRefusal renews the access token that Wix just refused with a 401.
-// Several requests of one session that see the same refusal share one
-// renewal; a token already renewed by another request is used as is.
+// resend sends req once more with rec's tokens, after a stale-token 401.
+func (c *Client) resend(req *http.Request, u *url.URL, rec record, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	retry := withAuth(req, u, rec)
+	if req.GetBody != nil {
+		var err error
+		if retry.Body, err = req.GetBody(); err != nil {
+			return nil, fmt.Errorf("wixauth: replaying the body of %s: %w", u.Path, err)
+		}
+	}
+	return send(retry)
+}
+
+// renewAfterRefusal renews the access token that Wix just refused with a
+// 401, through the same policy as every renewal (see renewal.go): requests
+// of one session that see the same refusal share one renewal, and a token
+// renewed meanwhile is used if it is not the refused one.
 func (c *Client) renewAfterRefusal(ctx context.Context, refused string) (record, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	a := c.a
-	rt := c.rec.RefreshToken
-	usable := func(n Tokens) bool {
-		return n.AccessToken.Value != refused && !n.ExpiresWithin(a.cfg.Now(), a.cfg.RenewBefore)
+	if c.rec.AccessToken.Value != refused && !c.a.due(c.rec.Tokens, c.a.cfg.Now()) {
+		return c.rec, nil // renewed by another call of this Client meanwhile
 	}
-	// Not coordinated across instances: another instance's published
-	// result could be the very token Wix just refused.
-	t, err := a.renewShared(ctx, rt, usable, a.renewOrRestart)
+	r, err := c.a.renew(ctx, c.rec.RefreshToken, refused)
 	if err != nil {
 		return c.rec, err
 	}
-	c.setTokensLocked(t)
+	c.setTokensLocked(ctx, r.Tokens, c.owns(r))
 	return c.rec, nil
 }
 
@@ -268,7 +371,9 @@ func (c *Client) noteConsistent(v string) {
 	defer c.mu.Unlock()
 	if v != c.rec.Consistent {
 		c.rec.Consistent = v
-		c.saveLocked()
+		if c.save == nil { // NewClient's callback takes Tokens only: kept in memory
+			c.saveLocked(c.ctx)
+		}
 	}
 }
 
@@ -282,6 +387,43 @@ func withAuth(req *http.Request, u *url.URL, rec record) *http.Request {
 		r.Header.Set(consistentHeader, rec.Consistent)
 	}
 	return r
+}
+
+// staleTokenAnswer reports whether a 401 says that the access token itself
+// is no good (expired, revoked or unknown at Wix), rather than being an
+// answer of the application such as a wrong password (-19976). It reads
+// the start of the body to decide, and returns resp with its body whole.
+func staleTokenAnswer(resp *http.Response) (*http.Response, bool) {
+	if strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
+		return resp, true
+	}
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+	return resp, staleTokenCode(newAPIError(resp, "", head).Code)
+}
+
+// staleTokenCode reports whether the code of a 401 means a stale token: no
+// code at all, the gRPC status UNAUTHENTICATED that Wix's gateway answers
+// for a token it does not accept, or RFC 6750's invalid_token.
+func staleTokenCode(code string) bool {
+	switch code {
+	case "", "UNAUTHENTICATED", "invalid_token":
+		return true
+	}
+	return false
+}
+
+// carriesSecret reports whether a request to path carries a password or a
+// one-time code, which must never be sent twice.
+func carriesSecret(path string) bool {
+	switch path {
+	case wire.LoginPath, wire.RegisterPath, wire.VerifyPath:
+		return true
+	}
+	return false
 }
 
 func replayable(req *http.Request) bool {

@@ -183,3 +183,131 @@ func TestTokenMethods(t *testing.T) {
 		t.Errorf("token calls: %d refresh, %d anonymous; want 1 and 2", r, a)
 	}
 }
+
+// roundTripFunc records what would leave the process.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Tokens never leave for another https host than the API's: the check is
+// on the scheme and the host, not on either.
+func TestDoRefusesOtherHTTPSHosts(t *testing.T) {
+	var hosts []string
+	a, err := wixauth.New(wixauth.Config{ClientID: "c", HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		hosts = append(hosts, r.URL.Scheme+"://"+r.URL.Host)
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("{}")), Header: http.Header{}, Request: r}, nil
+	})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.NewClient(wixauth.Tokens{
+		AccessToken:  wixauth.AccessToken{Value: "secret-access", ExpiresAt: time.Now().Add(time.Hour).Unix()},
+		RefreshToken: wixauth.RefreshToken{Value: "r", Role: wixauth.RoleMember},
+	}, nil)
+	for _, u := range []string{"https://evil.example/steal", "http://www.wixapis.com/x", "https://www.wixapis.com.evil.example/x"} {
+		req, _ := http.NewRequest("GET", u, nil)
+		if _, err := c.Do(req); err == nil || !strings.Contains(err.Error(), "refusing to send Wix tokens") {
+			t.Errorf("Do(%s): err = %v, want a refusal", u, err)
+		}
+	}
+	if len(hosts) != 0 {
+		t.Fatalf("requests left for %v", hosts)
+	}
+	req, _ := http.NewRequest("GET", "https://www.wixapis.com/members/v1/members/my", nil)
+	if resp, err := c.Do(req); err != nil {
+		t.Fatalf("the API host itself: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	if len(hosts) != 1 || hosts[0] != "https://www.wixapis.com" {
+		t.Errorf("hosts = %v, want the API host once", hosts)
+	}
+}
+
+// After a renewal, Wix refuses the renewed token (401): the retry gets a
+// token of its own, never the one renewed a moment ago that Wix refused.
+func TestRetryNeverReusesTheRefusedToken(t *testing.T) {
+	h := newHarness(t, nil, cartApp)
+	h.seed(h.visitorTokens(time.Now().Add(-time.Minute)))
+	if code, n := h.post("/"); code != 200 || n != "1" { // renews, then adds
+		t.Fatalf("add to cart: %d %q", code, n)
+	}
+	h.wix.Advance(5 * time.Hour) // the renewed token expires at Wix, not here
+	if code, n := h.post("/"); code != 200 || n != "2" {
+		t.Fatalf("after Wix refused the renewed token: %d %q, want 200 and 2 items", code, n)
+	}
+	if r := h.wix.TokenCalls("refresh_token"); r != 2 {
+		t.Errorf("refresh calls = %d, want 2 (the expiry, then the refusal)", r)
+	}
+}
+
+// wrongPassword401 is a wrong password as Wix might answer it, with a 401.
+const wrongPassword401 = `{"message":"wrong password","details":{"applicationError":{"code":"-19976","description":"wrong password"}}}`
+
+// A 401 that is an answer of the application (a wrong password) is not a
+// stale token: no renewal, the password sent once, the user told.
+func TestWrongPasswordWith401IsAWrongPassword(t *testing.T) {
+	var res wixauth.LoginResult
+	var err error
+	h := newHarness(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		res, err = wixauth.FromRequest(r).Login(r.Context(), wixtest.DemoEmail, "not-the-password", nil)
+	})
+	h.get("/")
+	h.resetCounts()
+	h.wix.Fail(wixtest.EndpointLogin, wixtest.Fault{Status: 401, Body: wrongPassword401})
+	h.get("/")
+	if err != nil || res.State != wixauth.LoginFailure || res.ErrorCode != wixauth.ErrorCodeInvalidPassword {
+		t.Errorf("Login = %+v, %v; want a failure with invalidPassword", res, err)
+	}
+	if n, tok := h.wix.Count(wixtest.EndpointLogin), h.wix.TokenCalls(""); n != 1 || tok != 0 {
+		t.Errorf("%d login calls and %d token calls, want 1 and 0", n, tok)
+	}
+}
+
+// A request that carries a password is never sent twice, even when Wix
+// says the token was stale: the token is renewed for the next try and the
+// error returned.
+func TestPasswordIsNeverSentTwice(t *testing.T) {
+	var err error
+	h := newHarness(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		_, err = wixauth.FromRequest(r).Login(r.Context(), wixtest.DemoEmail, wixtest.DemoPassword, nil)
+	})
+	h.get("/")
+	h.resetCounts()
+	h.wix.Fail(wixtest.EndpointLogin, wixtest.Fault{Status: 401, Times: 1}) // UNAUTHENTICATED
+	h.get("/")
+	var ae *wixauth.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 401 {
+		t.Errorf("err = %v, want the 401", err)
+	}
+	if n, r := h.wix.Count(wixtest.EndpointLogin), h.wix.TokenCalls("refresh_token"); n != 1 || r != 1 {
+		t.Errorf("%d login calls and %d refresh calls, want 1 (never twice) and 1 (healed for the next try)", n, r)
+	}
+}
+
+// A 401 with an application's code comes back as it is, body included.
+func TestApplication401ComesBackAsIs(t *testing.T) {
+	var status int
+	var body string
+	h := newHarness(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequest("GET", "/ecom/v1/carts/current", nil)
+		resp, err := wixauth.FromRequest(r).Do(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		status, body = resp.StatusCode, string(b)
+	})
+	h.get("/")
+	h.resetCounts()
+	h.wix.Fail(wixtest.EndpointCart, wixtest.Fault{Status: 401, Body: wrongPassword401})
+	h.get("/")
+	if status != 401 || body != wrongPassword401 {
+		t.Errorf("got %d %q, want the 401 with its body", status, body)
+	}
+	if n, tok := h.wix.Count(wixtest.EndpointCart), h.wix.TokenCalls(""); n != 1 || tok != 0 {
+		t.Errorf("%d cart calls and %d token calls, want 1 and 0", n, tok)
+	}
+}

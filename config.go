@@ -81,7 +81,10 @@ type Config struct {
 	// RenewBefore is the safety margin: an access token that expires within
 	// it is renewed before the request goes on, so that a handler never holds
 	// a token that expires in the middle of its work. The default is 5
-	// minutes; access tokens live 4 hours.
+	// minutes; access tokens live 4 hours. The margin never exceeds half the
+	// lifetime Wix gave a token, so that a token with a short life (Wix may
+	// give one shorter than the margin) is used for half of it, not renewed
+	// again at once.
 	RenewBefore time.Duration
 
 	// TokenTimeout bounds one token call (new visitor tokens or a renewal).
@@ -95,6 +98,37 @@ type Config struct {
 	// again. A longer Retry-After from Wix wins. The default is 2 seconds.
 	RetryBackoff time.Duration
 
+	// GiveUpAfter bounds how long a session's refresh token may keep
+	// failing with answers that are not transient (a 4xx other than 408,
+	// 425 and 429, such as a 403 without invalid_grant) before the session
+	// ends as a new visitor, logged at Warn and reported as
+	// EventSessionEnded. A refresh token that Wix refuses (invalid_grant,
+	// whatever the status) ends its session at once; a timeout, a 5xx or a
+	// 429 never does. The default is DefaultGiveUpAfter (1 minute).
+	GiveUpAfter time.Duration
+
+	// NewVisitorsPerMinute is how many new visitor sessions one client
+	// address may start a minute (a burst of as many, refilled evenly): a
+	// request without tokens past it gets no token call and no session;
+	// the ErrorHandler gets a *NewVisitorLimitError (by default a 429 with
+	// Retry-After). Sessions that have tokens are never limited. The
+	// default is DefaultNewVisitorsPerMinute (60); a negative value turns
+	// the limit off. HEAD and OPTIONS requests never start a session.
+	//
+	// Connections from loopback and private addresses are not counted
+	// unless TrustedAddrHeader names the client: they come through a proxy
+	// in front of the app, and all visitors would count as one.
+	NewVisitorsPerMinute int
+
+	// TrustedAddrHeader names the request header that holds the client's
+	// address, set by the app's own reverse proxy, such as
+	// "X-Forwarded-For" (its last address is used: the one the proxy
+	// added), "X-Real-IP", "CF-Connecting-IP" or "Fly-Client-IP". New
+	// visitors are counted by it (see NewVisitorsPerMinute). Set it only
+	// behind such a proxy: a client can send any header. The default is
+	// empty: the connection's remote address.
+	TrustedAddrHeader string
+
 	// OnEvent, if set, is called for every token event (new visitor,
 	// renewal, session ended, login, logout, error), for metrics. It runs
 	// on the request's goroutine: keep it fast and never block.
@@ -103,8 +137,14 @@ type Config struct {
 	// Lazy defers minting and renewing tokens until a handler first uses the
 	// Client, instead of doing it on every request. It saves Wix's rate limit
 	// (about 200 requests a minute per app instance) on pages that never call
-	// Wix. The handler must use the Client before it writes its response:
-	// scs saves the session on the first write. The default is false (eager).
+	// Wix. The default is false (eager).
+	//
+	// The rule: with Lazy, a handler must use the Client (or call
+	// Client.Ensure) before it writes or flushes its response, because scs
+	// saves the session when the response starts. Tokens made after that
+	// cannot be saved: the next request repeats the token call, and a new
+	// visitor's cart is lost. This is never silent: it is logged at Warn
+	// once per route and reported as EventTokensUnsaved every time.
 	Lazy bool
 
 	// Skip, when it returns true, passes the request to the next handler
@@ -181,6 +221,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = DefaultRetryBackoff
+	}
+	if c.GiveUpAfter <= 0 {
+		c.GiveUpAfter = DefaultGiveUpAfter
+	}
+	if c.NewVisitorsPerMinute == 0 {
+		c.NewVisitorsPerMinute = DefaultNewVisitorsPerMinute
 	}
 	if c.HTTPClient == nil {
 		// http.DefaultTransport keeps 2 idle connections per host: a burst of

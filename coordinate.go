@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// One renewal across instances: the second layer of renewal (see
+// renewal.go).
+
 // Coordinator lets the instances of an app that share a session store renew
 // a session's access token once between them, instead of once per
 // instance. stores.Store.Coordinator gives one over Redis. Each method must
@@ -31,32 +34,37 @@ type Coordinator interface {
 // milliseconds.
 const coordinationPoll = 20 * time.Millisecond
 
-// renewAcrossInstances renews rt once for all instances: the instance that
-// claims the renewal publishes its result, the others wait for it and use
-// it. Whatever goes wrong with the coordination, it renews locally.
-func (a *Auth) renewAcrossInstances(ctx context.Context, rt RefreshToken) (Tokens, error) {
+// renewAcrossInstances is the layer "one renewal across instances" (see
+// renewal.go): the instance that claims the renewal of rt publishes its
+// result, the others wait for it and use it if usable accepts it (it may be
+// the very token Wix just refused them). It reports whether the result came
+// from another instance. Whatever goes wrong with the coordination, it
+// renews locally.
+func (a *Auth) renewAcrossInstances(ctx context.Context, rt RefreshToken, usable func(Tokens) bool) (Tokens, bool, error) {
 	co := a.cfg.Coordinator
 	if co == nil {
-		return a.renewOrRestart(ctx, rt)
+		t, err := a.renewOrRestart(ctx, rt)
+		return t, false, err
 	}
 	sum := sha256.Sum256([]byte(rt.Value)) // never a token in a key name
 	key := hex.EncodeToString(sum[:])
-	if t, ok := a.published(ctx, key); ok {
-		return t, nil
+	if t, ok := a.published(ctx, key, usable); ok {
+		return t, true, nil
 	}
 	won, err := co.Claim(ctx, key, a.cfg.TokenTimeout)
 	if err != nil {
 		a.cfg.Logger.Warn("wixauth: renewal coordinator unavailable; renewing locally", slog.Any("error", err))
-		return a.renewOrRestart(ctx, rt)
+		t, err := a.renewOrRestart(ctx, rt)
+		return t, false, err
 	}
 	if won {
 		t, err := a.renewOrRestart(ctx, rt)
 		if err != nil {
 			co.Release(ctx, key)
-			return t, err
+			return t, false, err
 		}
 		co.Publish(ctx, key, a.store.sealRecord(key, record{Tokens: t}.encode()), recentTTL)
-		return t, nil
+		return t, false, nil
 	}
 	tick := time.NewTicker(coordinationPoll)
 	defer tick.Stop()
@@ -65,20 +73,22 @@ func (a *Auth) renewAcrossInstances(ctx context.Context, rt RefreshToken) (Token
 	for {
 		select {
 		case <-tick.C:
-			if t, ok := a.published(ctx, key); ok {
-				return t, nil
+			if t, ok := a.published(ctx, key, usable); ok {
+				return t, true, nil
 			}
 			continue
 		case <-deadline.C:
 		case <-ctx.Done():
 		}
 		a.cfg.Logger.Warn("wixauth: no renewal result from the instance that claimed it; renewing locally")
-		return a.renewOrRestart(context.WithoutCancel(ctx), rt)
+		t, err := a.renewOrRestart(context.WithoutCancel(ctx), rt)
+		return t, false, err
 	}
 }
 
-// published returns a usable result that another instance published.
-func (a *Auth) published(ctx context.Context, key string) (Tokens, bool) {
+// published returns a result that another instance published, if usable
+// accepts it.
+func (a *Auth) published(ctx context.Context, key string, usable func(Tokens) bool) (Tokens, bool) {
 	b, ok, err := a.cfg.Coordinator.Result(ctx, key)
 	if err != nil || !ok {
 		return Tokens{}, false
@@ -88,7 +98,7 @@ func (a *Auth) published(ctx context.Context, key string) (Tokens, bool) {
 		return Tokens{}, false
 	}
 	r, err := decodeRecord(rb)
-	if err != nil || r.Empty() || r.ExpiresWithin(a.cfg.Now(), a.cfg.RenewBefore) {
+	if err != nil || r.Empty() || !usable(r.Tokens) {
 		return Tokens{}, false
 	}
 	return r.Tokens, true

@@ -79,14 +79,6 @@ func (e *APIError) Temporary() bool {
 // ErrNotMember is returned by calls that need a logged-in member.
 var ErrNotMember = errors.New("wixauth: the session has no logged-in member")
 
-// isRefusal reports whether the token endpoint refused the refresh token
-// itself. Only then is the session over; anything else (a timeout, a 5xx, a
-// 429, a malformed answer) may pass, so the tokens are kept.
-func isRefusal(err error) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && (ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusUnauthorized)
-}
-
 // newAPIError reads a failed answer. body is what was read of it.
 func newAPIError(resp *http.Response, endpoint string, body []byte) *APIError {
 	e := &APIError{

@@ -10,10 +10,13 @@ type EventKind string
 const (
 	EventNewVisitor   EventKind = "new_visitor"   // new visitor tokens
 	EventRenewal      EventKind = "renewal"       // an access token renewed
-	EventSessionEnded EventKind = "session_ended" // Wix refused a refresh token
+	EventSessionEnded EventKind = "session_ended" // Wix refused a refresh token, or it kept failing (Config.GiveUpAfter)
 	EventLogin        EventKind = "login"         // member tokens stored
 	EventLogout       EventKind = "logout"        // member logged out
 	EventError        EventKind = "error"         // a token call failed
+	// EventTokensUnsaved: tokens changed after the response started, so
+	// they could not be saved (see Config.Lazy).
+	EventTokensUnsaved EventKind = "tokens_unsaved"
 )
 
 // Event is what Config.OnEvent receives. It never holds a token.

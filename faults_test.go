@@ -56,6 +56,7 @@ func newFaultApp(t *testing.T) *faultApp {
 		c.TokenTimeout = faultTokenTimeout
 		c.HTTPClient = &http.Client{Timeout: faultHTTPTimeout}
 		c.RetryBackoff = faultBackoff
+		c.GiveUpAfter = 250 * time.Millisecond // TestFaultMatrixRefreshGrantAnswers
 		c.APIKey = wixtest.DefaultAPIKey
 		c.Logger = slog.New(errLog{a})
 	}, func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) })
@@ -722,5 +723,118 @@ func TestBackOffUnderLoad(t *testing.T) {
 		if !tok.LoggedIn() {
 			t.Fatal("a member came back as a visitor")
 		}
+	}
+}
+
+// The refresh_token grant under the answers a real Wix may give outside
+// our fake: the OAuth error codes by meaning, whatever the status, and
+// token lifetimes shorter than the renewal margin. docs/reliability.md has
+// the table.
+func TestFaultMatrixRefreshGrantAnswers(t *testing.T) {
+	const giveUp = 250 * time.Millisecond
+	oauth := func(code string) string { return `{"error":"` + code + `","error_description":"injected"}` }
+	for _, member := range []bool{false, true} {
+		role := map[bool]string{false: "visitor", true: "member"}[member]
+		for _, c := range []struct {
+			name  string
+			fault wixtest.Fault
+			// ends: the session ends at once (invalid_grant), or only after
+			// GiveUpAfter (other answers that are not transient).
+			endsAtOnce bool
+		}{
+			{"400 invalid_grant", wixtest.Fault{Status: 400, Body: oauth("invalid_grant")}, true},
+			{"401 invalid_grant", wixtest.Fault{Status: 401, Body: oauth("invalid_grant")}, true},
+			{"403 invalid_grant", wixtest.Fault{Status: 403, Body: oauth("invalid_grant")}, true},
+			{"400 invalid_request", wixtest.Fault{Status: 400, Body: oauth("invalid_request")}, false},
+			{"400 unsupported_grant_type", wixtest.Fault{Status: 400, Body: oauth("unsupported_grant_type")}, false},
+			{"401 invalid_client", wixtest.Fault{Status: 401, Body: oauth("invalid_client")}, false},
+			{"401 unauthorized_client", wixtest.Fault{Status: 401, Body: oauth("unauthorized_client")}, false},
+			{"403 no code", wixtest.Fault{Status: 403}, false},
+			{"404 HTML page", wixtest.Fault{Status: 404, Body: htmlPage}, false},
+		} {
+			t.Run(role+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
+				a := newFaultApp(t)
+				a.withCart(member, true)
+				before := a.snap()
+				f := c.fault
+				f.Grant = "refresh_token"
+				a.wix.Fail(wixtest.EndpointToken, f)
+				if !c.endsAtOnce {
+					// Not transient, yet not a refusal: 503 and the session
+					// untouched, until GiveUpAfter.
+					code, body, _ := a.do("GET", "/", nil, false)
+					if code != 503 || !strings.Contains(body, middleware503) {
+						t.Fatalf("got %d %q, want 503 while it fails", code, body)
+					}
+					if diff := a.unchangedSince(before, false); diff != "" {
+						t.Errorf("a failed renewal changed the session: %s", diff)
+					}
+					time.Sleep(giveUp)
+				}
+				for deadline := time.Now().Add(4 * giveUp); time.Now().Before(deadline); {
+					code, body, _ := a.do("GET", "/", nil, false)
+					if code == 200 {
+						if body != "visitor" {
+							t.Errorf("after the session ended: %q, want a new visitor", body)
+						}
+						break
+					}
+					time.Sleep(faultBackoff)
+				}
+				if n := a.wix.TokenCalls("anonymous"); n != 1 {
+					t.Errorf("%d anonymous calls, want 1 new visitor", n)
+				}
+				if msg := a.expect("/cart", "empty"); msg != "" {
+					t.Errorf("the new visitor: %s", msg)
+				}
+				a.resetCounts()
+				if msg := a.expect("/", "visitor"); msg != "" || a.wix.TokenCalls("") != 0 {
+					t.Errorf("the session did not settle: %s, %d token calls", msg, a.wix.TokenCalls(""))
+				}
+			})
+		}
+	}
+}
+
+// Wix may give access tokens that live less than the renewal margin: the
+// session works, its cart is kept, and a storm renews once.
+func TestFaultMatrixShortLifetimes(t *testing.T) {
+	// 2 s rather than 1 s on the real clock, so that a loaded machine does
+	// not pass half a lifetime between two requests (the frozen clock of
+	// TestShortLifetimesRenewOncePerStorm covers 1 s exactly).
+	for _, lifetime := range []time.Duration{2 * time.Second, time.Minute} {
+		t.Run(lifetime.String(), func(t *testing.T) {
+			h := newHarnessWix(t, []wixtest.Option{wixtest.WithAccessTokenLifetime(lifetime)}, nil, cartApp)
+			if code, n := h.post("/"); code != 200 || n != "1" {
+				t.Fatalf("add to cart: %d %q", code, n)
+			}
+			h.resetCounts()
+			if code, n := h.get("/"); code != 200 || n != "1" {
+				t.Fatalf("the next request: %d %q", code, n)
+			}
+			if n := h.wix.TokenCalls(""); n != 0 {
+				t.Errorf("%d token calls on the request after the token was issued, want 0", n)
+			}
+			if lifetime > 2*time.Second {
+				return // the 2 s case covers the renewal; a minute is too long to wait
+			}
+			time.Sleep(lifetime/2 + 10*time.Millisecond)
+			var wg sync.WaitGroup
+			for range 10 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if code, n := h.get("/"); code != 200 || n != "1" {
+						t.Errorf("during the storm: %d %q", code, n)
+					}
+				}()
+			}
+			wg.Wait()
+			if n := h.wix.TokenCalls("refresh_token"); n < 1 || n > 2 {
+				// 2 if the storm spans the next half-second.
+				t.Errorf("%d refresh calls for a storm of 10, want 1", n)
+			}
+		})
 	}
 }

@@ -135,7 +135,18 @@ func newHarness(t *testing.T, tune func(*wixauth.Config), handler http.HandlerFu
 // too (keys, say); the store is always the counting one.
 func newHarnessWith(t *testing.T, sessionOpts func(*wixauth.SessionOptions), tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
 	t.Helper()
-	h := &harness{t: t, wix: wixtest.NewServer()}
+	return newHarnessOf(t, nil, sessionOpts, tune, handler)
+}
+
+// newHarnessWix is newHarness with options for the fake Wix.
+func newHarnessWix(t *testing.T, wixOpts []wixtest.Option, tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
+	t.Helper()
+	return newHarnessOf(t, wixOpts, nil, tune, handler)
+}
+
+func newHarnessOf(t *testing.T, wixOpts []wixtest.Option, sessionOpts func(*wixauth.SessionOptions), tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
+	t.Helper()
+	h := &harness{t: t, wix: wixtest.NewServer(wixOpts...)}
 	t.Cleanup(h.wix.Close)
 	h.store = newCountingStore()
 	opts := wixauth.SessionOptions{Store: h.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}

@@ -185,7 +185,10 @@ func (c *Client) identityCall(ctx context.Context, path string, body any, failur
 	switch {
 	case err == nil:
 		return stateResult(resp), nil
-	case errors.As(err, &ae) && !ae.Temporary() && ae.StatusCode != http.StatusUnauthorized:
+	case errors.As(err, &ae) && !ae.Temporary() && !(ae.StatusCode == http.StatusUnauthorized && staleTokenCode(ae.Code)):
+		// A refusal of the application, such as a wrong password, even
+		// with a 401; a 401 about the token is an error, the session's
+		// token renewed for the next try (see Client.Do).
 		return failure(ae), nil
 	default:
 		return LoginResult{}, err

@@ -14,9 +14,12 @@ import (
 //
 //   - loads the session, unless the app already wrapped the handler in the
 //     same session manager's LoadAndSave (either way one cookie is written);
-//   - gets new visitor tokens when the session has none, or renews the access
-//     token when it expires within Config.RenewBefore (unless Config.Lazy);
-//   - saves the session only when the tokens changed;
+//   - gets new visitor tokens when the session has none (within
+//     Config.NewVisitorsPerMinute per client address; never for HEAD and
+//     OPTIONS), or renews the access token when it is due (see
+//     Config.RenewBefore), unless Config.Lazy;
+//   - saves the session only when the tokens changed (never for HEAD and
+//     OPTIONS), once for all the requests that shared a renewal;
 //   - calls Config.ErrorHandler instead of next when Wix cannot give valid
 //     tokens.
 //
@@ -35,7 +38,10 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			c = a.clientFor(r.Context())
 			r = r.WithContext(NewContext(r.Context(), c))
 		}
-		if !a.cfg.Lazy && r.Context().Value(throwawayKey{}) == nil {
+		// Set before the handler shares c with anything.
+		c.req, c.addr = r, a.clientAddr(r)
+		c.readOnly = r.Method == http.MethodHead || r.Method == http.MethodOptions
+		if !a.cfg.Lazy && r.Context().Value(throwawayKey{}) == nil && !(c.readOnly && c.rec.Empty()) {
 			if err := c.Ensure(r.Context()); err != nil {
 				a.cfg.ErrorHandler(w, r, err)
 				return
@@ -59,9 +65,19 @@ func Middleware(next http.Handler) http.Handler { return Default().Middleware(ne
 
 // defaultErrorHandler answers 503 with a plain message and a Retry-After,
 // and logs the cause, which carries Wix's request ID but never a token. It
-// also answers for a failing session store (a *StoreError).
+// also answers for a failing session store (a *StoreError), and answers 429
+// to a new visitor over Config.NewVisitorsPerMinute.
 func defaultErrorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
+		var le *NewVisitorLimitError
+		if errors.As(err, &le) {
+			// At Debug: a bot storm must not flood the log.
+			log.Debug("wixauth: new visitor refused", slog.String("path", r.URL.Path), slog.Any("error", err))
+			// Seconds, rounded up: a browser retrying earlier is refused again.
+			w.Header().Set("Retry-After", strconv.Itoa(int((le.RetryAfter+time.Second-1)/time.Second)))
+			http.Error(w, "Too many new visitors from your network right now. Please try again in a few seconds.", http.StatusTooManyRequests)
+			return
+		}
 		log.Error("wixauth: request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 		retry := 5 * time.Second
@@ -69,6 +85,7 @@ func defaultErrorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Reque
 		if errors.As(err, &ae) && ae.RetryAfter > 0 {
 			retry = ae.RetryAfter
 		}
+
 		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Round(time.Second)/time.Second)))
 		msg := "Wix is unavailable right now. Please try again in a moment."
 		var se *StoreError

@@ -2,14 +2,17 @@ package wixauth_test
 
 import (
 	"errors"
-	"github.com/wixauth/wixauth/internal/testutil"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/wixauth/wixauth/internal/testutil"
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/wixtest"
@@ -298,5 +301,230 @@ func TestLogsCarryRequestIDAndNoToken(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Fatal("a token reached the logs")
 		}
+	}
+}
+
+// Lazy mode, a handler that writes before it first uses the Client: the
+// tokens cannot be saved, and that is loud, a Warn once per route and an
+// event each time.
+func TestLazyWriteFirstIsReported(t *testing.T) {
+	var logs testutil.LockedBuffer
+	var events eventLog
+	h := newHarness(t, func(c *wixauth.Config) {
+		c.Lazy = true
+		c.OnEvent = events.add
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	}, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "the page starts")
+		http.NewResponseController(w).Flush()
+		var cart map[string]any
+		wixauth.FromRequest(r).Get(r.Context(), "/ecom/v1/carts/current", &cart)
+	})
+	for range 3 {
+		h.get("/")
+	}
+	if n := events.count(wixauth.EventTokensUnsaved); n != 3 {
+		t.Errorf("%d tokens_unsaved events for 3 requests, want 3", n)
+	}
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 || !strings.Contains(logs.String(), "route=/ ") {
+		t.Errorf("want one Warn naming the route, got %d:\n%s", n, logs.String())
+	}
+	// Using the Client first, as the rule says, saves them.
+	h2 := newHarness(t, func(c *wixauth.Config) { c.Lazy = true; c.OnEvent = events.add }, cartApp)
+	h2.get("/")
+	h2.get("/")
+	if n := h2.wix.TokenCalls(""); n != 1 || events.count(wixauth.EventTokensUnsaved) != 3 {
+		t.Errorf("using the Client first: %d token calls, want 1 and no report", n)
+	}
+}
+
+// HEAD and OPTIONS never mint tokens nor save a session; a member's HEAD
+// still works with the member's tokens.
+func TestHeadAndOptionsNeverMintOrSave(t *testing.T) {
+	var errs []error
+	var mu sync.Mutex
+	h := newHarness(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		err := wixauth.FromRequest(r).Ensure(r.Context())
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	})
+	for _, m := range []string{"HEAD", "OPTIONS"} {
+		req, _ := http.NewRequest(m, h.app.URL+"/auth/login", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Set-Cookie") != "" {
+			t.Errorf("%s: %d, Set-Cookie %q; want 200 and no cookie", m, resp.StatusCode, resp.Header.Get("Set-Cookie"))
+		}
+	}
+	if n, w := h.wix.TokenCalls(""), h.store.commits.Load(); n != 0 || w != 0 {
+		t.Errorf("HEAD and OPTIONS: %d token calls and %d session writes, want none", n, w)
+	}
+	for _, err := range errs {
+		if !errors.Is(err, wixauth.ErrNoVisitorSession) {
+			t.Errorf("Ensure in a cookieless HEAD: %v, want ErrNoVisitorSession", err)
+		}
+	}
+	h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
+	errs = nil
+	req, _ := http.NewRequest("HEAD", h.app.URL+"/", nil)
+	resp, err := h.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(errs) != 1 || errs[0] != nil || resp.StatusCode != 200 {
+		t.Errorf("a member's HEAD: %d, %v; want valid tokens", resp.StatusCode, errs)
+	}
+	if w := h.store.commits.Load(); w != 0 {
+		t.Errorf("a member's HEAD wrote the session %d times", w)
+	}
+}
+
+// botStorm sends n cookieless GETs from one address, conc at a time, while
+// a member browses; it returns the bots' statuses and the member's.
+func botStorm(t *testing.T, h *harness, n, conc int, header http.Header) (bots, member map[int]int) {
+	t.Helper()
+	bots, member = map[int]int{}, map[int]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, conc)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			req, _ := http.NewRequest("GET", fmt.Sprintf("%s/probe-%d", h.app.URL, i), nil)
+			for k, v := range header {
+				req.Header[k] = v
+			}
+			code := 0
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				code = resp.StatusCode
+				if code == 429 && (resp.Header.Get("Retry-After") == "" || resp.Header.Get("Set-Cookie") != "") {
+					t.Errorf("a 429 with Retry-After %q and Set-Cookie %q", resp.Header.Get("Retry-After"), resp.Header.Get("Set-Cookie"))
+				}
+			}
+			mu.Lock()
+			bots[code]++
+			mu.Unlock()
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for {
+		select {
+		case <-done:
+			return bots, member
+		default:
+		}
+		code, body := h.get("/")
+		if body != "member" {
+			code = -code
+		}
+		member[code]++
+	}
+}
+
+// 500 cookieless requests from one address cost at most
+// NewVisitorsPerMinute token calls (plus the refill during the storm),
+// the rest get a 429 without a session, and a member browsing meanwhile
+// gets 200 throughout.
+func TestBotStormIsBoundedPerAddress(t *testing.T) {
+	const perMinute = 30
+	h := newHarness(t, func(c *wixauth.Config) {
+		c.NewVisitorsPerMinute = perMinute
+		c.TrustedAddrHeader = "X-Forwarded-For" // the bot's address, as a proxy would say
+	}, nil)
+	h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
+	start := time.Now()
+	bots, member := botStorm(t, h, 500, 32, http.Header{"X-Forwarded-For": {"203.0.113.9"}})
+	refill := int(time.Since(start).Minutes()*perMinute) + 1
+	if n := h.wix.TokenCalls("anonymous"); n > perMinute+refill || n < perMinute-1 {
+		t.Errorf("%d anonymous token calls for 500 cookieless requests, want about %d", n, perMinute)
+	}
+	if bots[200]+bots[429] != 500 || bots[429] == 0 {
+		t.Errorf("bots got %v, want 200 within the budget and 429 past it", bots)
+	}
+	if w := h.store.commits.Load(); w != int64(bots[200]) {
+		t.Errorf("%d session writes, want one per admitted visitor (%d)", w, bots[200])
+	}
+	if len(member) != 1 || member[200] == 0 {
+		t.Errorf("the member got %v during the storm, want 200 throughout", member)
+	}
+}
+
+// A trusted header keys the budget on the address the app's proxy saw (the
+// last one of X-Forwarded-For; what comes before it, the client wrote):
+// four clients behind the proxy have a budget each. Without the setting, a
+// client cannot pick its own key by sending the header; and connections
+// from a loopback or private address (a proxy the app did not name) are
+// not counted, since all visitors would count as one.
+func TestNewVisitorBudgetKeyedOnTrustedHeader(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		trusted bool
+		remote  string
+		want    int
+	}{
+		{"trusted header", true, "10.0.0.2:40000", 4},
+		{"public address, header not trusted", false, "198.51.100.1:40000", 1},
+		{"proxy's private address, header not trusted", false, "10.0.0.2:40000", 8},
+		{"loopback, header not trusted", false, "127.0.0.1:40000", 8},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, func(cfg *wixauth.Config) {
+				cfg.NewVisitorsPerMinute = 1
+				if c.trusted {
+					cfg.TrustedAddrHeader = "X-Forwarded-For"
+				}
+			}, nil)
+			mw := h.auth.Middleware(http.HandlerFunc(h.report))
+			ok := 0
+			for i := range 8 {
+				req := httptest.NewRequest("GET", "/", nil)
+				req.RemoteAddr = c.remote
+				req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d, 203.0.113.%d", i, i%4))
+				rec := httptest.NewRecorder()
+				mw.ServeHTTP(rec, req)
+				if rec.Code == 200 {
+					ok++
+				} else if rec.Code != 429 || rec.Header().Get("Retry-After") == "" || rec.Header().Get("Set-Cookie") != "" {
+					t.Errorf("over the budget: %d, Retry-After %q, Set-Cookie %q; want 429 with Retry-After and no cookie",
+						rec.Code, rec.Header().Get("Retry-After"), rec.Header().Get("Set-Cookie"))
+				}
+			}
+			if ok != c.want {
+				t.Errorf("%d of 8 new visitors admitted, want %d", ok, c.want)
+			}
+		})
+	}
+}
+
+// A 429 on the anonymous grant (new visitors rate limited at Wix) never
+// blocks the renewals of existing sessions.
+func TestNewVisitorRateLimitNeverBlocksRenewals(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
+	h.wix.Fail(wixtest.EndpointToken, wixtest.Fault{Status: 429, Grant: "anonymous", Header: http.Header{"Retry-After": {"60"}}})
+	resp, err := http.Get(h.app.URL) // a new visitor: refused, the gate closes for a minute
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Fatalf("new visitor: %d, want 503 while Wix rate limits", resp.StatusCode)
+	}
+	if code, body := h.get("/"); code != 200 || body != "member" {
+		t.Errorf("the member's renewal: %d %q, want 200 member", code, body)
+	}
+	if n := h.wix.TokenCalls("refresh_token"); n != 1 {
+		t.Errorf("refresh calls = %d, want 1", n)
 	}
 }

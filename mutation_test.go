@@ -293,12 +293,14 @@ func (c *memCoordinator) Release(_ context.Context, key string) error {
 // instance that renews publishes its result for the others, and a
 // published result that itself needs renewal is not taken.
 func TestCoordinatorPublishesAndRefusesStaleResults(t *testing.T) {
-	// Tokens that live less than RenewBefore: each request renews, and
-	// every published result is already stale for the next one.
+	// Tokens of a minute, and a clock moved past half of it before each
+	// request: each request renews, and every published result is already
+	// due for the next one. (A token is never due at once: the margin is
+	// at most half its lifetime.)
 	wix := wixtest.NewServer(wixtest.WithAccessTokenLifetime(time.Minute))
 	defer wix.Close()
 	co := &memCoordinator{leases: map[string]bool{}, results: map[string][]byte{}}
-	a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Coordinator: co, Logger: quietLog()})
+	a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Coordinator: co, Logger: quietLog(), Now: wix.Clock()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,6 +312,7 @@ func TestCoordinatorPublishesAndRefusesStaleResults(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
 	for range 3 { // a new visitor, then two renewals
+		wix.Advance(31 * time.Second)
 		resp, err := browser.Get(app.URL)
 		if err != nil {
 			t.Fatal(err)

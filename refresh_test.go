@@ -2,12 +2,19 @@ package wixauth_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/internal/testutil"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -294,5 +301,236 @@ func TestNewVisitorsBackOffTogether(t *testing.T) {
 	}
 	if n := h.wix.TokenCalls("anonymous"); n != 1 {
 		t.Errorf("anonymous calls = %d for 5 new visitors in one back-off, want 1", n)
+	}
+}
+
+// frozenClock is a clock that moves only when told, shared by the fake Wix
+// and the Auth, so that what counts as "just issued" does not depend on
+// how fast a loaded machine runs the test.
+type frozenClock struct{ offset atomic.Int64 }
+
+var clockStart = time.Now()
+
+func (c *frozenClock) now() time.Time          { return clockStart.Add(time.Duration(c.offset.Load())) }
+func (c *frozenClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// storm sends n parallel requests of the harness's browser and counts the
+// answers by status and body.
+func (h *harness) storm(n int) map[string]int {
+	var mu sync.Mutex
+	got := map[string]int{}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, body := h.get("/")
+			mu.Lock()
+			got[fmt.Sprint(code, " ", body)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return got
+}
+
+// Whatever lifetime Wix gives a token, even one shorter than RenewBefore,
+// a storm of requests with an expired token makes one token call and one
+// session write, and the token just issued is not renewed again on the
+// next request; it is renewed once it has lived past its margin (at most
+// half its life).
+func TestShortLifetimesRenewOncePerStorm(t *testing.T) {
+	for _, lifetime := range []time.Duration{time.Second, time.Minute, 4 * time.Hour} {
+		t.Run(lifetime.String(), func(t *testing.T) {
+			var clock frozenClock
+			h := newHarnessWix(t, []wixtest.Option{wixtest.WithAccessTokenLifetime(lifetime), wixtest.WithClock(clock.now)},
+				func(c *wixauth.Config) { c.Now = clock.now }, nil)
+			h.get("/") // a visitor, with a token of that lifetime
+			h.resetCounts()
+			clock.advance(lifetime) // expired, here and at Wix
+
+			if got := h.storm(20); got["200 visitor"] != 20 {
+				t.Fatalf("storm: %v, want 20 × 200 visitor", got)
+			}
+			if n, w := h.wix.TokenCalls(""), h.store.commits.Load(); n != 1 || w != 1 {
+				t.Errorf("storm: %d token calls and %d session writes, want 1 and 1", n, w)
+			}
+			h.get("/")
+			if n := h.wix.TokenCalls(""); n != 1 {
+				t.Errorf("the next request renewed the token just issued: %d token calls", n)
+			}
+			margin := min(wixauth.DefaultRenewBefore, lifetime/2)
+			clock.advance(lifetime - margin - time.Millisecond)
+			h.get("/")
+			if n := h.wix.TokenCalls(""); n != 1 {
+				t.Errorf("renewed before the margin: %d token calls", n)
+			}
+			clock.advance(time.Millisecond)
+			h.get("/")
+			if n := h.wix.TokenCalls(""); n != 2 {
+				t.Errorf("not renewed inside the margin: %d token calls, want 2", n)
+			}
+		})
+	}
+}
+
+// eventLog collects the events of an Auth.
+type eventLog struct {
+	mu     sync.Mutex
+	events []wixauth.Event
+}
+
+func (l *eventLog) add(_ context.Context, e wixauth.Event) {
+	l.mu.Lock()
+	l.events = append(l.events, e)
+	l.mu.Unlock()
+}
+
+func (l *eventLog) count(k wixauth.EventKind) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, e := range l.events {
+		if e.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// A refresh token that Wix refuses (invalid_grant) ends the session at
+// once, whatever the HTTP status: one refresh call, then a new visitor.
+func TestRefusalByMeaningWhateverTheStatus(t *testing.T) {
+	for _, status := range []int{400, 401, 403} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			var events eventLog
+			h := newHarness(t, func(c *wixauth.Config) { c.OnEvent = events.add }, nil)
+			h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
+			h.wix.Fail(wixtest.EndpointToken, wixtest.Fault{Status: status, Grant: "refresh_token",
+				Body: `{"error":"invalid_grant","error_description":"refresh token revoked"}`})
+			for i := range 3 {
+				if code, body := h.get("/"); code != 200 || body != "visitor" {
+					t.Fatalf("request %d: %d %q, want 200 visitor", i, code, body)
+				}
+			}
+			if r, a := h.wix.TokenCalls("refresh_token"), h.wix.TokenCalls("anonymous"); r != 1 || a != 1 {
+				t.Errorf("token calls: %d refresh, %d anonymous; want 1 and 1", r, a)
+			}
+			if n := events.count(wixauth.EventSessionEnded); n != 1 {
+				t.Errorf("%d session_ended events, want 1", n)
+			}
+		})
+	}
+}
+
+// Answers that are not transient and do not say invalid_grant (a 403 of
+// the gateway, another RFC 6749 code) fail the requests for a bounded time
+// only: after GiveUpAfter the session ends as a new visitor, logged and
+// reported. A transient failure never ends a session, however long.
+func TestPermanentFailuresEndTheSessionInBoundedTime(t *testing.T) {
+	const giveUp = 300 * time.Millisecond
+	for _, c := range []struct {
+		name  string
+		fault wixtest.Fault
+		ends  bool
+	}{
+		{"403 PERMISSION_DENIED", wixtest.Fault{Status: 403}, true},
+		{"400 invalid_request", wixtest.Fault{Status: 400, Body: `{"error":"invalid_request"}`}, true},
+		{"401 invalid_client", wixtest.Fault{Status: 401, Body: `{"error":"invalid_client"}`}, true},
+		{"503", wixtest.Fault{Status: 503}, false},
+		{"429", wixtest.Fault{Status: 429}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var events eventLog
+			var logs testutil.LockedBuffer
+			h := newHarness(t, func(cfg *wixauth.Config) {
+				cfg.GiveUpAfter = giveUp
+				cfg.RetryBackoff = 20 * time.Millisecond
+				cfg.OnEvent = events.add
+				cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			}, nil)
+			h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
+			f := c.fault
+			f.Grant = "refresh_token"
+			h.wix.Fail(wixtest.EndpointToken, f)
+			start := time.Now()
+			var ended time.Duration
+			for time.Since(start) < 3*giveUp {
+				code, body := h.get("/")
+				if code == 200 && body == "visitor" {
+					ended = time.Since(start)
+					break
+				}
+				if code != 503 {
+					t.Fatalf("got %d %q, want 503 while it fails", code, body)
+				}
+				time.Sleep(25 * time.Millisecond)
+			}
+			switch {
+			case c.ends && ended == 0:
+				t.Fatalf("the session still fails after %v", 3*giveUp)
+			case c.ends && ended < giveUp:
+				t.Errorf("the session ended after %v, before GiveUpAfter (%v)", ended, giveUp)
+			case !c.ends && ended != 0:
+				t.Fatalf("a transient failure turned the member into a visitor after %v", ended)
+			}
+			wantEnded := map[bool]int{true: 1, false: 0}[c.ends]
+			if n := events.count(wixauth.EventSessionEnded); n != wantEnded {
+				t.Errorf("%d session_ended events, want %d", n, wantEnded)
+			}
+			if c.ends && !strings.Contains(logs.String(), "kept failing") {
+				t.Errorf("the end of the session was not logged:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+// A storm of parallel requests that share one renewal writes the session
+// once, not once per request.
+func TestRenewalStormWritesTheSessionOnce(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
+	h.wix.Fail(wixtest.EndpointToken, wixtest.Fault{Delay: 100 * time.Millisecond, Times: 1})
+	if got := h.storm(20); got["200 member"] != 20 {
+		t.Fatalf("storm: %v", got)
+	}
+	if n, w := h.wix.TokenCalls(""), h.store.commits.Load(); n != 1 || w != 1 {
+		t.Errorf("%d token calls and %d session writes for 20 parallel requests, want 1 and 1", n, w)
+	}
+	h.get("/")
+	if n := h.wix.TokenCalls(""); n != 1 {
+		t.Errorf("the renewal was not saved: %d token calls on the next request", n)
+	}
+}
+
+// A request that shares a renewal saved by another, and writes its session
+// for its own reasons, writes the renewed tokens too, never the old ones:
+// another instance, which has no recent result at hand, finds them stored.
+func TestSharedRenewalIsNotOverwrittenByAnotherWrite(t *testing.T) {
+	var h *harness
+	handler := func(w http.ResponseWriter, r *http.Request) {
+		h.sm.Put(r.Context(), "visits", time.Now().UnixNano()) // every request writes
+		h.report(w, r)
+	}
+	h = newHarness(t, nil, handler)
+	h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
+	h.wix.Fail(wixtest.EndpointToken, wixtest.Fault{Delay: 100 * time.Millisecond, Times: 1})
+	if got := h.storm(10); got["200 member"] != 10 {
+		t.Fatalf("storm: %v", got)
+	}
+	other, err := wixauth.New(wixauth.Config{ClientID: h.wix.ClientID, APIURL: h.wix.URL, Sessions: h.sm,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	instance2 := httptest.NewServer(other.Middleware(http.HandlerFunc(handler)))
+	defer instance2.Close()
+	resp, err := h.http.Get(instance2.URL) // same cookie: the jar ignores ports
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := h.wix.TokenCalls(""); n != 1 {
+		t.Errorf("%d token calls: a later write put the expired token back in the store", n)
 	}
 }

@@ -59,7 +59,7 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	st.c.readTokens()
 	// One request copy, carrying both the session and the Client.
 	r = r.WithContext(ctx)
-	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token, load: l}
+	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token, load: l, c: &st.c}
 	h(&st.sw, r, &st.c)
 	if !st.sw.written {
 		st.sw.WriteHeader(http.StatusOK)
@@ -209,6 +209,7 @@ type sessionWriter struct {
 	r       *http.Request
 	cookie  string
 	load    *loadRecord
+	c       *Client // the request's Client, which says whether to save (readyToSave)
 	written bool
 	failed  bool // the store failed: the handler's output is discarded
 }
@@ -221,6 +222,10 @@ func (sw *sessionWriter) WriteHeader(code int) {
 		return
 	}
 	sw.written = true
+	if !sw.c.readyToSave() {
+		sw.ResponseWriter.WriteHeader(code)
+		return
+	}
 	if err := sw.a.saveSession(sw.ResponseWriter, sw.r, sw.cookie, sw.load); err != nil {
 		sw.failed = true
 		h := sw.ResponseWriter.Header()

@@ -22,6 +22,33 @@ type AccessToken struct {
 	// ExpiresAt is a Unix time in seconds, computed when the token arrived as
 	// now + expires_in.
 	ExpiresAt int64 `json:"expiresAt"`
+
+	// issued is when the token arrived, in Unix milliseconds (0: unknown,
+	// as for tokens decoded from the SDK's JSON). With ExpiresAt it gives
+	// the lifetime Wix granted, which bounds the renewal margin.
+	issued int64
+}
+
+// lifetime returns how long Wix said the token lives, if known.
+func (t AccessToken) lifetime() (time.Duration, bool) {
+	if t.issued <= 0 {
+		return 0, false
+	}
+	secs := t.ExpiresAt - t.issued/1000
+	if secs <= 0 {
+		return 0, false
+	}
+	return time.Duration(secs) * time.Second, true
+}
+
+// expiry is when the token expires: to the millisecond when its arrival is
+// known (ExpiresAt is rounded down to the second, which would shorten a
+// one-second token to nothing), else ExpiresAt.
+func (t AccessToken) expiry() time.Time {
+	if d, ok := t.lifetime(); ok {
+		return time.UnixMilli(t.issued).Add(d)
+	}
+	return time.Unix(t.ExpiresAt, 0)
 }
 
 // RefreshToken is the long-lived token that renews access tokens. Wix does not

@@ -9,11 +9,11 @@
 // not compile, is an error of the list, reported loudly: it would
 // otherwise count as killed (or be skipped) and inflate the score.
 //
-// A mutant counts as killed only if the tests that failed with it pass
-// without it: on a loaded machine a timing-sensitive test can fail on its
-// own, which would count a mutant as killed that no test caught. Such a
-// mutant is tried again, and reported as "flaky" (outside the score) if the
-// failure still cannot be told from the noise.
+// A mutant counts as killed only if the tests that failed with it fail
+// again with it and pass without it: on a loaded machine a timing-sensitive
+// test can fail on its own, which would count a mutant as killed that no
+// test caught. Such a mutant is tried again, and reported as "flaky"
+// (outside the score) if the failure still cannot be told from the noise.
 package main
 
 import (
@@ -36,7 +36,7 @@ import (
 
 func main() {
 	list := flag.String("list", "scripts/mutants.txt", "the mutant list")
-	only := flag.String("run", "", "only the mutants whose name contains this text")
+	only := flag.String("run", "", "only the mutants whose name matches this regular expression")
 	check := flag.Bool("check", false, "only check that every mutant applies (its text is found once), run nothing")
 	timeout := flag.Duration("timeout", 5*time.Minute, "bound on the tests of one mutant; a mutant that hangs them is killed")
 	race := flag.Bool("race", false, "run the tests with -race (slower; finds mutants only a race shows)")
@@ -56,14 +56,19 @@ func main() {
 		os.Exit(2)
 	}
 	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			log("-run: %v", err)
+			os.Exit(2)
+		}
 		var keep []mutant
 		for _, m := range mutants {
-			if strings.Contains(m.Name, *only) {
+			if re.MatchString(m.Name) {
 				keep = append(keep, m)
 			}
 		}
 		if len(keep) == 0 {
-			log("no mutant's name contains %q", *only)
+			log("no mutant's name matches %q", *only)
 			os.Exit(2)
 		}
 		mutants = keep
@@ -229,10 +234,10 @@ func run(dir string, m mutant, timeout time.Duration, race bool) (string, []byte
 	}
 }
 
-// failsUnmutated reports whether the top-level tests that failed in out
-// (the output of m's run) also fail on the unmutated tree, that is,
-// whether the failure is noise rather than the mutant's doing. A run that
-// names no failed test (a panic, a hang) is the mutant's.
+// failsUnmutated reports whether the failure in out (the output of m's
+// run) is noise rather than the mutant's doing: the top-level tests that
+// failed pass when run again with the mutant, or fail without it. A run
+// that names no failed test (a panic, a hang) is the mutant's.
 func failsUnmutated(dir string, m mutant, out []byte, timeout time.Duration, race bool) (bool, error) {
 	var names []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -248,18 +253,44 @@ func failsUnmutated(dir string, m mutant, out []byte, timeout time.Duration, rac
 	if race {
 		args = append(args, "-race")
 	}
-	cmd := exec.Command("go", append(args, m.Packages...)...)
-	cmd.Dir = dir
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return false, nil
-	case errors.As(err, &exit):
-		return true, nil
-	default:
-		return false, fmt.Errorf("re-running the failed tests of %q: %v", m.Name, err)
+	args = append(args, m.Packages...)
+	passes := func() (bool, error) {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		err := cmd.Run()
+		var exit *exec.ExitError
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.As(err, &exit):
+			return false, nil
+		default:
+			return false, fmt.Errorf("re-running the failed tests of %q: %v", m.Name, err)
+		}
 	}
+	// Again with the mutant: a failure the mutant causes repeats.
+	path := filepath.Join(dir, m.File)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	mutated, err := m.apply(orig)
+	if err != nil {
+		return false, err
+	}
+	if err := os.WriteFile(path, mutated, 0o644); err != nil {
+		return false, err
+	}
+	ok, err := passes()
+	if werr := os.WriteFile(path, orig, 0o644); err == nil {
+		err = werr
+	}
+	if err != nil || ok {
+		return ok, err
+	}
+	// Without it: a failure that is the tests' own repeats too.
+	ok, err = passes()
+	return !ok, err
 }
 
 // failures keeps the lines of go test output that say what failed.

@@ -1,0 +1,208 @@
+package wixauth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// This file is where an access token is renewed.
+//
+// Every path that needs a new access token goes through Auth.renew: a token
+// that expires (Client.Ensure, before the handler runs), a 401 from Wix that
+// says the token is stale (Client.Do and Client.Transport), and
+// Client.RenewToken. renew applies one policy, composed once of four
+// layers, outermost first:
+//
+//  1. one renewal per process (flight.go): the requests of this process
+//     that need the same refresh token renewed share one call; a recent
+//     result serves the requests that loaded their session before it was
+//     saved; a failure is repeated without a call until its back-off ends
+//     (backoff.go);
+//  2. one renewal across instances (coordinate.go): with a
+//     Config.Coordinator, one instance holds a short lease and publishes
+//     its result for the others;
+//  3. a new visitor on refusal (renewOrRestart, below): a refresh token Wix
+//     refused, or one that kept failing with answers that are not
+//     transient for Config.GiveUpAfter, ends the session as a new visitor;
+//  4. the grant (refresh.go): the refresh_token call itself.
+//
+// When a token is due is decided here too (due and margin). New visitor
+// tokens, which are minted rather than renewed, are in newvisitor.go.
+
+// renew returns a usable access token for rt, through the layers above.
+// stale is the access token the caller holds and wants replaced (expiring,
+// refused by Wix, or to be renewed on request): a shared or recent result
+// equal to it is never handed back, since Wix may have just refused it.
+func (a *Auth) renew(ctx context.Context, rt RefreshToken, stale string) (renewed, error) {
+	usable := func(t Tokens) bool { return t.AccessToken.Value != stale && !a.due(t, a.cfg.Now()) }
+	return a.share.do(ctx, rt.Value, usable, func() (Tokens, bool, error) {
+		// Detached from the request that started it: the others waiting
+		// for it must not fail because that one went away.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.TokenTimeout)
+		defer cancel()
+		return a.renewAcrossInstances(dctx, rt, usable)
+	})
+}
+
+// renewed is the result of a renewal, which several requests may share.
+type renewed struct {
+	Tokens
+	flight *flight // nil: the caller's own result
+}
+
+// own reports whether the caller is the one that saves these tokens in
+// its session: true for exactly one of the requests that share a renewal
+// made in this process, so that a renewal storm writes the session once,
+// and false for all of them when another instance made the renewal (its
+// own request saves it).
+func (r renewed) own() bool { return r.flight == nil || r.flight.claimSave() }
+
+// margin is how long before its expiry a token is renewed:
+// Config.RenewBefore, but at most half the lifetime Wix gave the token, so
+// that a token just issued is never due at once, however short its life.
+func (a *Auth) margin(t AccessToken) time.Duration {
+	m := a.cfg.RenewBefore
+	if d, ok := t.lifetime(); ok && d/2 < m {
+		m = d / 2
+	}
+	return m
+}
+
+// due reports whether t must be renewed before it is used.
+func (a *Auth) due(t Tokens, now time.Time) bool {
+	return t.AccessToken.Value == "" || !now.Before(t.AccessToken.expiry().Add(-a.margin(t.AccessToken)))
+}
+
+// expired reports whether t can no longer be used at all.
+func expired(t Tokens, now time.Time) bool {
+	return t.AccessToken.Value == "" || !now.Before(t.AccessToken.expiry())
+}
+
+// resolve returns valid tokens for t, which holds a refresh token, by the
+// JavaScript SDK's generateVisitorTokens rule: t itself while it is not
+// due, else t renewed (a new visitor if Wix refused its refresh token).
+//
+// Unlike the SDK, a failure that may pass (a timeout, a 5xx, a 429) keeps
+// t and returns the error, so that a network blip never turns a member into
+// a visitor; and if t's access token is still valid (only inside the
+// margin), the failure is logged and t is returned, so the request goes on.
+func (a *Auth) resolve(ctx context.Context, t Tokens) (renewed, error) {
+	now := a.cfg.Now()
+	if !a.due(t, now) {
+		return renewed{Tokens: t}, nil
+	}
+	r, err := a.renew(ctx, t.RefreshToken, t.AccessToken.Value)
+	if err == nil {
+		return r, nil
+	}
+	if !expired(t, now) {
+		a.cfg.Logger.Warn("wixauth: renewal failed; using the access token until it expires",
+			slog.String("role", string(t.Role())), slog.Time("expires", t.AccessToken.expiry()), slog.Any("error", err))
+		return renewed{Tokens: t}, nil
+	}
+	return renewed{Tokens: t}, err
+}
+
+// DefaultGiveUpAfter is how long a refresh token may keep failing with
+// answers that are not transient before its session ends.
+const DefaultGiveUpAfter = time.Minute
+
+// renewOrRestart renews rt, and starts a new visitor session when Wix
+// refused rt (see isRefusal), or when every renewal of rt failed with an
+// answer that is not transient (see isPermanent) for Config.GiveUpAfter:
+// no answer can leave a session failing until it expires. A timeout, a 5xx
+// or a 429 never ends a session, however long it lasts.
+func (a *Auth) renewOrRestart(ctx context.Context, rt RefreshToken) (Tokens, error) {
+	t, err := a.renewTokens(ctx, rt)
+	if err == nil {
+		a.failing.clear(rt.Value)
+		return t, nil
+	}
+	var why string
+	switch {
+	case isRefusal(err):
+		why = "Wix refused the refresh token"
+	case isPermanent(err) && a.failing.note(rt.Value, time.Now(), a.cfg.GiveUpAfter):
+		why = "the refresh token kept failing with answers that are not transient"
+	default:
+		return Tokens{}, err
+	}
+	a.failing.clear(rt.Value)
+	a.cfg.Logger.Warn("wixauth: "+why+"; starting a new visitor session",
+		slog.String("role", string(rt.Role)), slog.Any("error", err))
+	a.emit(ctx, Event{Kind: EventSessionEnded, Role: rt.Role, Err: err})
+	return a.newVisitorTokens(ctx)
+}
+
+// isRefusal reports whether the token endpoint said the grant is dead,
+// whatever the HTTP status: RFC 6749 (section 5.2) answers "invalid_grant"
+// when a refresh token is "invalid, expired, revoked" or was "issued to
+// another client", which is what Wix answers for a revoked session. The
+// other RFC 6749 codes are about the request or the client (invalid_request,
+// invalid_client, unauthorized_client, unsupported_grant_type,
+// invalid_scope): the same for every session of the app, so ending this
+// one would not help; they count as permanent failures instead.
+func isRefusal(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Code == "invalid_grant"
+}
+
+// isPermanent reports whether a failed token call will fail the same way
+// if repeated: a 4xx answer other than 408 (timeout), 425 (too early) and
+// 429 (rate limit). Anything else (a 5xx, a timeout, a malformed answer,
+// which may come from a proxy in between) may pass.
+func isPermanent(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode < 400 || ae.StatusCode > 499 {
+		return false
+	}
+	switch ae.StatusCode {
+	case http.StatusRequestTimeout, http.StatusTooEarly, http.StatusTooManyRequests:
+		return false
+	}
+	return true
+}
+
+// failingSince remembers, per refresh token, since when its renewals fail
+// with answers that are not transient.
+type failingSince struct {
+	mu   sync.Mutex
+	runs map[string]failingRun
+}
+
+type failingRun struct{ since, last time.Time }
+
+// note records a permanent failure of rt at now and reports whether rt has
+// been failing for d or longer. A run of failures ends when rt has not
+// failed for d (the session was idle, or Wix answered again).
+func (f *failingSince) note(rt string, now time.Time, d time.Duration) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.runs == nil {
+		f.runs = make(map[string]failingRun)
+	}
+	r, ok := f.runs[rt]
+	if !ok || now.Sub(r.last) > d {
+		r.since = now
+	}
+	r.last = now
+	f.runs[rt] = r
+	if len(f.runs) >= 1024 {
+		for k, r := range f.runs {
+			if now.Sub(r.last) > d {
+				delete(f.runs, k)
+			}
+		}
+	}
+	return now.Sub(r.since) >= d
+}
+
+func (f *failingSince) clear(rt string) {
+	f.mu.Lock()
+	delete(f.runs, rt)
+	f.mu.Unlock()
+}
