@@ -26,15 +26,9 @@ var staticFS embed.FS
 
 // appConfig is everything newApp needs; main fills it from the environment.
 type appConfig struct {
-	BaseURL      string // the app's public origin, such as "http://localhost:8080"
-	ClientID     string // the Wix OAuth app's client ID
-	APIURL       string // the Wix API base URL
-	APIKey       string // optional Wix API key
-	SessionStore string // "memory" or a redis:// URL, for stores.Open
-	SessionKeys  string // optional comma-separated base64 AES-256 keys: sessions encrypted at rest
-	DemoAccount  bool   // the embedded fake is in use: show its demo account
-	DirectLogin  string // how form logins finish: "redirect" (default) or "web_message"
-	Logger       *slog.Logger
+	wiring.Config        // Wix, the session store and keys, the logger
+	DemoAccount   bool   // the embedded fake is in use: show its demo account
+	DirectLogin   string // how form logins finish: "redirect" (default) or "web_message"
 }
 
 // app holds what the page and API handlers share.
@@ -61,24 +55,17 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 		return nil, nil, err
 	}
 	a := &app{log: cfg.Logger, demo: cfg.DemoAccount, pages: pages, base: cfg.BaseURL}
-	w, err := wiring.New(wiring.Config{
-		BaseURL:      cfg.BaseURL,
-		ClientID:     cfg.ClientID,
-		APIURL:       cfg.APIURL,
-		APIKey:       cfg.APIKey,
-		SessionStore: cfg.SessionStore,
-		SessionKeys:  cfg.SessionKeys,
-		Logger:       cfg.Logger,
-		Auth: func(c *wixauth.Config) {
-			c.Skip = skipped
-			c.ErrorHandler = a.noTokens
-		},
-		Handlers: func(c *handlers.Config) {
-			c.FormPath = "/login" // the app's own page (pages.go), reading the outcome with Outcome
-			c.Respond = a.respond
-			c.DirectLogin = handlers.DirectLoginMode(cfg.DirectLogin)
-		},
-	})
+	wc := cfg.Config
+	wc.Auth = func(c *wixauth.Config) {
+		c.Skip = skipped
+		c.ErrorHandler = a.noTokens
+	}
+	wc.Handlers = func(c *handlers.Config) {
+		c.FormPath = "/login" // the app's own page (pages.go), reading the outcome with Outcome
+		c.Respond = a.respond
+		c.DirectLogin = handlers.DirectLoginMode(cfg.DirectLogin)
+	}
+	w, err := wiring.New(wc)
 	if err != nil {
 		return nil, nil, err
 	}

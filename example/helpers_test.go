@@ -70,12 +70,14 @@ func (e *testEnv) startInstance() string {
 	appURL := fmt.Sprintf("http://localhost:%d", ts.Listener.Addr().(*net.TCPAddr).Port)
 	e.fake.AllowRedirectURI(appURL + "/auth/callback")
 	h, cleanup, err := newApp(appConfig{
-		BaseURL:      appURL,
-		ClientID:     e.fake.ClientID,
-		APIURL:       e.fake.URL,
-		SessionStore: e.store,
-		DemoAccount:  true,
-		Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Config: wiring.Config{
+			BaseURL:      appURL,
+			ClientID:     e.fake.ClientID,
+			APIURL:       e.fake.URL,
+			SessionStore: e.store,
+			Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		},
+		DemoAccount: true,
 	})
 	if err != nil {
 		ts.Close()

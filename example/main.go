@@ -35,7 +35,6 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/wiring"
-	"github.com/wixauth/wixauth/wixtest"
 )
 
 func main() {
@@ -59,28 +58,25 @@ func run(log *slog.Logger) error {
 	defer ln.Close()
 
 	cfg := appConfig{
-		BaseURL:      env("BASE_URL", defaultBaseURL(addr, ln.Addr())),
-		ClientID:     env("WIX_CLIENT_ID", ""),
-		APIURL:       env("WIX_API_URL", wixauth.DefaultAPIURL),
-		APIKey:       env("WIX_API_KEY", ""),
-		SessionStore: env("SESSION_STORE", "memory"),
-		SessionKeys:  os.Getenv("SESSION_KEYS"),
-		DirectLogin:  os.Getenv("DIRECT_LOGIN"),
-		Logger:       log,
+		Config: wiring.Config{
+			BaseURL:      env("BASE_URL", defaultBaseURL(addr, ln.Addr())),
+			ClientID:     env("WIX_CLIENT_ID", ""),
+			APIURL:       env("WIX_API_URL", wixauth.DefaultAPIURL),
+			APIKey:       env("WIX_API_KEY", ""),
+			SessionStore: env("SESSION_STORE", "memory"),
+			SessionKeys:  os.Getenv("SESSION_KEYS"),
+			Logger:       log,
+		},
+		DirectLogin: os.Getenv("DIRECT_LOGIN"),
 	}
 
 	if cfg.ClientID == "" {
-		fake, closeFake, err := wiring.StartFake(nil)
+		stopFake, err := wiring.StartDemo(&cfg.Config)
 		if err != nil {
-			return fmt.Errorf("starting the embedded fake Wix: %w", err)
+			return err
 		}
-		defer closeFake()
-		cfg.ClientID, cfg.APIURL, cfg.APIKey = fake.ClientID, fake.URL, fake.APIKey
-		// As on Wix, where the dashboard lists the OAuth app's redirect URIs.
-		fake.AllowRedirectURI(cfg.BaseURL + "/auth/callback")
+		defer stopFake()
 		cfg.DemoAccount = true
-		fmt.Printf("WIX_CLIENT_ID is not set: using the embedded fake Wix at %s\n", fake.URL)
-		fmt.Printf("Demo account: %s / %s\n", wixtest.DemoEmail, wixtest.DemoPassword)
 	}
 
 	handler, cleanup, err := newApp(cfg)

@@ -59,7 +59,9 @@ var directLoginPage = template.Must(template.New("direct").Parse(`<!DOCTYPE html
 `))
 
 // beginDirectLogin keeps the web_message auth URL of a direct login in the
-// session and sends the browser to DirectLoginPage.
+// session and sends the browser to DirectLoginPage. One waits at a time: a
+// newer form login in another tab replaces it (its page then says to log
+// in again), as the session token it holds is spent by then anyway.
 func (h *Handlers) beginDirectLogin(w http.ResponseWriter, r *http.Request, flow Flow, d wixauth.OAuthData, sessionToken string) {
 	ctx := r.Context()
 	u, err := wixauth.FromContext(ctx).AuthURL(ctx, d, wixauth.AuthURLOptions{Prompt: "none", SessionToken: sessionToken, ResponseMode: string(DirectLoginWebMessage)})

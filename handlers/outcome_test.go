@@ -123,3 +123,17 @@ func TestOutcomeFromQueryIsCleaned(t *testing.T) {
 		t.Errorf("Message = %q", got.Message())
 	}
 }
+
+// A JSON client reads the outcome from the answer: nothing is left in its
+// session for the form page to show later.
+func TestOutcomeInSessionJSON(t *testing.T) {
+	e := newEnv(t, options{handlers: func(c *handlers.Config) { c.OutcomeInSession = true }})
+	b := e.browser()
+	status, res := b.postJSON("/auth/login", map[string]string{"email": wixtest.DemoEmail, "password": "wrong-password"})
+	if status != http.StatusUnauthorized || res.ErrorCode != string(handlers.ErrorCodeInvalidCredentials) || res.Redirect != "/auth/form" {
+		t.Fatalf("JSON: %d %+v", status, res)
+	}
+	if p := b.get("/auth/form"); strings.Contains(html.UnescapeString(p.Body), handlers.Message(handlers.ErrorCodeInvalidCredentials)) {
+		t.Errorf("the form page shows the JSON client's outcome")
+	}
+}

@@ -48,9 +48,9 @@ func WithWix(opts ...wixtest.Option) Option {
 	return func(o *options) { o.wix = append(o.wix, opts...) }
 }
 
-// WithConfig changes the Auth's Config before New builds it (a session
-// manager of the app's own, Lazy, a logger...). Keep Config.Now: it is the
-// shared clock.
+// WithConfig changes the Auth's Config before New builds it (the app's
+// session manager from wixauth.NewSessions, Lazy, a logger...). Keep
+// Config.Now: it is the shared clock.
 func WithConfig(fn func(*wixauth.Config)) Option {
 	return func(o *options) { o.auth = append(o.auth, fn) }
 }

@@ -107,3 +107,19 @@ func TestSeedAlmostExpired(t *testing.T) {
 		t.Errorf("%d renewals of a token a minute from expiry, want 1 (RenewBefore is 5 minutes)", n)
 	}
 }
+
+// The app's own session manager (as the app builds it) works with the kit.
+func TestWithConfigSessions(t *testing.T) {
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{CookieName: "shop_session"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := wixauthtest.New(t, wixauthtest.WithConfig(func(c *wixauth.Config) { c.Sessions = sm }))
+	s := e.Member(t, wixtest.DemoEmail)
+	if c := s.Cookie(); c.Name != "shop_session" {
+		t.Errorf("cookie %q, want the app's shop_session", c.Name)
+	}
+	if w := e.Serve(http.HandlerFunc(cartHandler), s.NewRequest(http.MethodGet, "/", nil)); w.Body.String() != "member 0" {
+		t.Errorf("%d %q, want member 0", w.Code, w.Body)
+	}
+}

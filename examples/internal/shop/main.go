@@ -11,7 +11,6 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/wiring"
-	"github.com/wixauth/wixauth/wixtest"
 )
 
 // New wires wixauth as every example does (internal/wiring: the session
@@ -57,14 +56,11 @@ func run(log *slog.Logger, routes func(*Shop, *wixauth.Auth) http.Handler) error
 		Logger:       log,
 	}
 	if cfg.ClientID == "" {
-		wix, stop, err := wiring.StartFake(nil)
+		stopFake, err := wiring.StartDemo(&cfg)
 		if err != nil {
 			return err
 		}
-		defer stop()
-		cfg.ClientID, cfg.APIURL = wix.ClientID, wix.URL
-		wix.AllowRedirectURI(cfg.BaseURL + "/auth/callback") // as registered in the Wix dashboard
-		fmt.Printf("WIX_CLIENT_ID is not set: using a fake Wix at %s; demo account %s / %s\n", wix.URL, wixtest.DemoEmail, wixtest.DemoPassword)
+		defer stopFake()
 	}
 	s, auth, closeStore, err := New(cfg)
 	if err != nil {
