@@ -32,10 +32,9 @@ type Client struct {
 
 	// save stores changed tokens for a Client made by NewClient.
 	save func(context.Context, Tokens) error
-	// req is the request, whose route names a late change (unsaved.go).
+	// req is the request: its address counts new visitors (newvisitor.go),
+	// its route names a late change (unsaved.go).
 	req *http.Request
-	// addr is the client's address, for the new-visitor budget.
-	addr string
 	// readOnly marks a HEAD or OPTIONS request: it never mints tokens nor
 	// saves its session.
 	readOnly bool

@@ -15,16 +15,27 @@
 // # Per request
 //
 // Auth.Middleware loads the session and makes its tokens valid before the
-// handler runs: new visitor tokens when there are none, a renewal when the
-// access token expires within Config.RenewBefore. It saves the session only
-// when the tokens changed, so a request with valid tokens costs one store
-// read and no write. Concurrent renewals of one session share one token
-// call. A refresh token that Wix refuses starts a new visitor session; a
-// failure that may pass (timeout, 5xx, 429) keeps the tokens, so a network
-// blip never logs a member out. The handler then finds a Client in the
+// handler runs: new visitor tokens when there are none (within
+// Config.NewVisitorsPerMinute per client address), a renewal when the
+// access token expires within Config.RenewBefore (at most half its
+// lifetime). It saves the session only when the tokens changed, so a
+// request with valid tokens costs one store read and no write. Concurrent
+// renewals of one session share one token call and one session write. A
+// refresh token that Wix refuses (invalid_grant) starts a new visitor
+// session; a failure that may pass (timeout, 5xx, 429) keeps the tokens, so
+// a network blip never logs a member out. Every renewal, whatever asks for
+// it, follows that one policy. The handler then finds a Client in the
 // request context (FromContext, FromRequest) and calls Wix with Get, Post or
-// Do. With Config.Lazy the token work waits for the handler's first use of
-// the Client, so pages that never call Wix spend none of Wix's rate limit.
+// Do; a 401 that says the token is stale renews it and retries once. With
+// Config.Lazy the token work waits for the handler's first use of the
+// Client, so pages that never call Wix spend none of Wix's rate limit.
+//
+// # Outside a request
+//
+// Auth.NewClient makes a Client from stored tokens, for background jobs,
+// webhooks and WebSocket connections, and hands every change of the tokens
+// back to be stored. Client.HTTPClient and Client.Transport give code that
+// brings its own HTTP client (a generated Wix API client) the same rules.
 //
 // # Members
 //

@@ -39,7 +39,7 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			r = r.WithContext(NewContext(r.Context(), c))
 		}
 		// Set before the handler shares c with anything.
-		c.req, c.addr = r, a.clientAddr(r)
+		c.req = r
 		c.readOnly = r.Method == http.MethodHead || r.Method == http.MethodOptions
 		if !a.cfg.Lazy && r.Context().Value(throwawayKey{}) == nil && !(c.readOnly && c.rec.Empty()) {
 			if err := c.Ensure(r.Context()); err != nil {

@@ -68,8 +68,8 @@ func (c *Client) newVisitorLocked(ctx context.Context) (Tokens, error) {
 	if c.readOnly {
 		return Tokens{}, ErrNoVisitorSession
 	}
-	if c.ctx != nil {
-		if wait := c.a.visitors.take(c.addr, time.Now()); wait > 0 {
+	if c.req != nil {
+		if wait := c.a.visitors.take(c.a.clientAddr(c.req), time.Now()); wait > 0 {
 			return Tokens{}, &NewVisitorLimitError{RetryAfter: wait}
 		}
 	}
