@@ -8,8 +8,8 @@
 //	go run ./loadtest -sessions 300 -concurrency 16 -race   # the CI variant
 //
 // The browsers mix new visitors, steady visitors with a cart, visitors
-// whose access token is renewed (the fake's tokens live RenewBefore +
-// -renew-after, so that a session renews after a short pause), hosted
+// whose access token is renewed (the fake's tokens live 2 × -renew-after,
+// so that a session renews after a short pause), hosted
 // logins through Wix's login page, password logins and logouts, all
 // through real redirects and cookie jars. A request that fails while Redis
 // is down or paused (see outage.go) is retried once Redis is back; any
@@ -33,7 +33,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )
@@ -96,11 +95,12 @@ func run(o options) (int, error) {
 	}
 	defer red.stop()
 
-	// Tokens live RenewBefore + renewAfter: a session that pauses for
-	// renewAfter renews on its next request. The fake listens on
+	// Tokens live 2 × renewAfter: the library renews a token past half its
+	// life when that is shorter than RenewBefore, so a session that pauses
+	// for renewAfter renews on its next request. The fake listens on
 	// 127.0.0.1, the app on "localhost": two sites for the cookie jars, as
 	// with the real Wix.
-	wix := wixtest.NewUnstartedServer(wixtest.WithAccessTokenLifetime(wixauth.DefaultRenewBefore + o.renewAfter))
+	wix := wixtest.NewUnstartedServer(wixtest.WithAccessTokenLifetime(2 * o.renewAfter))
 	wixSrv := httptest.NewUnstartedServer(wix.Handler())
 	wixSrv.Start()
 	defer wixSrv.Close()
