@@ -27,6 +27,8 @@ import (
 type Client struct {
 	a   *Auth
 	ctx context.Context // holds the scs session of the request; nil outside a request
+	// load is what the middleware's load of the session found (session.go).
+	load *loadRecord
 
 	// save stores changed tokens for a Client made by NewClient.
 	save func(context.Context, Tokens) error

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/stores"
@@ -138,4 +139,67 @@ func ExampleClient_RedirectSession() {
 	checkout.ServeHTTP(rec, httptest.NewRequest("POST", "/checkout", nil))
 	fmt.Println(rec.Code, strings.HasPrefix(rec.Header().Get("Location"), wix.URL))
 	// Output: 303 true
+}
+
+// NewSessions makes the session manager wixauth needs: store keys hashed,
+// sessions sealed to their own key, and over https a "__Host-" cookie that
+// a sibling subdomain cannot set.
+func ExampleNewSessions() {
+	keys, err := wixauth.ParseKeys("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") // openssl rand -base64 32
+	if err != nil {
+		log.Fatal(err)
+	}
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Keys: keys, BaseURL: "https://shop.example"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sm.Lifetime = 12 * time.Hour // as with any scs manager
+	_, err = wixauth.New(wixauth.Config{ClientID: "your-client-id", BaseURL: "https://shop.example", Sessions: sm})
+	fmt.Println(sm.Cookie.Name, sm.Cookie.Secure, sm.HashTokenInStore, err)
+	// Output: __Host-wixauth_session true true <nil>
+}
+
+// An app's own login (here after its own authentication of a member) and
+// logout: SignIn renews the session ID before it stores the member's
+// tokens, SignOut empties the session and renews its ID.
+func ExampleClient_SignIn() {
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	auth, _ := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL})
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		access, refresh := wix.IssueMemberTokens(wixtest.DemoEmail) // your exchange or external login
+		err := wixauth.FromRequest(r).SignIn(r.Context(), wixauth.Tokens{
+			AccessToken:  wixauth.AccessToken{Value: access, ExpiresAt: time.Now().Add(4 * time.Hour).Unix()},
+			RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
+		})
+		if err != nil {
+			http.Error(w, "the login could not be saved", http.StatusServiceUnavailable)
+		}
+	})
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		u, _ := wixauth.FromRequest(r).SignOut(r.Context(), "http://localhost:8080/")
+		_ = u // send the browser there (Wix's logout page), or home if ""
+	})
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, wixauth.FromRequest(r).Role())
+	})
+	app := httptest.NewServer(auth.Middleware(mux))
+	defer app.Close()
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	for _, step := range []struct{ method, path string }{{"GET", "/"}, {"POST", "/login"}, {"GET", "/"}, {"POST", "/logout"}, {"GET", "/"}} {
+		req, _ := http.NewRequest(step.method, app.URL+step.path, nil)
+		resp, _ := browser.Do(req)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if len(b) > 0 {
+			fmt.Println(string(b))
+		}
+	}
+	// Output:
+	// visitor
+	// member
+	// visitor
 }

@@ -262,3 +262,15 @@ func (h *harness) memberTokens(exp time.Time) wixauth.Tokens {
 		RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
 	}
 }
+
+// signInDemo logs the demo member in on r's session, as the callback
+// handler does after the code exchange.
+func signInDemo(t *testing.T, wix *wixtest.Server, r *http.Request) {
+	access, refresh := wix.IssueMemberTokens(wixtest.DemoEmail)
+	if err := wixauth.FromRequest(r).SignIn(r.Context(), wixauth.Tokens{
+		AccessToken:  wixauth.AccessToken{Value: access, ExpiresAt: time.Now().Add(4 * time.Hour).Unix()},
+		RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
+	}); err != nil {
+		t.Error(err)
+	}
+}

@@ -29,13 +29,7 @@ func loginRace(t *testing.T, idle time.Duration, order string) {
 	var h *harness
 	h = newHarnessWith(t, nil, func(c *wixauth.Config) { c.Sessions.IdleTimeout = idle }, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/login" { // what the callback handler does
-			access, refresh := h.wix.IssueMemberTokens(wixtest.DemoEmail)
-			if err := wixauth.FromRequest(r).SignIn(r.Context(), wixauth.Tokens{
-				AccessToken:  wixauth.AccessToken{Value: access, ExpiresAt: time.Now().Add(4 * time.Hour).Unix()},
-				RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
-			}); err != nil {
-				t.Error(err)
-			}
+			signInDemo(t, h.wix, r)
 		}
 		h.report(w, r)
 	})
@@ -96,13 +90,7 @@ func TestIdleTimeoutSaveBeforeLoginKeepsMember(t *testing.T) {
 	var h *harness
 	h = newHarnessWith(t, nil, func(c *wixauth.Config) { c.Sessions.IdleTimeout = time.Hour }, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/login" {
-			access, refresh := h.wix.IssueMemberTokens(wixtest.DemoEmail)
-			if err := wixauth.FromRequest(r).SignIn(r.Context(), wixauth.Tokens{
-				AccessToken:  wixauth.AccessToken{Value: access, ExpiresAt: time.Now().Add(4 * time.Hour).Unix()},
-				RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
-			}); err != nil {
-				t.Error(err)
-			}
+			signInDemo(t, h.wix, r)
 		}
 		h.report(w, r)
 	})

@@ -25,7 +25,8 @@ import (
 func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request, *Client)) {
 	sm := a.cfg.Sessions
 	st := &requestState{}
-	lctx := context.WithValue(r.Context(), loadKey{}, &st.load)
+	st.c.load = &st.load
+	lctx := NewContext(r.Context(), &st.c) // the Client is filled in once the session is loaded
 	token := a.sessionCookie(r)
 	ctx, err := sm.Load(lctx, token)
 	if err != nil {
@@ -54,10 +55,10 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	if l.legacy {
 		rewrite(sm, ctx)
 	}
-	st.c = Client{a: a, ctx: ctx}
+	st.c.a, st.c.ctx = a, ctx
 	st.c.readTokens()
 	// One request copy, carrying both the session and the Client.
-	r = r.WithContext(NewContext(ctx, &st.c))
+	r = r.WithContext(ctx)
 	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token, load: l, c: &st.c}
 	h(&st.sw, r, &st.c)
 	if !st.sw.written {

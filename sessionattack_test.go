@@ -81,14 +81,7 @@ func newAttackApp(t *testing.T, backend wixauth.AtomicStore, tune func(*wixauth.
 		io.WriteString(w, string(wixauth.FromRequest(r).Role()))
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		access, refresh := a.wix.IssueMemberTokens(wixtest.DemoEmail)
-		err := wixauth.FromRequest(r).SignIn(r.Context(), wixauth.Tokens{
-			AccessToken:  wixauth.AccessToken{Value: access, ExpiresAt: time.Now().Add(4 * time.Hour).Unix()},
-			RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
-		})
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		}
+		signInDemo(t, a.wix, r)
 	})
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := wixauth.FromRequest(r).SignOut(r.Context(), "http://app.example/"); err != nil {

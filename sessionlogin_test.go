@@ -5,10 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/wixauth/wixauth"
-	"github.com/wixauth/wixauth/wixtest"
 )
 
 // SignIn and SignOut call the hooks once each: OnLogin with the member's
@@ -34,13 +32,7 @@ func TestLoginLogoutHooks(t *testing.T) {
 		c := wixauth.FromRequest(r)
 		switch r.URL.Path {
 		case "/login":
-			access, refresh := h.wix.IssueMemberTokens(wixtest.DemoEmail)
-			if err := c.SignIn(r.Context(), wixauth.Tokens{
-				AccessToken:  wixauth.AccessToken{Value: access, ExpiresAt: time.Now().Add(time.Hour).Unix()},
-				RefreshToken: wixauth.RefreshToken{Value: refresh, Role: wixauth.RoleMember},
-			}); err != nil {
-				t.Error(err)
-			}
+			signInDemo(t, h.wix, r)
 		case "/visitor-login":
 			if err := c.SignIn(r.Context(), c.Tokens()); err == nil {
 				t.Error("SignIn with visitor tokens succeeded")

@@ -227,11 +227,14 @@ type loadRecord struct {
 	failed    error // the store failed
 }
 
-type loadKey struct{}
-
+// loadOf returns the load record of the request that ctx belongs to. It
+// travels with the request's Client, which the middleware puts in the
+// context before scs loads the session: one context value for both.
 func loadOf(ctx context.Context) *loadRecord {
-	l, _ := ctx.Value(loadKey{}).(*loadRecord)
-	return l
+	if c := FromContext(ctx); c != nil {
+		return c.load
+	}
+	return nil
 }
 
 // Find, Commit and Delete serve callers without a context.

@@ -5,8 +5,14 @@
 // Two kinds of store are supported:
 //
 //	""  "memory"  "memory://"                      in-process, see memstore
-//	"redis://[user:password@]host[:port][/db]"     Redis, see redisstore
+//	"redis://[user:password@]host[:port][/db]"     Redis
 //	"rediss://[user:password@]host[:port][/db]"    Redis over TLS
+//
+// The Redis store is a wixauth.AtomicStore: its conditional saves, which
+// make a login's or logout's retirement of a session final across
+// instances, are one Lua script. Its keys and values are laid out as scs's
+// redisstore lays them out (prefix + key, PX expiry), so it reads what
+// redisstore wrote. It needs Redis 2.6 or later (EVALSHA).
 //
 // The memory store is the default and is right for a single instance: the
 // sessions die with the process. As soon as the app runs on several
