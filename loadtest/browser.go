@@ -30,7 +30,8 @@ type browser struct {
 	items int    // expected number of items (-1: not known)
 	lost  string // why the session was lost, if it was
 	err   bool   // an unexpected answer
-	hit   bool   // a request of the current step failed in an outage
+	fails []string
+	hit   bool // a request of the current step failed in an outage
 	// renewHit: a login or logout failed in an outage, after which the old
 	// cookie may lead to a renewal marker (see stuck).
 	renewHit bool
@@ -107,9 +108,11 @@ func (b *browser) do(method, target, ct string, body io.Reader) (int, []byte, *u
 }
 
 // fail counts a failure outside the outages.
+// The runner counts them once the story is over (see load): those of a
+// stuck session are symptoms of being stuck.
 func (b *browser) fail(what, kind string) {
 	b.err = true
-	b.r.stats.error(what + ": " + kind)
+	b.fails = append(b.fails, what+": "+kind)
 }
 
 func (b *browser) loseSession(why string) {

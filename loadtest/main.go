@@ -212,7 +212,10 @@ func run(o options) (int, error) {
 	for _, w := range r.outages.report() {
 		fmt.Printf("outage            %s\n", w)
 	}
-	fmt.Printf("sessions in Redis %d before the crash, %d after the restart, %d at the end\n", sessionsBeforeCrash, sessionsAfterRestart, stored)
+	// Reported, not checked: requests in flight between the count and the
+	// crash may delete or retire keys. The browsers' checks (sessions lost)
+	// are what tells a lost session.
+	fmt.Printf("sessions in Redis %d counted just before the crash, %d after the restart, %d at the end\n", sessionsBeforeCrash, sessionsAfterRestart, stored)
 	fmt.Printf("app logs          %d warnings/errors inside outage windows; outside: %d errors, %d warnings\n", logsIn, len(errOut), len(warnOut))
 	for _, l := range append(errOut, warnOut...)[:min(5, len(errOut)+len(warnOut))] {
 		fmt.Printf("  %.300s\n", l)
@@ -233,7 +236,6 @@ func run(o options) (int, error) {
 		{after.Goroutines <= before.Goroutines, fmt.Sprintf("the app's goroutines grew: %d before the load, %d after", before.Goroutines, after.Goroutines)},
 		{clientsAfter <= stores.DefaultMaxIdle, fmt.Sprintf("%d Redis connections left open, more than max_idle %d", clientsAfter, stores.DefaultMaxIdle)},
 		{!o.outage || len(r.outages.report()) == 2, "the outages did not all happen (the run ended first)"},
-		{!o.outage || sessionsAfterRestart >= sessionsBeforeCrash, fmt.Sprintf("Redis lost sessions in the restart: %d before, %d after", sessionsBeforeCrash, sessionsAfterRestart)},
 		{!timedOut, "the run outlasted -timeout " + o.timeout.String()},
 	} {
 		if !c.ok {
@@ -266,11 +268,19 @@ func (r *runner) load(ctx context.Context, sessions int) (lost, stuck map[int]st
 				if b.lost != "" {
 					lost[n] = b.lost
 				}
-				if b.stuck != "" {
+				switch {
+				case b.stuck != "" && len(b.fails) > 0:
+					// What failed after the login or logout that left
+					// the old cookie on the marker (a login callback that
+					// finds no pending login, say) is part of being stuck.
+					stuck[n] = fmt.Sprintf("%s; then %d failed requests: %s", b.stuck, len(b.fails), b.fails[0])
+				case b.stuck != "":
 					stuck[n] = b.stuck
-				}
-				if b.err {
+				case b.err:
 					failed++
+					for _, f := range b.fails {
+						r.stats.error(f)
+					}
 				}
 				mu.Unlock()
 			}
