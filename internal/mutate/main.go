@@ -90,6 +90,12 @@ func main() {
 		log("%v", err)
 		os.Exit(2)
 	}
+	// exit removes the copy of the tree first: os.Exit runs no deferred
+	// call.
+	exit := func(code int) {
+		os.RemoveAll(tmp)
+		os.Exit(code)
+	}
 	defer os.RemoveAll(tmp)
 	// An interrupted run must not leave its copy of the tree behind: go
 	// test, the child, gets the signal too and ends on its own.
@@ -104,7 +110,7 @@ func main() {
 	}()
 	if err := copyTree(root, tmp); err != nil {
 		log("copying the tree: %v", err)
-		os.Exit(2)
+		exit(2)
 	}
 
 	start := time.Now()
@@ -126,7 +132,7 @@ func main() {
 			}
 			if err != nil {
 				log("%v", err)
-				os.Exit(2)
+				exit(2)
 			}
 			if res != "flaky" {
 				break
@@ -162,11 +168,11 @@ func main() {
 			log("does not compile: %s", s)
 		}
 		log("%d mutants do not compile: fix them in %s", len(invalid), *list)
-		os.Exit(2)
+		exit(2)
 	}
 	if score < *minScore {
 		log("score %.1f%% is below -min %.1f%%", score, *minScore)
-		os.Exit(1)
+		exit(1)
 	}
 }
 
