@@ -8,4 +8,4 @@ require (
 	github.com/gomodule/redigo v1.9.3
 )
 
-require github.com/google/uuid v1.6.0 // indirect
+require github.com/google/uuid v1.6.0
