@@ -27,9 +27,6 @@ import (
 type Client struct {
 	a   *Auth
 	ctx context.Context // holds the scs session of the request; nil outside a request
-	// load is what the middleware's load of the session found (session.go).
-	load *loadRecord
-
 	// save stores changed tokens for a Client made by NewClient.
 	save func(context.Context, Tokens) error
 	// req is the request: its address counts new visitors (newvisitor.go),

@@ -13,7 +13,8 @@ import (
 
 // Coordinator lets the instances of an app that share a session store renew
 // a session's access token once between them, instead of once per
-// instance. stores.Store.Coordinator gives one over Redis. Each method must
+// instance. The Redis store of package stores is one, and New uses it as
+// one when it holds the sessions. Each method must
 // be bounded in time; any error makes wixauth renew locally, so a failing
 // coordinator costs token calls, never requests.
 type Coordinator interface {
@@ -63,7 +64,7 @@ func (a *Auth) renewAcrossInstances(ctx context.Context, rt RefreshToken, usable
 			co.Release(ctx, key)
 			return t, false, err
 		}
-		co.Publish(ctx, key, a.store.sealRecord(key, record{Tokens: t}.encode()), recentTTL)
+		co.Publish(ctx, key, a.store.SealRecord(key, record{Tokens: t}.encode()), recentTTL)
 		return t, false, nil
 	}
 	tick := time.NewTicker(coordinationPoll)
@@ -93,7 +94,7 @@ func (a *Auth) published(ctx context.Context, key string, usable func(Tokens) bo
 	if err != nil || !ok {
 		return Tokens{}, false
 	}
-	rb, ok := a.store.openRecord(key, b)
+	rb, ok := a.store.OpenRecord(key, b)
 	if !ok {
 		return Tokens{}, false
 	}

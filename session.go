@@ -2,17 +2,17 @@ package wixauth
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wixauth/wixauth/session"
 )
 
 // withSession runs h with the session of r loaded, and saves it when the
 // response starts, as scs's LoadAndSave does, under the rules of the
-// session store (sessionstore.go): a save never brings back a session that
+// session store (package session): a save never brings back a session that
 // was retired meanwhile, and then sets no cookie. Unlike LoadAndSave, a
 // store that fails gets a 503 through Config.ErrorHandler instead of a bare
 // 500.
@@ -25,8 +25,7 @@ import (
 func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request, *Client)) {
 	sm := a.cfg.Sessions
 	st := &requestState{}
-	st.c.load = &st.load
-	lctx := NewContext(r.Context(), &st.c) // the Client is filled in once the session is loaded
+	lctx := session.NewContext(r.Context(), st) // the Client is filled in once the session is loaded
 	token := a.sessionCookie(r)
 	ctx, err := sm.Load(lctx, token)
 	if err != nil {
@@ -34,7 +33,7 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 		return
 	}
 	if ctx == lctx { // loaded already
-		if loadOf(r.Context()) == nil {
+		if v := session.FromContext(r.Context()); v == nil || v.SessionLoad() == nil {
 			a.wrongOrder(w, r)
 			return
 		}
@@ -43,16 +42,16 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	}
 	w.Header().Add("Vary", "Cookie")
 	l := &st.load
-	if !l.retired.IsZero() && time.Since(l.retired) < movedGrace {
+	if !l.Retired.IsZero() && time.Since(l.Retired) < session.MovedGrace {
 		// An old cookie, sent before the session was renewed (a login, a
 		// logout): serve the request on a session that is never saved, so
 		// that its cookie does not replace the renewed one. Its tokens are
 		// made lazily, so it spends no token call unless its handler calls
 		// Wix.
-		l.throwaway = true
+		l.Throwaway = true
 		ctx = context.WithValue(ctx, throwawayKey{}, true)
 	}
-	if l.legacy {
+	if l.Legacy {
 		rewrite(sm, ctx)
 	}
 	st.c.a, st.c.ctx = a, ctx
@@ -67,12 +66,16 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 }
 
 // requestState holds a request's sessionWriter, Client and load record in
-// one allocation.
+// one allocation. It is the one context value that carries both the Client
+// (FromContext) and the load record (for the session store).
 type requestState struct {
 	sw   sessionWriter
 	c    Client
-	load loadRecord
+	load session.Load
 }
+
+// SessionLoad hands the session store the request's load record.
+func (st *requestState) SessionLoad() *session.Load { return &st.load }
 
 // throwawayKey marks a request served on a throwaway session: its tokens
 // are made lazily, so that such requests spend no token call unless their
@@ -115,7 +118,7 @@ func (a *Auth) sessionCookie(r *http.Request) string {
 	}
 	if n > 1 {
 		for _, c := range cands[:n] {
-			if a.store.live(r.Context(), storeKey(c)) {
+			if a.store.Live(r.Context(), session.Key(c)) {
 				return c
 			}
 		}
@@ -140,19 +143,19 @@ func wellFormed(token string) bool {
 // saveSession saves a modified session and sets its cookie, unless the
 // app's LoadAndSave did already. cookie is the session token the request
 // came with.
-func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string, l *loadRecord) error {
+func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string, l *session.Load) error {
 	sm := a.cfg.Sessions
 	ctx := r.Context()
 	switch {
-	case l.committed: // by the app's LoadAndSave, which set the cookie
-		if l.failed != nil {
-			return &StoreError{Op: "save", Err: l.failed}
+	case l.Committed: // by the app's LoadAndSave, which set the cookie
+		if l.Failed != nil {
+			return &StoreError{Op: "save", Err: l.Failed}
 		}
-		if l.refused {
+		if l.Refused {
 			dropCookie(w.Header(), sm.Cookie.Name)
 		}
 		return nil
-	case l.throwaway:
+	case l.Throwaway:
 		return nil
 	}
 	switch sm.Status(ctx) {
@@ -161,7 +164,7 @@ func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string
 		if err != nil {
 			return &StoreError{Op: "save", Err: err}
 		}
-		if l.refused {
+		if l.Refused {
 			// Retired while this request ran: the cookie of its successor
 			// (set by the login or logout) must stay.
 			return nil
@@ -208,7 +211,7 @@ type sessionWriter struct {
 	a       *Auth
 	r       *http.Request
 	cookie  string
-	load    *loadRecord
+	load    *session.Load
 	c       *Client // the request's Client, which says whether to save (readyToSave)
 	written bool
 	failed  bool // the store failed: the handler's output is discarded
@@ -265,21 +268,3 @@ func (e *StoreError) Error() string {
 
 // Unwrap returns the store's own error.
 func (e *StoreError) Unwrap() error { return e.Err }
-
-// tolerantCodec turns session data that cannot be decoded (tampered with, or
-// written by an incompatible version) into a new, empty session instead of
-// an error that would fail every request of that browser.
-type tolerantCodec struct {
-	scs.Codec
-	sm  *scs.SessionManager
-	log *slog.Logger
-}
-
-func (c tolerantCodec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
-	deadline, values, err := c.Codec.Decode(b)
-	if err != nil {
-		c.log.Warn("wixauth: undecodable session data; starting a new session", slog.Any("error", err))
-		return time.Now().Add(c.sm.Lifetime).UTC(), make(map[string]interface{}), nil
-	}
-	return deadline, values, nil
-}

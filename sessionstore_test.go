@@ -10,13 +10,14 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 )
 
 // New takes the caller's manager as it is or refuses it at start-up with
 // what to change; it never changes it.
 func TestNewRequiresSessionsFromNewSessions(t *testing.T) {
 	good := func() *scs.SessionManager {
-		sm, err := wixauth.NewSessions(wixauth.SessionOptions{BaseURL: "https://shop.example"})
+		sm, err := session.New(session.Options{BaseURL: "https://shop.example"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -26,9 +27,9 @@ func TestNewRequiresSessionsFromNewSessions(t *testing.T) {
 		sm   func() *scs.SessionManager
 		want string
 	}{
-		"plain scs manager":   {func() *scs.SessionManager { return scs.New() }, "wixauth.NewSessions"},
-		"store replaced":      {func() *scs.SessionManager { sm := good(); sm.Store = scs.New().Store; return sm }, "wixauth.NewSessions"},
-		"codec replaced":      {func() *scs.SessionManager { sm := good(); sm.Codec = scs.GobCodec{}; return sm }, "wixauth.NewSessions"},
+		"plain scs manager":   {func() *scs.SessionManager { return scs.New() }, "session.New"},
+		"store replaced":      {func() *scs.SessionManager { sm := good(); sm.Store = scs.New().Store; return sm }, "session.New"},
+		"codec replaced":      {func() *scs.SessionManager { sm := good(); sm.Codec = scs.GobCodec{}; return sm }, "session.New"},
 		"keys not hashed":     {func() *scs.SessionManager { sm := good(); sm.HashTokenInStore = false; return sm }, "HashTokenInStore"},
 		"SameSite Strict":     {func() *scs.SessionManager { sm := good(); sm.Cookie.SameSite = http.SameSiteStrictMode; return sm }, "SameSite=Lax"},
 		"not Secure on https": {func() *scs.SessionManager { sm := good(); sm.Cookie.Secure = false; return sm }, "Secure"},
@@ -72,11 +73,11 @@ func TestDefaultSessions(t *testing.T) {
 func TestOlderSealedSessionsAreMigrated(t *testing.T) {
 	key := bytes.Repeat([]byte{3}, 32)
 	for _, strict := range []bool{false, true} {
-		h := newHarnessWith(t, func(o *wixauth.SessionOptions) { o.Keys, o.StrictSeal = [][]byte{key}, strict }, nil, nil)
+		h := newHarnessWith(t, func(o *session.Options) { o.Keys, o.StrictSeal = [][]byte{key}, strict }, nil, nil)
 		h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
 		token := sessionCookie(t, h).Value
 		values := h.storedValues(token, key)
-		older, _ := wixauth.NewCodec(key)
+		older, _ := session.NewCodec(key)
 		old, err := older.Encode(time.Now().Add(time.Hour), values)
 		if err != nil {
 			t.Fatal(err)

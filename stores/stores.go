@@ -3,7 +3,6 @@ package stores
 import (
 	"crypto/tls"
 	"sync"
-	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gomodule/redigo/redis"
@@ -14,11 +13,13 @@ import (
 // users of the same app (for example a token-renewal lease), instead of each
 // opening its own pool with its own limits.
 type Store struct {
-	// Sessions is the store to pass to wixauth.NewSessions
-	// (SessionOptions.Store). For Redis it is a wixauth.AtomicStore, whose
-	// conditional saves are one Lua script, with keys and values laid out as
-	// scs's redisstore lays them out; for memory it is a
-	// *memstore.MemStore, which NewSessions guards with a lock.
+	// Sessions is the store to pass to wixauth.Config.Store (or to
+	// session.Options.Store when the app builds the manager itself). For
+	// Redis it is a session.AtomicStore, whose conditional saves are one
+	// Lua script, with keys and values laid out as scs's redisstore lays
+	// them out, and a renewal coordinator (see RedisCoordinator), which
+	// wixauth.New uses as one; for memory it is a *memstore.MemStore,
+	// which session.New guards with a lock.
 	Sessions scs.Store
 
 	// Redis is the connection pool behind Sessions for redis:// and
@@ -27,8 +28,6 @@ type Store struct {
 
 	// Prefix is the Redis key prefix of session keys ("" for memory).
 	Prefix string
-
-	wait time.Duration // wait_timeout
 
 	url       string // redacted, for String
 	closeFn   func() error
@@ -53,10 +52,9 @@ func Open(rawURL string, opts ...Option) (*Store, error) {
 	}
 	pool := newPool(cfg, o)
 	return &Store{
-		Sessions: &redisSessions{pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout},
+		Sessions: &redisSessions{RedisCoordinator: &RedisCoordinator{pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout}, pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout},
 		Redis:    pool,
 		Prefix:   cfg.prefix,
-		wait:     cfg.waitTimeout,
 		url:      cfg.redacted,
 		closeFn:  pool.Close,
 	}, nil

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/handlers"
 	"github.com/wixauth/wixauth/stores"
 )
@@ -65,25 +66,22 @@ func New(cfg Config) (*App, error) {
 }
 
 func (a *App) build(cfg Config) error {
-	keys, err := wixauth.ParseKeys(cfg.SessionKeys)
+	keys, err := session.ParseKeys(cfg.SessionKeys)
 	if err != nil {
 		return err
 	}
-	// Store keys hashed, sessions sealed to their key when keys are given,
-	// the cookie HttpOnly, SameSite=Lax and, over https, Secure with the
-	// "__Host-" prefix.
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: a.store.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger})
-	if err != nil {
-		return err
-	}
+	// One field wires the store: store keys hashed, sessions sealed to
+	// their key when keys are given, the cookie HttpOnly, SameSite=Lax and,
+	// over https, Secure with the "__Host-" prefix; over Redis the
+	// instances also renew each session once between them.
 	acfg := wixauth.Config{
-		ClientID:    cfg.ClientID,
-		APIURL:      cfg.APIURL,
-		APIKey:      cfg.APIKey,
-		BaseURL:     cfg.BaseURL,
-		Sessions:    sm,
-		Coordinator: a.store.Coordinator(), // one renewal per session across instances (Redis)
-		Logger:      cfg.Logger,
+		ClientID: cfg.ClientID,
+		APIURL:   cfg.APIURL,
+		APIKey:   cfg.APIKey,
+		BaseURL:  cfg.BaseURL,
+		Store:    a.store.Sessions,
+		Keys:     keys,
+		Logger:   cfg.Logger,
 	}
 	if cfg.Auth != nil {
 		cfg.Auth(&acfg)

@@ -188,10 +188,10 @@ var impls = []string{"floor", "floor-bytes", "floor-codec", "wixauth", "wixauth-
 var implNote = map[string]string{
 	"floor":          "scs LoadAndSave, gob",
 	"floor-bytes":    "scs LoadAndSave, gob, one []byte of the record's size",
-	"floor-codec":    "floor-bytes with wixauth.Codec",
-	"wixauth":        "middleware, default config (wixauth.Codec)",
+	"floor-codec":    "floor-bytes with session.Codec",
+	"wixauth":        "middleware, default config (session.Codec)",
 	"wixauth-gob":    "middleware, scs gob codec",
-	"wixauth-sealed": "middleware, wixauth.Codec + AES-GCM",
+	"wixauth-sealed": "middleware, session.Codec + AES-GCM",
 }
 
 func hotPath(w io.Writer, s samples) {

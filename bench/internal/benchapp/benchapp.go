@@ -9,12 +9,12 @@
 //   - floor-bytes: the same, holding one []byte of the size of wixauth's
 //     token record instead of three values: the floor with exactly the
 //     session wixauth keeps, so the difference is the middleware's own work.
-//   - floor-codec: floor-bytes with wixauth.Codec instead of gob: the
+//   - floor-codec: floor-bytes with session.Codec instead of gob: the
 //     floor of the default config, without gob's cost in both.
 //   - wixauth: Auth.Middleware with a session holding valid Wix tokens; the
 //     handler reads them with FromRequest(r).Tokens(). Variants differ only in
-//     the scs codec: wixauth.Codec (the default config), scs's gob codec, and
-//     wixauth.Codec with AES-GCM.
+//     the scs codec: session.Codec (the default config), scs's gob codec, and
+//     session.Codec with AES-GCM.
 //
 // Every app is the same http.ServeMux with one route, GET /, answering "ok".
 package benchapp
@@ -32,6 +32,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -42,10 +43,10 @@ type Impl string
 const (
 	Floor         Impl = "floor"          // scs LoadAndSave, gob codec
 	FloorBytes    Impl = "floor-bytes"    // the same with one []byte value of the record's size
-	FloorCodec    Impl = "floor-codec"    // floor-bytes with wixauth.Codec
-	Wixauth       Impl = "wixauth"        // wixauth middleware, default config (wixauth.Codec)
+	FloorCodec    Impl = "floor-codec"    // floor-bytes with session.Codec
+	Wixauth       Impl = "wixauth"        // wixauth middleware, default config (session.Codec)
 	WixauthGob    Impl = "wixauth-gob"    // wixauth middleware, scs manager with gob codec
-	WixauthSealed Impl = "wixauth-sealed" // wixauth middleware, wixauth.Codec with an AES-GCM key
+	WixauthSealed Impl = "wixauth-sealed" // wixauth middleware, session.Codec with an AES-GCM key
 )
 
 // Impls lists the apps in the order the tables show them; the floor is
@@ -113,7 +114,7 @@ func New(impl Impl, store scs.Store, wix *wixtest.Server, opts ...Option) (*App,
 	case FloorBytes, FloorCodec:
 		sm := scs.New() // gob codec
 		if impl == FloorCodec {
-			sm.Codec = &wixauth.Codec{}
+			sm.Codec = &session.Codec{}
 		}
 		if store != nil {
 			sm.Store = store
@@ -138,14 +139,14 @@ func New(impl Impl, store scs.Store, wix *wixtest.Server, opts ...Option) (*App,
 
 	cfg := wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Logger: Quiet(), HTTPClient: o.httpClient}
 	if impl != Wixauth || store != nil {
-		opts := wixauth.SessionOptions{Store: store, Logger: Quiet()}
+		opts := session.Options{Store: store, Logger: Quiet()}
 		switch impl {
 		case WixauthGob:
 			opts.Codec = scs.GobCodec{}
 		case WixauthSealed:
 			opts.Keys = [][]byte{sealKey}
 		}
-		sm, err := wixauth.NewSessions(opts)
+		sm, err := session.New(opts)
 		if err != nil {
 			return nil, err
 		}
