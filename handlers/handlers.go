@@ -38,7 +38,8 @@ type Config struct {
 
 	// DetailedLoginErrors makes a failed password login tell a wrong email
 	// (wixauth.ErrorCodeInvalidEmail) from a wrong password
-	// (ErrorCodeInvalidPassword). By default both are
+	// (ErrorCodeInvalidPassword) and an account that must reset its password
+	// (ErrorCodeResetPassword). By default all three are
 	// ErrorCodeInvalidCredentials, so that the form does not reveal who is
 	// a member.
 	DetailedLoginErrors bool

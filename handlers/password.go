@@ -197,15 +197,24 @@ func failureStatus(code wixauth.ErrorCode) int {
 }
 
 // failureCode is the code a failed login, registration or verification
-// reaches Respond with. A login's wrong email and wrong password are one
-// code unless Config.DetailedLoginErrors, so that the form does not tell
-// who is a member (password reset hides it too).
+// reaches Respond with. A login's wrong email, wrong password and
+// reset-required account are one code unless Config.DetailedLoginErrors,
+// so that the form does not tell who is a member (password reset hides it
+// too): Wix answers resetPassword to any password of such an account.
 func (h *Handlers) failureCode(flow Flow, code wixauth.ErrorCode) wixauth.ErrorCode {
 	switch {
 	case code == "":
 		return ErrorCodeRefused
-	case flow == FlowLogin && !h.cfg.DetailedLoginErrors && (code == wixauth.ErrorCodeInvalidEmail || code == wixauth.ErrorCodeInvalidPassword):
+	case flow == FlowLogin && !h.cfg.DetailedLoginErrors && credentialFailure[code]:
 		return ErrorCodeInvalidCredentials
 	}
 	return code
+}
+
+// credentialFailure lists Wix's codes that would tell an unknown email from
+// a member's account.
+var credentialFailure = map[wixauth.ErrorCode]bool{
+	wixauth.ErrorCodeInvalidEmail:    true,
+	wixauth.ErrorCodeInvalidPassword: true,
+	wixauth.ErrorCodeResetPassword:   true,
 }
