@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/internal/counter"
 )
 
 // Config configures the handlers. The zero value works.
@@ -48,6 +49,12 @@ type Config struct {
 	// be tried with; after the last wrong one the verification is dropped
 	// and the member logs in again for a new code. The default is 5.
 	MaxVerificationAttempts int
+
+	// Counter keeps the counts that must hold across instances: the codes
+	// tried per verification and the Budgets. Set it to the shared store's
+	// (stores.Store.Counter) whenever more than one instance serves the
+	// app. The default counts in this process.
+	Counter Counter
 
 	// AllowHostHeader lets New accept an Auth without BaseURL: the callback
 	// URL, password reset links and the origin check are then built from
@@ -99,12 +106,11 @@ type Config struct {
 // Handlers are the member login, callback and logout handlers of one Auth.
 // Each must run inside the Auth's middleware (Mount sees to it).
 type Handlers struct {
-	auth     *wixauth.Auth
-	cfg      Config
-	cop      *originCheck
-	attempts attempts         // verification codes checked, per verification
-	all      []route          // every route, in the middleware
-	byPath   map[string]route // the same, for ServeHTTP
+	auth   *wixauth.Auth
+	cfg    Config
+	cop    *originCheck
+	all    []route          // every route, in the middleware
+	byPath map[string]route // the same, for ServeHTTP
 }
 
 // New returns the handlers for auth.
@@ -158,6 +164,9 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = auth.Now
+	}
+	if cfg.Counter == nil {
+		cfg.Counter = &counter.Memory{}
 	}
 	cop, err := newOriginCheck(auth.BaseURL(), cfg.TrustedOrigins)
 	if err != nil {

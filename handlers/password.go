@@ -72,7 +72,11 @@ func (h *Handlers) Verify() http.Handler {
 		}
 		// The attempt counts before Wix sees it, so that racing requests
 		// cannot get more codes checked than the limit.
-		n := h.attempts.add(pv.StateToken, pv.Tries, h.cfg.Now(), h.cfg.PendingLoginTTL)
+		n, err := h.countAttempt(ctx, pv)
+		if err != nil {
+			h.storeFailed(w, r, FlowVerify, err)
+			return
+		}
 		if n > h.cfg.MaxVerificationAttempts {
 			h.tooManyAttempts(w, r, pv)
 			return
@@ -81,7 +85,7 @@ func (h *Handlers) Verify() http.Handler {
 		if err != nil {
 			// Wix did not check the code: the attempt does not count, and
 			// the session stays as it was.
-			h.attempts.release(pv.StateToken)
+			h.releaseAttempt(ctx, pv)
 		}
 		if err == nil && res.State == wixauth.LoginFailure {
 			if n >= h.cfg.MaxVerificationAttempts {
@@ -94,9 +98,6 @@ func (h *Handlers) Verify() http.Handler {
 			h.savePendingVerification(ctx, pv)
 			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginEmailVerificationRequired, ErrorCode: ErrorCodeWrongCode, Status: http.StatusBadRequest, Form: true, ReturnTo: pv.ReturnTo})
 			return
-		}
-		if err == nil {
-			h.attempts.forget(pv.StateToken)
 		}
 		h.finish(w, r, FlowVerify, pv.ReturnTo, res, err)
 	})

@@ -91,7 +91,7 @@ func (a *App) build(cfg Config) error {
 	if a.Auth, err = wixauth.New(acfg); err != nil {
 		return err
 	}
-	hcfg := handlers.Config{Prefix: "/auth"}
+	hcfg := handlers.Config{Prefix: "/auth", Counter: a.store.Counter()} // attempt caps and budgets across instances
 	if cfg.Handlers != nil {
 		cfg.Handlers(&hcfg)
 	}
