@@ -50,6 +50,11 @@ type Config struct {
 	// and the member logs in again for a new code. The default is 5.
 	MaxVerificationAttempts int
 
+	// Budgets bound the calls to Wix that make it send mail or create
+	// sessions, per session, per email address and for the whole app (see
+	// Budgets). The zero value takes the defaults.
+	Budgets Budgets
+
 	// Counter keeps the counts that must hold across instances: the codes
 	// tried per verification and the Budgets. Set it to the shared store's
 	// (stores.Store.Counter) whenever more than one instance serves the
@@ -165,6 +170,7 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	if cfg.Now == nil {
 		cfg.Now = auth.Now
 	}
+	cfg.Budgets = cfg.Budgets.withDefaults()
 	if cfg.Counter == nil {
 		cfg.Counter = &counter.Memory{}
 	}

@@ -26,6 +26,9 @@ func (h *Handlers) PasswordLogin() http.Handler {
 			h.respond(w, r, Result{Flow: FlowLogin, State: wixauth.LoginFailure, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
 			return
 		}
+		if !h.spend(w, r, costForm, f["email"]) {
+			return
+		}
 		res, err := wixauth.FromRequest(r).Login(r.Context(), f["email"], f["password"], captcha(f))
 		h.finish(w, r, FlowLogin, returnTo, res, err)
 	})
@@ -45,6 +48,9 @@ func (h *Handlers) Register() http.Handler {
 		var profile *wixauth.Profile
 		if f["firstName"] != "" || f["lastName"] != "" || f["nickname"] != "" {
 			profile = &wixauth.Profile{FirstName: f["firstName"], LastName: f["lastName"], Nickname: f["nickname"]}
+		}
+		if !h.spend(w, r, costForm, f["email"]) {
+			return
 		}
 		res, err := wixauth.FromRequest(r).Register(r.Context(), f["email"], f["password"], profile, captcha(f))
 		h.finish(w, r, FlowRegister, returnTo, res, err)
@@ -118,6 +124,9 @@ func (h *Handlers) PasswordReset() http.Handler {
 		returnTo := h.returnTo(r, f["returnTo"])
 		if f["email"] == "" {
 			h.respond(w, r, Result{Flow: FlowPasswordReset, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
+			return
+		}
+		if !h.spend(w, r, costReset, f["email"]) {
 			return
 		}
 		target := h.absolute(r, returnTo)
