@@ -18,6 +18,9 @@
 //	               encrypted at rest with the first, opened with any
 //	DIRECT_LOGIN   how email/password logins finish: "redirect" (default) or
 //	               "web_message" (the SDK's hidden iframe; see handlers.DirectLoginMode)
+//	AUTH_GLOBAL_BUDGET  calls a minute that make Wix send mail or create
+//	               sessions, for the whole app (default 100, negative: no
+//	               limit; see handlers.Budgets)
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -68,6 +72,11 @@ func run(log *slog.Logger) error {
 			Logger:       log,
 		},
 		DirectLogin: os.Getenv("DIRECT_LOGIN"),
+	}
+	if v := env("AUTH_GLOBAL_BUDGET", ""); v != "" {
+		if cfg.GlobalBudget, err = strconv.Atoi(v); err != nil || cfg.GlobalBudget == 0 {
+			return fmt.Errorf("AUTH_GLOBAL_BUDGET must be a number of calls a minute (a negative one for no limit), not %q", v)
+		}
 	}
 
 	if cfg.ClientID == "" {
