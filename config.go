@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wixauth/wixauth/internal/sameorigin"
 )
 
 // DefaultAPIURL is Wix's API host.
@@ -236,6 +237,11 @@ func (c Config) withDefaults() (Config, error) {
 		t.MaxIdleConnsPerHost = 64
 		c.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout, Transport: t}
 	}
+	// Token grants and API calls never follow a redirect to another
+	// origin; a copy, so that the caller's client stays as it was.
+	hc := *c.HTTPClient
+	hc.CheckRedirect = sameorigin.CheckRedirect(hc.CheckRedirect)
+	c.HTTPClient = &hc
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
