@@ -104,7 +104,9 @@ func TestLogoutHandlerRefusesGETWithoutMount(t *testing.T) {
 // A pending login lives PendingLoginTTL and not a millisecond more; one
 // started in the future (a clock stepped back) is expired, not immortal.
 func TestPendingLoginTTLBoundary(t *testing.T) {
-	clock := &fakeClock{now: time.Now()}
+	// A whole millisecond, as the start is stored: the age at the callback
+	// is then exactly the TTL.
+	clock := &fakeClock{now: time.Now().Truncate(time.Millisecond)}
 	e := newEnv(t, options{handlers: func(c *handlers.Config) {
 		c.PendingLoginTTL = 5 * time.Minute
 		c.Now = clock.Now
