@@ -19,9 +19,12 @@ package wixauth
 //   - Retiring. scs deletes a session's key when it renews the session's
 //     token (login, logout) or destroys it; here the key gets a tombstone
 //     instead, in one write, that lives as long as the session could.
-//   - Older values (written by scs's own stores with any codec, or sealed by
-//     an older wixauth Codec) are read once, unless SessionOptions.StrictSeal,
-//     and written back in the new form by the same request.
+//   - Older values (unsealed while Keys are set, written by scs's own stores
+//     with any codec, or sealed by an older wixauth Codec) are refused,
+//     except during a migration the operator starts
+//     (SessionOptions.MigrateUntil), which ends by itself at its date: then
+//     they are read once and written back in the new form by the same
+//     request.
 
 import (
 	"context"
@@ -30,6 +33,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -116,12 +120,17 @@ type SessionOptions struct {
 	// is wixauth's Codec (compact; also reads scs's gob format).
 	Codec scs.Codec
 
-	// StrictSeal refuses values not written by this store (an older
-	// wixauth, or scs's stores directly) instead of reading them once and
-	// writing them back sealed. With Keys, an unsealed value is accepted
-	// until then, so set it once the sessions from before the switch have
-	// expired (scs Lifetime, 24 hours by default).
-	StrictSeal bool
+	// MigrateUntil opens a migration that ends by itself at this time.
+	// Until then, values in an older form (unsealed while Keys are set,
+	// sealed by an older wixauth without the key binding, or written by
+	// scs's own stores with any codec) are read once and written back in
+	// the current form by the same request, so that adding Keys or
+	// upgrading keeps the sessions. Outside it (and when zero) they are
+	// refused: a new session and a Warn log, since anyone who can write to
+	// the store can plant such a value. Set it to the deploy time plus the
+	// session Lifetime (24 hours by default), after which every session
+	// from before has expired anyway; at most 30 days ahead.
+	MigrateUntil time.Time
 
 	// Logger receives the Warn logs of values that do not open. The
 	// default is slog.Default().
@@ -142,6 +151,12 @@ func NewSessions(o SessionOptions) (*scs.SessionManager, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if until := time.Until(o.MigrateUntil); until > maxMigration {
+		return nil, fmt.Errorf("wixauth: SessionOptions.MigrateUntil is %v away: a migration lasts as long as the sessions from before it can live (the session Lifetime, 24 hours by default), at most %v; set it to the deploy time plus the Lifetime", until.Round(time.Hour), maxMigration)
+	} else if until > 0 {
+		o.Logger.Warn("wixauth: session migration open: values in older forms are read once and written back sealed until MigrateUntil; until then, anyone who can write to the store can plant such a value",
+			slog.Time("until", o.MigrateUntil))
+	}
 	if o.Codec == nil {
 		o.Codec = &Codec{}
 	}
@@ -154,7 +169,7 @@ func NewSessions(o SessionOptions) (*scs.SessionManager, error) {
 	}
 	sm := scs.New()
 	sm.HashTokenInStore = true
-	sm.Store = &sessionStore{backend: atomic, sealer: codec, strict: o.StrictSeal, log: o.Logger, sm: sm}
+	sm.Store = &sessionStore{backend: atomic, sealer: codec, migrateUntil: o.MigrateUntil, log: o.Logger, sm: sm}
 	sm.Codec = tolerantCodec{Codec: o.Codec, sm: sm, log: o.Logger}
 	sm.Cookie.Name = o.CookieName
 	if sm.Cookie.Name == "" {
@@ -176,6 +191,10 @@ func NewSessions(o SessionOptions) (*scs.SessionManager, error) {
 	}
 	return sm, nil
 }
+
+// maxMigration bounds SessionOptions.MigrateUntil: a migration that could
+// be left open for good would be the bypass it replaces.
+const maxMigration = 30 * 24 * time.Hour
 
 // hostPrefix makes browsers refuse the cookie unless it is Secure, for
 // Path=/ and without Domain: only this host can set it.
@@ -206,7 +225,9 @@ func checkSessions(sm *scs.SessionManager, baseURL string) (*sessionStore, error
 type sessionStore struct {
 	backend AtomicStore
 	sealer  *Codec // its keys seal; no keys: values in the clear
-	strict  bool
+	// migrateUntil ends the migration of older values (see
+	// SessionOptions.MigrateUntil); zero: none.
+	migrateUntil time.Time
 	log     *slog.Logger
 	sm      *scs.SessionManager // for Lifetime, which the app may set after NewSessions
 }
@@ -293,16 +314,16 @@ func (s *sessionStore) unframe(key string, v []byte) (data []byte, retired time.
 		}
 		return data, time.Time{}, false, true
 	case frameOpen:
-		if len(s.sealer.aeads) > 0 && s.strict {
-			s.log.Warn("wixauth: an unsealed session value, and SessionOptions.StrictSeal is set; starting a new session")
+		if len(s.sealer.aeads) > 0 && !s.migrating() {
+			s.log.Warn("wixauth: an unsealed session value while Keys are set, outside a migration (SessionOptions.MigrateUntil); starting a new session")
 			return nil, time.Time{}, false, false
 		}
 		return v[1:], time.Time{}, len(s.sealer.aeads) > 0, true
 	}
 	// Written before this store: by an older wixauth Codec (sealed with no
 	// key binding, or plain) or by scs's own stores with any codec.
-	if s.strict {
-		s.log.Warn("wixauth: a session value in an older form, and SessionOptions.StrictSeal is set; starting a new session")
+	if !s.migrating() {
+		s.log.Warn("wixauth: a session value in an older form, outside a migration (SessionOptions.MigrateUntil); starting a new session")
 		return nil, time.Time{}, false, false
 	}
 	if v[0] == codecSealed {
@@ -315,6 +336,9 @@ func (s *sessionStore) unframe(key string, v []byte) (data []byte, retired time.
 	}
 	return v, time.Time{}, true, true
 }
+
+// migrating reports whether the migration of older values is open.
+func (s *sessionStore) migrating() bool { return time.Now().Before(s.migrateUntil) }
 
 // CommitCtx saves a session under the condition its load calls for.
 func (s *sessionStore) CommitCtx(ctx context.Context, key string, b []byte, expiry time.Time) error {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
@@ -23,7 +24,10 @@ type Config struct {
 	APIKey       string // optional Wix API key
 	SessionStore string // "memory" (the default) or a redis:// URL, for stores.Open
 	SessionKeys  string // optional comma-separated base64 AES-256 keys: sessions sealed at rest
-	Logger       *slog.Logger
+	// SessionMigrateUntil opens a migration of sessions in older forms
+	// until then (wixauth.SessionOptions.MigrateUntil); zero: none.
+	SessionMigrateUntil time.Time
+	Logger              *slog.Logger
 
 	// Auth and Handlers, if set, change the wixauth.Config and the
 	// handlers.Config before they are used.
@@ -72,7 +76,8 @@ func (a *App) build(cfg Config) error {
 	// Store keys hashed, sessions sealed to their key when keys are given,
 	// the cookie HttpOnly, SameSite=Lax and, over https, Secure with the
 	// "__Host-" prefix.
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: a.store.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger})
+	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: a.store.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger,
+		MigrateUntil: cfg.SessionMigrateUntil})
 	if err != nil {
 		return err
 	}
