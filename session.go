@@ -281,5 +281,13 @@ func (c tolerantCodec) Decode(b []byte) (time.Time, map[string]interface{}, erro
 		c.log.Warn("wixauth: undecodable session data; starting a new session", slog.Any("error", err))
 		return time.Now().Add(c.sm.Lifetime).UTC(), make(map[string]interface{}), nil
 	}
+	if !time.Now().Before(deadline) {
+		// The store keeps a value only until its deadline: one past it was
+		// put back by someone who can write to the store (a replay), whose
+		// expiry they chose. A sealed deadline bounds what a replay brings
+		// back to the session's own lifetime.
+		c.log.Warn("wixauth: a session value past its deadline (put back into the store); starting a new session")
+		return time.Now().Add(c.sm.Lifetime).UTC(), make(map[string]interface{}), nil
+	}
 	return deadline, values, nil
 }

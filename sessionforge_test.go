@@ -130,3 +130,34 @@ func TestMigrationEndsByItself(t *testing.T) {
 		t.Errorf("a 31-day migration: %v, want refused with a message naming MigrateUntil", err)
 	}
 }
+
+// A store writer who puts back a value saved earlier under the same key
+// brings back at most that session's own lifetime: a value past the
+// deadline sealed inside it is refused, whatever store expiry the writer
+// gave it. The near miss, a replay within the lifetime, is the documented
+// limit (docs/security.md): it opens.
+func TestSameKeyReplayEndsAtTheSealedDeadline(t *testing.T) {
+	key := bytes.Repeat([]byte{8}, 32)
+	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+		a := newAttackApp(t, backend(), func(o *wixauth.SessionOptions, sm *scs.SessionManager) {
+			o.Keys = [][]byte{key}
+			if sm != nil {
+				sm.Lifetime = 1500 * time.Millisecond
+			}
+		})
+		m := a.member()
+		saved := a.raw(m)
+		if a.do("POST", "/logout", m); !a.retired(m) {
+			t.Fatal("logout did not retire the session")
+		}
+		a.backend.CommitCtx(context.Background(), keyOf(m), saved, time.Now().Add(time.Hour))
+		if _, role, _ := a.do("GET", "/whoami", m); role != "member" {
+			t.Errorf("replay within the lifetime: %q (the documented limit is that it opens)", role)
+		}
+		time.Sleep(1600 * time.Millisecond)
+		a.backend.CommitCtx(context.Background(), keyOf(m), saved, time.Now().Add(time.Hour))
+		if _, role, _ := a.do("GET", "/whoami", m); role != "visitor" {
+			t.Errorf("replay past the sealed deadline, stored for an hour: %q, want a new visitor", role)
+		}
+	})
+}
