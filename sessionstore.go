@@ -228,8 +228,8 @@ type sessionStore struct {
 	// migrateUntil ends the migration of older values (see
 	// SessionOptions.MigrateUntil); zero: none.
 	migrateUntil time.Time
-	log     *slog.Logger
-	sm      *scs.SessionManager // for Lifetime, which the app may set after NewSessions
+	log          *slog.Logger
+	sm           *scs.SessionManager // for Lifetime, which the app may set after NewSessions
 }
 
 // loadRecord is what the store learnt while loading one request's session
