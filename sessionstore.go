@@ -163,13 +163,16 @@ func NewSessions(o SessionOptions) (*scs.SessionManager, error) {
 	if o.Store == nil {
 		o.Store = memstore.New()
 	}
+	if _, inProcess := o.Store.(*memstore.MemStore); !inProcess && len(o.Keys) == 0 {
+		o.Logger.Warn("wixauth: sessions are kept outside this process without SessionOptions.Keys: their refresh tokens are in the clear for whoever reads the store (a backup, a replica, SCAN); set Keys (see ParseKeys)")
+	}
 	atomic, ok := o.Store.(AtomicStore)
 	if !ok {
 		atomic = LockedStore(o.Store)
 	}
 	sm := scs.New()
 	sm.HashTokenInStore = true
-	sm.Store = &sessionStore{backend: atomic, sealer: codec, migrateUntil: o.MigrateUntil, log: o.Logger, sm: sm}
+	sm.Store = &sessionStore{backend: atomic, sealer: codec, migrateUntil: o.MigrateUntil, noHostPrefix: o.NoHostPrefix, log: o.Logger, sm: sm}
 	sm.Codec = tolerantCodec{Codec: o.Codec, sm: sm, log: o.Logger}
 	sm.Cookie.Name = o.CookieName
 	if sm.Cookie.Name == "" {
@@ -214,6 +217,8 @@ func checkSessions(sm *scs.SessionManager, baseURL string) (*sessionStore, error
 		return nil, errors.New("wixauth: Config.Sessions' cookie must be SameSite=Lax: Strict drops it on the way back from Wix's login page, None sends it with cross-site posts")
 	case strings.HasPrefix(baseURL, "https://") && !sm.Cookie.Secure:
 		return nil, errors.New("wixauth: Config.BaseURL is https but the session cookie is not Secure: pass the BaseURL to wixauth.NewSessions")
+	case strings.HasPrefix(baseURL, "https://") && !strings.HasPrefix(sm.Cookie.Name, hostPrefix) && !st.noHostPrefix:
+		return nil, fmt.Errorf("wixauth: over https the session cookie must keep the \"__Host-\" prefix, which a sibling subdomain cannot set, but it is named %q (renamed after NewSessions?): name it with SessionOptions.CookieName, which adds the prefix, or set SessionOptions.NoHostPrefix to give that defence up", sm.Cookie.Name)
 	case strings.HasPrefix(sm.Cookie.Name, hostPrefix) && (!sm.Cookie.Secure || sm.Cookie.Domain != "" || sm.Cookie.Path != "/"):
 		return nil, errors.New("wixauth: a \"__Host-\" session cookie must be Secure, with Path \"/\" and no Domain, or browsers drop it")
 	}
@@ -228,6 +233,7 @@ type sessionStore struct {
 	// migrateUntil ends the migration of older values (see
 	// SessionOptions.MigrateUntil); zero: none.
 	migrateUntil time.Time
+	noHostPrefix bool // SessionOptions.NoHostPrefix: the only way to drop "__Host-" over https
 	log          *slog.Logger
 	sm           *scs.SessionManager // for Lifetime, which the app may set after NewSessions
 }
