@@ -156,7 +156,7 @@ func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string
 		// cookie at every save, and with an idle timeout dates it by that.
 		if token := sm.Token(ctx); token != "" && sm.Status(ctx) != scs.Destroyed {
 			dropCookie(w.Header(), sm.Cookie.Name)
-			if token != cookie {
+			if cookie != token {
 				sm.WriteSessionCookie(ctx, w, token, sm.Deadline(ctx))
 			}
 		}
