@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wixauth/wixauth/internal/sameorigin"
 )
 
 // DefaultAPIURL is Wix's API host.
@@ -138,8 +139,18 @@ type Config struct {
 	// added), "X-Real-IP", "CF-Connecting-IP" or "Fly-Client-IP". New
 	// visitors are counted by it (see NewVisitorsPerMinute). Set it only
 	// behind such a proxy: a client can send any header. The default is
-	// empty: the connection's remote address.
+	// empty: the connection's remote address. A request whose header is
+	// missing, empty or not an address is counted by the connection's
+	// address (the proxy's, all such requests as one), never let through
+	// uncounted.
 	TrustedAddrHeader string
+
+	// TrustedHops is how many proxies of the app's own append to
+	// TrustedAddrHeader: 1 (the default) for a load balancer, 2 for a CDN
+	// in front of it, and so on. The address used is the TrustedHops-th
+	// from the end, the one the outermost own proxy saw; what comes before
+	// it, the client wrote.
+	TrustedHops int
 
 	// OnEvent, if set, is called for every token event (new visitor,
 	// renewal, session ended, login, logout, error), for metrics. It runs
@@ -236,6 +247,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.GiveUpAfter <= 0 {
 		c.GiveUpAfter = DefaultGiveUpAfter
 	}
+	if c.TrustedHops < 0 {
+		return c, errors.New("wixauth: Config.TrustedHops must not be negative: it is the number of the app's own proxies that append to TrustedAddrHeader")
+	}
+	if c.TrustedHops == 0 {
+		c.TrustedHops = 1
+	}
 	if c.NewVisitorsPerMinute == 0 {
 		c.NewVisitorsPerMinute = DefaultNewVisitorsPerMinute
 	}
@@ -247,6 +264,11 @@ func (c Config) withDefaults() (Config, error) {
 		t.MaxIdleConnsPerHost = 64
 		c.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout, Transport: t}
 	}
+	// Token grants and API calls never follow a redirect to another
+	// origin; a copy, so that the caller's client stays as it was.
+	hc := *c.HTTPClient
+	hc.CheckRedirect = sameorigin.CheckRedirect(hc.CheckRedirect)
+	c.HTTPClient = &hc
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

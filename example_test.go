@@ -141,7 +141,6 @@ func ExampleClient_RedirectSession() {
 	// Output: 303 true
 }
 
-
 // An app's own login (here after its own authentication of a member) and
 // logout: SignIn renews the session ID before it stores the member's
 // tokens, SignOut empties the session and renews its ID.

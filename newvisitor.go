@@ -1,6 +1,7 @@
 package wixauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -77,37 +79,60 @@ func (c *Client) newVisitorLocked(ctx context.Context) (Tokens, error) {
 }
 
 // clientAddr is the address that new visitors are counted by: the
-// connection's remote address, or the last address in
-// Config.TrustedAddrHeader (the one the app's own proxy added). An IPv6
-// address counts by its /64, which a single household or phone usually
-// holds whole.
+// connection's remote address, or the address Config.TrustedAddrHeader
+// gives (the TrustedHops-th from the end: the one the app's outermost own
+// proxy saw). An IPv6 address counts by its /64, which a single household
+// or phone usually holds whole.
 //
 // It is "" (no budget) for a connection from a loopback or private address
-// when no trusted header names the client: that is a proxy in front of the
-// app (or a test), through which every visitor arrives from one address, and
-// counting them as one would turn real visitors away.
+// when no trusted header is configured: that is a proxy in front of the
+// app (or a test), through which every visitor arrives from one address,
+// and counting them as one would turn real visitors away. With a trusted
+// header configured, a request whose header is missing, empty or not an
+// address is counted by the connection's address whatever it is: letting
+// it through uncounted would let any client pass by sending garbage.
 func (a *Auth) clientAddr(r *http.Request) string {
-	v, trusted := r.RemoteAddr, false
 	if h := a.cfg.TrustedAddrHeader; h != "" {
-		if vs := r.Header.Values(h); len(vs) > 0 {
-			last := vs[len(vs)-1]
-			v, trusted = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:]), true
+		if ip, ok := headerAddr(r.Header.Values(h), a.cfg.TrustedHops); ok {
+			return addrKey(ip)
 		}
+		return "peer:" + peerHost(r.RemoteAddr)
 	}
-	if host, _, err := net.SplitHostPort(v); err == nil {
-		v = host
-	}
-	ip, err := netip.ParseAddr(v)
+	ip, err := netip.ParseAddr(peerHost(r.RemoteAddr))
 	if err != nil {
-		if trusted {
-			return v[:min(len(v), 64)]
-		}
 		return "" // a Unix socket, or a test's made-up address
 	}
 	ip = ip.Unmap()
-	if !trusted && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()) {
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() {
 		return ""
 	}
+	return addrKey(ip)
+}
+
+// headerAddr returns the hops-th address from the end of a trusted
+// header's values (all its lines, comma-separated), or false when it holds
+// no address there.
+func headerAddr(values []string, hops int) (netip.Addr, bool) {
+	list := strings.Split(strings.Join(values, ","), ",")
+	v := strings.TrimSpace(list[max(0, len(list)-hops)])
+	if host, _, err := net.SplitHostPort(v); err == nil {
+		v = host
+	}
+	ip, err := netip.ParseAddr(strings.Trim(v, "[]"))
+	return ip.Unmap(), err == nil
+}
+
+// peerHost is the host part of a connection's remote address.
+func peerHost(remote string) string {
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		return host
+	}
+	return remote[:min(len(remote), 64)]
+}
+
+// addrKey is the budget key of ip: itself, or its /64 for IPv6.
+func addrKey(ip netip.Addr) string {
+	ip = ip.Unmap()
 	if ip.Is6() {
 		p, _ := ip.Prefix(64)
 		return p.String()
@@ -168,12 +193,29 @@ func (b *visitorBudget) take(addr string, now time.Time) time.Duration {
 }
 
 func (b *visitorBudget) forget(now time.Time) {
+	left := func(k bucket) float64 { return k.left + now.Sub(k.at).Minutes()*b.perMinute }
 	for a, k := range b.buckets {
-		if k.left+now.Sub(k.at).Minutes()*b.perMinute >= b.perMinute {
+		if left(k) >= b.perMinute {
 			delete(b.buckets, a)
 		}
 	}
-	if len(b.buckets) >= maxAddrs {
-		clear(b.buckets)
+	if len(b.buckets) < maxAddrs {
+		return
+	}
+	// Every address spent some of its budget lately (a storm from many
+	// addresses, one IPv6 /48 say). Forget the half with the most left,
+	// never the drained ones: forgetting everyone would hand the storm's
+	// busiest addresses their whole budget back.
+	type entry struct {
+		addr string
+		left float64
+	}
+	all := make([]entry, 0, len(b.buckets))
+	for a, k := range b.buckets {
+		all = append(all, entry{a, left(k)})
+	}
+	slices.SortFunc(all, func(x, y entry) int { return cmp.Compare(y.left, x.left) })
+	for _, e := range all[:len(all)/2] {
+		delete(b.buckets, e.addr)
 	}
 }

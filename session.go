@@ -153,6 +153,15 @@ func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string
 		}
 		if l.Refused {
 			dropCookie(w.Header(), sm.Cookie.Name)
+			return nil
+		}
+		// The same cookie rule as below: scs's LoadAndSave re-sends the
+		// cookie at every save, and with an idle timeout dates it by that.
+		if token := sm.Token(ctx); token != "" && sm.Status(ctx) != scs.Destroyed {
+			dropCookie(w.Header(), sm.Cookie.Name)
+			if cookie != token {
+				sm.WriteSessionCookie(ctx, w, token, sm.Deadline(ctx))
+			}
 		}
 		return nil
 	case l.Throwaway:

@@ -17,9 +17,9 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wixauth/wixauth"
-	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/internal/redistest"
 	"github.com/wixauth/wixauth/internal/testutil"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )

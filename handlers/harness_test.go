@@ -23,9 +23,9 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wixauth/wixauth"
-	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/handlers"
 	"github.com/wixauth/wixauth/internal/testbrowser"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixtest"
 )
 

@@ -20,9 +20,11 @@
 //   - Retiring. scs deletes a session's key when it renews the session's
 //     token (login, logout) or destroys it; here the key gets a tombstone
 //     instead, in one write, that lives as long as the session could.
-//   - Older values (written by scs's own stores with any codec, or sealed by
-//     an older Codec) are read once, unless Options.StrictSeal, and written
-//     back in the new form by the same request.
+//   - Older values (unsealed while Keys are set, written by scs's own stores
+//     with any codec, or sealed by an older Codec) are refused, except
+//     during a migration the operator starts (Options.MigrateUntil), which
+//     ends by itself at its date: then they are read once and written back
+//     in the new form by the same request.
 //   - The load record. What the store learnt while loading a request's
 //     session (Load) travels in the request's context (NewContext), so that
 //     the save of that request knows which condition to save under.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -46,12 +47,17 @@ type Options struct {
 	// is this package's Codec (compact; also reads scs's gob format).
 	Codec scs.Codec
 
-	// StrictSeal refuses values not written by this store (an older
-	// wixauth, or scs's stores directly) instead of reading them once and
-	// writing them back sealed. With Keys, an unsealed value is accepted
-	// until then, so set it once the sessions from before the switch have
-	// expired (scs Lifetime, 24 hours by default).
-	StrictSeal bool
+	// MigrateUntil opens a migration that ends by itself at this time.
+	// Until then, values in an older form (unsealed while Keys are set,
+	// sealed by an older wixauth without the key binding, or written by
+	// scs's own stores with any codec) are read once and written back in
+	// the current form by the same request, so that adding Keys or
+	// upgrading keeps the sessions. Outside it (and when zero) they are
+	// refused: a new session and a Warn log, since anyone who can write to
+	// the store can plant such a value. Set it to the deploy time plus the
+	// session Lifetime (24 hours by default), after which every session
+	// from before has expired anyway; at most 30 days ahead.
+	MigrateUntil time.Time
 
 	// Logger receives the Warn logs of values that do not open. The
 	// default is slog.Default().
@@ -61,6 +67,10 @@ type Options struct {
 // DefaultCookieName is the session cookie's name unless Options.CookieName
 // says otherwise ("__Host-" in front over https).
 const DefaultCookieName = "wixauth_session"
+
+// maxMigration bounds Options.MigrateUntil: a migration that could be left
+// open for good would be the bypass it replaces.
+const maxMigration = 30 * 24 * time.Hour
 
 // hostPrefix makes browsers refuse the cookie unless it is Secure, for
 // Path=/ and without Domain: only this host can set it.
@@ -81,11 +91,20 @@ func New(o Options) (*scs.SessionManager, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if until := time.Until(o.MigrateUntil); until > maxMigration {
+		return nil, fmt.Errorf("wixauth: session.Options.MigrateUntil is %v away: a migration lasts as long as the sessions from before it can live (the session Lifetime, 24 hours by default), at most %v; set it to the deploy time plus the Lifetime", until.Round(time.Hour), maxMigration)
+	} else if until > 0 {
+		o.Logger.Warn("wixauth: session migration open: values in older forms are read once and written back sealed until MigrateUntil; until then, anyone who can write to the store can plant such a value",
+			slog.Time("until", o.MigrateUntil))
+	}
 	if o.Codec == nil {
 		o.Codec = &Codec{}
 	}
 	if o.Store == nil {
 		o.Store = memstore.New()
+	}
+	if _, inProcess := o.Store.(*memstore.MemStore); !inProcess && len(o.Keys) == 0 {
+		o.Logger.Warn("wixauth: sessions are kept outside this process without Keys (wixauth.Config.Keys or session.Options.Keys): their refresh tokens are in the clear for whoever reads the store (a backup, a replica, SCAN); set Keys (see session.ParseKeys)")
 	}
 	atomic, ok := o.Store.(AtomicStore)
 	if !ok {
@@ -93,7 +112,7 @@ func New(o Options) (*scs.SessionManager, error) {
 	}
 	sm := scs.New()
 	sm.HashTokenInStore = true
-	sm.Store = &Store{backend: atomic, sealer: codec, strict: o.StrictSeal, log: o.Logger, sm: sm}
+	sm.Store = &Store{backend: atomic, sealer: codec, migrateUntil: o.MigrateUntil, noHostPrefix: o.NoHostPrefix, log: o.Logger, sm: sm}
 	sm.Codec = tolerantCodec{Codec: o.Codec, sm: sm, log: o.Logger}
 	sm.Cookie.Name = o.CookieName
 	if sm.Cookie.Name == "" {
@@ -138,6 +157,8 @@ func Check(sm *scs.SessionManager, baseURL string) (*Store, error) {
 		return nil, errors.New("wixauth: Config.Sessions' cookie must be SameSite=Lax: Strict drops it on the way back from Wix's login page, None sends it with cross-site posts")
 	case strings.HasPrefix(baseURL, "https://") && !sm.Cookie.Secure:
 		return nil, errors.New("wixauth: Config.BaseURL is https but the session cookie is not Secure: pass the BaseURL to session.New")
+	case strings.HasPrefix(baseURL, "https://") && !strings.HasPrefix(sm.Cookie.Name, hostPrefix) && !st.noHostPrefix:
+		return nil, fmt.Errorf("wixauth: over https the session cookie must keep the \"__Host-\" prefix, which a sibling subdomain cannot set, but it is named %q (renamed after session.New?): name it with session.Options.CookieName, which adds the prefix, or set session.Options.NoHostPrefix to give that defence up", sm.Cookie.Name)
 	case strings.HasPrefix(sm.Cookie.Name, hostPrefix) && (!sm.Cookie.Secure || sm.Cookie.Domain != "" || sm.Cookie.Path != "/"):
 		return nil, errors.New("wixauth: a \"__Host-\" session cookie must be Secure, with Path \"/\" and no Domain, or browsers drop it")
 	}
@@ -157,6 +178,14 @@ func (c tolerantCodec) Decode(b []byte) (time.Time, map[string]interface{}, erro
 	deadline, values, err := c.Codec.Decode(b)
 	if err != nil {
 		c.log.Warn("wixauth: undecodable session data; starting a new session", slog.Any("error", err))
+		return time.Now().Add(c.sm.Lifetime).UTC(), make(map[string]interface{}), nil
+	}
+	if !time.Now().Before(deadline) {
+		// The store keeps a value only until its deadline: one past it was
+		// put back by someone who can write to the store (a replay), whose
+		// expiry they chose. A sealed deadline bounds what a replay brings
+		// back to the session's own lifetime.
+		c.log.Warn("wixauth: a session value past its deadline (put back into the store); starting a new session")
 		return time.Now().Add(c.sm.Lifetime).UTC(), make(map[string]interface{}), nil
 	}
 	return deadline, values, nil

@@ -36,9 +36,12 @@ const MovedGrace = time.Minute
 type Store struct {
 	backend AtomicStore
 	sealer  *Codec // its keys seal; no keys: values in the clear
-	strict  bool
-	log     *slog.Logger
-	sm      *scs.SessionManager // for Lifetime, which the app may set after New
+	// migrateUntil ends the migration of older values (see
+	// Options.MigrateUntil); zero: none.
+	migrateUntil time.Time
+	noHostPrefix bool // Options.NoHostPrefix: the only way to drop "__Host-" over https
+	log          *slog.Logger
+	sm           *scs.SessionManager // for Lifetime, which the app may set after New
 }
 
 // Find implements scs.Store for callers without a context.
@@ -99,16 +102,16 @@ func (s *Store) unframe(key string, v []byte) (data []byte, retired time.Time, l
 		}
 		return data, time.Time{}, false, true
 	case frameOpen:
-		if len(s.sealer.aeads) > 0 && s.strict {
-			s.log.Warn("wixauth: an unsealed session value, and session.Options.StrictSeal is set; starting a new session")
+		if len(s.sealer.aeads) > 0 && !s.migrating() {
+			s.log.Warn("wixauth: an unsealed session value while Keys are set, outside a migration (session.Options.MigrateUntil); starting a new session")
 			return nil, time.Time{}, false, false
 		}
 		return v[1:], time.Time{}, len(s.sealer.aeads) > 0, true
 	}
 	// Written before this store: by an older wixauth Codec (sealed with no
 	// key binding, or plain) or by scs's own stores with any codec.
-	if s.strict {
-		s.log.Warn("wixauth: a session value in an older form, and session.Options.StrictSeal is set; starting a new session")
+	if !s.migrating() {
+		s.log.Warn("wixauth: a session value in an older form, outside a migration (session.Options.MigrateUntil); starting a new session")
 		return nil, time.Time{}, false, false
 	}
 	if v[0] == codecSealed {
@@ -121,6 +124,9 @@ func (s *Store) unframe(key string, v []byte) (data []byte, retired time.Time, l
 	}
 	return v, time.Time{}, true, true
 }
+
+// migrating reports whether the migration of older values is open.
+func (s *Store) migrating() bool { return time.Now().Before(s.migrateUntil) }
 
 // CommitCtx saves a session under the condition its load calls for.
 func (s *Store) CommitCtx(ctx context.Context, key string, b []byte, expiry time.Time) error {

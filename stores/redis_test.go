@@ -16,8 +16,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gomodule/redigo/redis"
 
-	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/internal/redistest"
+	"github.com/wixauth/wixauth/session"
 )
 
 // openRedis opens a store on srv with extra query parameters and closes it

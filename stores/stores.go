@@ -3,6 +3,7 @@ package stores
 import (
 	"crypto/tls"
 	"sync"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gomodule/redigo/redis"
@@ -28,6 +29,8 @@ type Store struct {
 
 	// Prefix is the Redis key prefix of session keys ("" for memory).
 	Prefix string
+
+	wait time.Duration // wait_timeout
 
 	url       string // redacted, for String
 	closeFn   func() error
@@ -55,6 +58,7 @@ func Open(rawURL string, opts ...Option) (*Store, error) {
 		Sessions: &redisSessions{RedisCoordinator: &RedisCoordinator{pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout}, pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout},
 		Redis:    pool,
 		Prefix:   cfg.prefix,
+		wait:     cfg.waitTimeout,
 		url:      cfg.redacted,
 		closeFn:  pool.Close,
 	}, nil

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
-	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/ecom"
 	"github.com/wixauth/wixauth/members"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixauthtest"
 	"github.com/wixauth/wixauth/wixtest"
 )

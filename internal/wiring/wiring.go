@@ -9,10 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/wixauth/wixauth"
-	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 )
 
@@ -24,7 +25,10 @@ type Config struct {
 	APIKey       string // optional Wix API key
 	SessionStore string // "memory" (the default) or a redis:// URL, for stores.Open
 	SessionKeys  string // optional comma-separated base64 AES-256 keys: sessions sealed at rest
-	Logger       *slog.Logger
+	// SessionMigrateUntil opens a migration of sessions in older forms
+	// until then (session.Options.MigrateUntil); zero: none.
+	SessionMigrateUntil time.Time
+	Logger              *slog.Logger
 
 	// Auth and Handlers, if set, change the wixauth.Config and the
 	// handlers.Config before they are used.
@@ -83,13 +87,23 @@ func (a *App) build(cfg Config) error {
 		Keys:     keys,
 		Logger:   cfg.Logger,
 	}
+	if !cfg.SessionMigrateUntil.IsZero() {
+		// A migration is an option of the manager: build it here; New
+		// still finds the coordinator through its store.
+		sm, err := session.New(session.Options{Store: a.store.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger,
+			MigrateUntil: cfg.SessionMigrateUntil})
+		if err != nil {
+			return err
+		}
+		acfg.Store, acfg.Keys, acfg.Sessions = nil, nil, sm
+	}
 	if cfg.Auth != nil {
 		cfg.Auth(&acfg)
 	}
 	if a.Auth, err = wixauth.New(acfg); err != nil {
 		return err
 	}
-	hcfg := handlers.Config{Prefix: "/auth"}
+	hcfg := handlers.Config{Prefix: "/auth", Counter: a.store.Counter()} // attempt caps and budgets across instances
 	if cfg.Handlers != nil {
 		cfg.Handlers(&hcfg)
 	}
