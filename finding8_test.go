@@ -77,7 +77,7 @@ func TestWarnRedisWithoutKeys(t *testing.T) {
 		if _, err := session.New(tc.o); err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(logs.String(), "without SessionOptions.Keys"); got != tc.warn {
+		if got := strings.Contains(logs.String(), "outside this process without Keys"); got != tc.warn {
 			t.Errorf("%s: warned %v, want %v; logs: %s", tc.name, got, tc.warn, logs.String())
 		}
 	}
