@@ -249,6 +249,9 @@ type loadRecord struct {
 	retired   time.Time // the cookie's session was retired then
 	throwaway bool      // the session must never be saved
 
+	probeKey string // a key read while choosing among several cookies,
+	probeVal []byte // and its value: the load reads it from here
+
 	committed bool  // a save was attempted (by wixauth, or the app's LoadAndSave)
 	refused   bool  // the store refused it: the session was retired meanwhile
 	failed    error // the store failed
@@ -278,11 +281,20 @@ func (s *sessionStore) Delete(key string) error { return s.DeleteCtx(context.Bac
 // FindCtx returns the codec data of the session under key. A tombstone, or
 // a value that does not open under this key, is no session.
 func (s *sessionStore) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
-	v, found, err := s.backend.FindCtx(ctx, key)
+	l := loadOf(ctx)
+	var (
+		v     []byte
+		found bool
+		err   error
+	)
+	if l != nil && l.key == "" && l.probeKey == key {
+		v, found = l.probeVal, l.probeVal != nil // read a moment ago, choosing the cookie
+	} else {
+		v, found, err = s.backend.FindCtx(ctx, key)
+	}
 	if err != nil || !found || len(v) == 0 {
 		return nil, false, err
 	}
-	l := loadOf(ctx)
 	if l != nil && l.key != "" {
 		l = nil // a second lookup (scs MergeSession): not the request's own session
 	}
@@ -391,14 +403,15 @@ func (s *sessionStore) DeleteCtx(ctx context.Context, key string) error {
 	return err
 }
 
-// live reports whether key holds a session this store would load.
-func (s *sessionStore) live(ctx context.Context, key string) bool {
+// probe reports whether key holds a session this store would load, and
+// returns the value read.
+func (s *sessionStore) probe(ctx context.Context, key string) ([]byte, bool, error) {
 	v, found, err := s.backend.FindCtx(ctx, key)
 	if err != nil || !found || len(v) == 0 {
-		return false
+		return nil, false, err
 	}
-	_, _, _, ok := s.unframe(key, v)
-	return ok
+	_, retired, _, ok := s.unframe(key, v)
+	return v, ok && retired.IsZero(), nil
 }
 
 // sealRecord seals b for the renewal coordinator, bound to key like a
