@@ -3,6 +3,7 @@ package wixauth_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -177,5 +178,48 @@ func TestNewVisitorTableFullKeepsDrainedAddresses(t *testing.T) {
 	}
 	if a.TakeNewVisitor("203.0.113.9", now) == 0 {
 		t.Errorf("after 65,536 other addresses filled the table, the drained address got its budget back")
+	}
+}
+
+// Many session cookies cost a bounded number of store reads (at most 4,
+// the winner's read being the load's), and four cookies tossed before the
+// real one no longer hide it, nor make the app set a cookie that replaces
+// it; 40 tossed cookies cost 4 reads.
+func TestManyCookiesBoundedReads(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
+	real := sessionCookie(t, h).Value
+	send := func(cookies []string) (string, int64, string) {
+		req, _ := http.NewRequest("GET", h.app.URL+"/", nil)
+		for _, c := range cookies {
+			req.AddCookie(&http.Cookie{Name: h.sm.Cookie.Name, Value: c})
+		}
+		before := h.store.finds.Load()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b), h.store.finds.Load() - before, resp.Header.Get("Set-Cookie")
+	}
+	tossed := func(n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("%043d", i))
+		}
+		return out
+	}
+	if body, reads, set := send(append(tossed(4), real)); body != "member" || reads > 4 || set != "" {
+		t.Errorf("4 tossed cookies, then the real one: %q with %d store reads, Set-Cookie %q; want the member, at most 4 reads, no cookie", body, reads, set)
+	}
+	if body, reads, _ := send(append([]string{real}, tossed(3)...)); body != "member" || reads > 4 {
+		t.Errorf("the real cookie first, 3 tossed after: %q with %d reads", body, reads)
+	}
+	if _, reads, _ := send(tossed(40)); reads > 4 {
+		t.Errorf("40 tossed cookies: %d store reads, want at most 4", reads)
+	}
+	if body, reads, _ := send([]string{real}); body != "member" || reads != 1 {
+		t.Errorf("the real cookie alone: %q with %d reads, want 1", body, reads)
 	}
 }

@@ -3,6 +3,7 @@ package wixauth
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	sm := a.cfg.Sessions
 	st := &requestState{}
 	lctx := session.NewContext(r.Context(), st) // the Client is filled in once the session is loaded
-	token := a.sessionCookie(r)
+	token := a.sessionCookie(r, &st.load)
 	ctx, err := sm.Load(lctx, token)
 	if err != nil {
 		a.cfg.ErrorHandler(w, r, &StoreError{Op: "load", Err: err})
@@ -104,26 +105,46 @@ func (a *Auth) wrongOrder(w http.ResponseWriter, r *http.Request) {
 // garbage or an oversized value, never reaches the store. When several
 // well-formed cookies arrive (one tossed by a sibling subdomain, or a stale
 // one for another path), the first that names a live session wins, so that
-// a cookie sent before the real one cannot hide it; this costs store reads
-// only on such requests. The "__Host-" cookie name is what keeps a sibling
-// from sending a live session of its own choosing.
-func (a *Auth) sessionCookie(r *http.Request) string {
-	var cands [4]string
-	n := 0
+// a cookie sent before the real one cannot hide it. The reads are bounded
+// whatever the number of cookies: the first two and the last two are
+// probed (browsers send the oldest cookie of a path first, and a tossed one
+// comes before it with a longer path or after it as a newer one), at most
+// 4 reads, and the winner's read is the load's (l keeps it). The
+// "__Host-" cookie name is what keeps a sibling from sending a live
+// session of its own choosing.
+func (a *Auth) sessionCookie(r *http.Request, l *session.Load) string {
+	var all []string
 	for _, c := range r.CookiesNamed(a.cfg.Sessions.Cookie.Name) {
-		if wellFormed(c.Value) && n < len(cands) {
-			cands[n] = c.Value
-			n++
+		if wellFormed(c.Value) && !slices.Contains(all, c.Value) {
+			all = append(all, c.Value)
 		}
 	}
-	if n > 1 {
-		for _, c := range cands[:n] {
-			if a.store.Live(r.Context(), session.Key(c)) {
-				return c
-			}
+	switch {
+	case len(all) == 0:
+		return ""
+	case len(all) == 1:
+		return all[0]
+	case len(all) > 4:
+		all = append(all[:2], all[len(all)-2:]...)
+	}
+	var first []byte // what the first cookie's key holds, for its load
+	for i, c := range all {
+		v, ok, err := a.store.Probe(r.Context(), session.Key(c))
+		if err != nil {
+			return all[0] // the load reads again, and reports the store's failure
+		}
+		if ok {
+			l.ProbeKey, l.ProbeVal = session.Key(c), v
+			return c
+		}
+		if i == 0 {
+			first = v
 		}
 	}
-	return cands[0]
+	// None is live: the first is loaded (a retired one is served as such),
+	// from what its probe read.
+	l.ProbeKey, l.ProbeVal = session.Key(all[0]), first
+	return all[0]
 }
 
 func wellFormed(token string) bool {

@@ -16,6 +16,9 @@ type Load struct {
 	Retired   time.Time // the cookie's session was retired then
 	Throwaway bool      // the session must never be saved
 
+	ProbeKey string // a key read while choosing among several cookies,
+	ProbeVal []byte // and its value: the load reads it from here
+
 	Committed bool  // a save was attempted (by wixauth, or the app's LoadAndSave)
 	Refused   bool  // the store refused it: the session was retired meanwhile
 	Failed    error // the store failed

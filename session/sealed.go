@@ -60,11 +60,20 @@ func (s *Store) Delete(key string) error { return s.DeleteCtx(context.Background
 // FindCtx returns the codec data of the session under key. A tombstone, or
 // a value that does not open under this key, is no session.
 func (s *Store) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
-	v, found, err := s.backend.FindCtx(ctx, key)
+	l := loadOf(ctx)
+	var (
+		v     []byte
+		found bool
+		err   error
+	)
+	if l != nil && l.Key == "" && l.ProbeKey == key {
+		v, found = l.ProbeVal, l.ProbeVal != nil // read a moment ago, choosing the cookie
+	} else {
+		v, found, err = s.backend.FindCtx(ctx, key)
+	}
 	if err != nil || !found || len(v) == 0 {
 		return nil, false, err
 	}
-	l := loadOf(ctx)
 	if l != nil && l.Key != "" {
 		l = nil // a second lookup (scs MergeSession): not the request's own session
 	}
@@ -173,14 +182,15 @@ func (s *Store) DeleteCtx(ctx context.Context, key string) error {
 	return err
 }
 
-// Live reports whether key holds a session this store would load.
-func (s *Store) Live(ctx context.Context, key string) bool {
+// Probe reports whether key holds a session this store would load, and
+// returns the value read (for Load.ProbeVal).
+func (s *Store) Probe(ctx context.Context, key string) ([]byte, bool, error) {
 	v, found, err := s.backend.FindCtx(ctx, key)
 	if err != nil || !found || len(v) == 0 {
-		return false
+		return nil, false, err
 	}
-	_, _, _, ok := s.unframe(key, v)
-	return ok
+	_, retired, _, ok := s.unframe(key, v)
+	return v, ok && retired.IsZero(), nil
 }
 
 // Backend returns the AtomicStore the sessions are kept in, for New's

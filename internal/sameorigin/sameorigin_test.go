@@ -32,3 +32,13 @@ func TestCheckRedirect(t *testing.T) {
 		t.Errorf("the client's own CheckRedirect was not applied")
 	}
 }
+
+// The scheme alone makes another origin: http and https on one host and
+// port are two (a downgrade would send a token in the clear).
+func TestSchemeAloneDiffers(t *testing.T) {
+	first, _ := http.NewRequest(http.MethodPost, "https://api.example:8443/x", nil)
+	next, _ := http.NewRequest(http.MethodPost, "http://api.example:8443/x", nil)
+	if err := CheckRedirect(nil)(next, []*http.Request{first}); err == nil {
+		t.Error("a redirect from https to http on the same host and port was followed")
+	}
+}
