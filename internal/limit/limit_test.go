@@ -11,8 +11,10 @@ func TestBudget(t *testing.T) {
 	var b Budget
 	b.Init(2)
 	now := time.Now()
-	if b.Take("a", now) != 0 || b.Take("a", now) != 0 {
-		t.Fatal("the burst of 2 was refused")
+	for i := range 2 {
+		if wait := b.Take("a", now); wait != 0 {
+			t.Fatalf("take %d of the burst of 2: wait %v", i+1, wait)
+		}
 	}
 	if wait := b.Take("a", now); wait != 30*time.Second {
 		t.Errorf("third at once: wait %v, want 30s (one refills in half a minute at 2 a minute)", wait)
