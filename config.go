@@ -112,12 +112,16 @@ type Config struct {
 	RetryBackoff time.Duration
 
 	// GiveUpAfter bounds how long a session's refresh token may keep
-	// failing with answers that are not transient (a 4xx other than 408,
-	// 425 and 429, such as a 403 without invalid_grant) before the session
-	// ends as a new visitor, logged at Warn and reported as
-	// EventSessionEnded. A refresh token that Wix refuses (invalid_grant,
-	// whatever the status) ends its session at once; a timeout, a 5xx or a
-	// 429 never does. The default is DefaultGiveUpAfter (1 minute).
+	// failing with answers that are not transient yet name no refusal (a
+	// 4xx with no code, such as a proxy's page, or one about the request
+	// or the client, such as invalid_client) before the session ends as a
+	// new visitor, logged at Warn and reported as EventSessionEnded. It
+	// counts from the first such failure, however far apart the requests.
+	// A refresh token that Wix refuses in words (invalid_grant whatever the
+	// status, or another code with a 4xx: INVALID_REFRESH_TOKEN,
+	// UNAUTHENTICATED, ...) ends its session at once, as the SDK does; a
+	// timeout, a 5xx or a 429 never does. The default is
+	// DefaultGiveUpAfter (1 minute).
 	GiveUpAfter time.Duration
 
 	// NewVisitorsPerMinute is how many new visitor sessions one client

@@ -738,8 +738,9 @@ func TestFaultMatrixRefreshGrantAnswers(t *testing.T) {
 		for _, c := range []struct {
 			name  string
 			fault wixtest.Fault
-			// ends: the session ends at once (invalid_grant), or only after
-			// GiveUpAfter (other answers that are not transient).
+			// ends: the session ends at once (a refusal in words: invalid_grant
+			// or another code that is not about the request or the client),
+			// or only after GiveUpAfter (other answers that are not transient).
 			endsAtOnce bool
 		}{
 			{"400 invalid_grant", wixtest.Fault{Status: 400, Body: oauth("invalid_grant")}, true},
@@ -749,7 +750,11 @@ func TestFaultMatrixRefreshGrantAnswers(t *testing.T) {
 			{"400 unsupported_grant_type", wixtest.Fault{Status: 400, Body: oauth("unsupported_grant_type")}, false},
 			{"401 invalid_client", wixtest.Fault{Status: 401, Body: oauth("invalid_client")}, false},
 			{"401 unauthorized_client", wixtest.Fault{Status: 401, Body: oauth("unauthorized_client")}, false},
-			{"403 no code", wixtest.Fault{Status: 403}, false},
+			{"403 PERMISSION_DENIED", wixtest.Fault{Status: 403}, true},
+			{"401 UNAUTHENTICATED", wixtest.Fault{Status: 401}, true},
+			{"400 INVALID_REFRESH_TOKEN", wixtest.Fault{Status: 400, Body: `{"message":"x","details":{"applicationError":{"code":"INVALID_REFRESH_TOKEN"}}}`}, true},
+			{"400 INVALID_ARGUMENT", wixtest.Fault{Status: 400}, false},
+			{"403 no code", wixtest.Fault{Status: 403, Body: htmlPage}, false},
 			{"404 HTML page", wixtest.Fault{Status: 404, Body: htmlPage}, false},
 		} {
 			t.Run(role+"/"+c.name, func(t *testing.T) {

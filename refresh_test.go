@@ -423,10 +423,12 @@ func TestRefusalByMeaningWhateverTheStatus(t *testing.T) {
 	}
 }
 
-// Answers that are not transient and do not say invalid_grant (a 403 of
-// the gateway, another RFC 6749 code) fail the requests for a bounded time
-// only: after GiveUpAfter the session ends as a new visitor, logged and
-// reported. A transient failure never ends a session, however long.
+// Answers that are not transient and name no refusal (a 403 page of a
+// proxy, an RFC 6749 code about the request or the client) fail the
+// requests for a bounded time only: after GiveUpAfter the session ends as
+// a new visitor, logged and reported. A transient failure never ends a
+// session, however long. (Refusals in words end it at once:
+// TestEveryRefusalShapeEndsTheSessionAtOnce.)
 func TestPermanentFailuresEndTheSessionInBoundedTime(t *testing.T) {
 	const giveUp = 300 * time.Millisecond
 	for _, c := range []struct {
@@ -434,7 +436,7 @@ func TestPermanentFailuresEndTheSessionInBoundedTime(t *testing.T) {
 		fault wixtest.Fault
 		ends  bool
 	}{
-		{"403 PERMISSION_DENIED", wixtest.Fault{Status: 403}, true},
+		{"403 page of a proxy", wixtest.Fault{Status: 403, Body: "<html>Forbidden</html>"}, true},
 		{"400 invalid_request", wixtest.Fault{Status: 400, Body: `{"error":"invalid_request"}`}, true},
 		{"401 invalid_client", wixtest.Fault{Status: 401, Body: `{"error":"invalid_client"}`}, true},
 		{"503", wixtest.Fault{Status: 503}, false},

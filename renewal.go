@@ -31,8 +31,10 @@ import (
 //     one instance holds a short lease and publishes its result for the
 //     others;
 //  3. a new visitor on refusal (renewOrRestart, below): a refresh token Wix
-//     refused, or one that kept failing with answers that are not
-//     transient for Config.GiveUpAfter, ends the session as a new visitor;
+//     refused, in any of its words, ends the session as a new visitor at
+//     once; one that keeps failing with answers that name no refusal and
+//     are not transient ends it Config.GiveUpAfter after the first such
+//     failure, however far apart the requests;
 //  4. the grant (renewTokens, at the end of this file): the refresh_token
 //     call itself.
 //
@@ -194,10 +196,16 @@ func (a *Auth) backoffFor(err error) time.Duration {
 const DefaultGiveUpAfter = time.Minute
 
 // renewOrRestart renews rt, and starts a new visitor session when Wix
-// refused rt (see isRefusal), or when every renewal of rt failed with an
-// answer that is not transient (see isPermanent) for Config.GiveUpAfter:
-// no answer can leave a session failing until it expires. A timeout, a 5xx
-// or a 429 never ends a session, however long it lasts.
+// refused rt (see isRefusal), or when the renewals of rt have failed with
+// answers that are not transient (see isPermanent) since Config.GiveUpAfter
+// ago: no answer can leave a session failing until it expires. A timeout, a
+// 5xx or a 429 never ends a session, however long it lasts.
+//
+// Why at once: the SDK starts a new visitor on any failed renewal
+// (generateVisitorTokens in OAuthStrategy.js), and Wix's words for a dead
+// refresh token are not known (docs/protocol.md, A6): a 400
+// INVALID_REFRESH_TOKEN or a 401 UNAUTHENTICATED kept a member on 503s
+// before, for good when the requests were far apart.
 func (a *Auth) renewOrRestart(ctx context.Context, rt RefreshToken) (Tokens, error) {
 	t, err := a.renewTokens(ctx, rt)
 	if err == nil {
@@ -220,17 +228,29 @@ func (a *Auth) renewOrRestart(ctx context.Context, rt RefreshToken) (Tokens, err
 	return a.newVisitorTokens(ctx)
 }
 
-// isRefusal reports whether the token endpoint said the grant is dead,
-// whatever the HTTP status: RFC 6749 (section 5.2) answers "invalid_grant"
-// when a refresh token is "invalid, expired, revoked" or was "issued to
-// another client", which is what Wix answers for a revoked session. The
-// other RFC 6749 codes are about the request or the client (invalid_request,
-// invalid_client, unauthorized_client, unsupported_grant_type,
-// invalid_scope): the same for every session of the app, so ending this
-// one would not help; they count as permanent failures instead.
+// isRefusal reports whether the token endpoint refused the grant in words:
+// "invalid_grant" whatever the HTTP status (RFC 6749 section 5.2: a refresh
+// token "invalid, expired, revoked" or "issued to another client"), or any
+// other code with a 4xx that is not transient (isPermanent), such as Wix's
+// INVALID_REFRESH_TOKEN, UNAUTHENTICATED, PERMISSION_DENIED or NOT_FOUND.
+// The codes about the request or the client (requestCodes) are not: they
+// are the same for every session of the app, so ending this one would not
+// help; they, and 4xx answers with no code (a proxy's page), count as
+// permanent failures instead.
 func isRefusal(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.Code == "invalid_grant"
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.Code == "invalid_grant" || (ae.Code != "" && !requestCodes[ae.Code] && isPermanent(err))
+}
+
+// requestCodes are the answers that fault the request or the app's client
+// rather than the refresh token: RFC 6749's, and the gateway's
+// INVALID_ARGUMENT.
+var requestCodes = map[string]bool{
+	"invalid_request": true, "invalid_client": true, "unauthorized_client": true,
+	"unsupported_grant_type": true, "invalid_scope": true, "INVALID_ARGUMENT": true,
 }
 
 // isPermanent reports whether a failed token call will fail the same way
@@ -250,7 +270,9 @@ func isPermanent(err error) bool {
 }
 
 // failingSince remembers, per refresh token, since when its renewals fail
-// with answers that are not transient.
+// with answers that are not transient. A run ends only with a success
+// (clear): a pause between requests does not restart it, or a member who
+// comes back every few minutes would get 503s for good.
 type failingSince struct {
 	mu   sync.Mutex
 	runs map[string]failingRun
@@ -259,23 +281,24 @@ type failingSince struct {
 type failingRun struct{ since, last time.Time }
 
 // note records a permanent failure of rt at now and reports whether rt has
-// been failing for d or longer. A run of failures ends when rt has not
-// failed for d (the session was idle, or Wix answered again).
+// been failing for d or longer, counted from its first failure.
 func (f *failingSince) note(rt string, now time.Time, d time.Duration) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.runs == nil {
 		f.runs = make(map[string]failingRun)
 	}
-	r, ok := f.runs[rt]
-	if !ok || now.Sub(r.last) > d {
+	r, running := f.runs[rt]
+	if !running {
 		r.since = now
 	}
 	r.last = now
 	f.runs[rt] = r
 	if len(f.runs) >= 1024 {
+		// Bounded memory: a token not seen for a day belongs to a
+		// session that has gone, or will fail once more and start again.
 		for k, r := range f.runs {
-			if now.Sub(r.last) > d {
+			if now.Sub(r.last) > max(d, 24*time.Hour) {
 				delete(f.runs, k)
 			}
 		}
