@@ -57,6 +57,19 @@ type identityInput struct {
 	LastName     string          `json:"lastName"`
 	Nickname     string          `json:"nickname"`
 	CustomFields json.RawMessage `json:"customFields"`
+	raw          json.RawMessage // the whole profile, kept as the member's
+}
+
+// UnmarshalJSON keeps the whole profile besides the fields the fake reads.
+func (p *identityInput) UnmarshalJSON(b []byte) error {
+	type plain identityInput
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*p = identityInput(v)
+	p.raw = append(json.RawMessage(nil), b...)
+	return nil
 }
 
 // customValueKinds are the members of Wix's custom value oneof.
@@ -78,13 +91,49 @@ func checkProfile(w http.ResponseWriter, p *identityInput) bool {
 		return false
 	}
 	for i, f := range list {
-		ok := f.Name != "" && len(f.Value) == 1
-		for k := range f.Value {
-			ok = ok && slices.Contains(customValueKinds, k)
-		}
-		if !ok {
+		if f.Name == "" || !oneCustomValue(f.Value, 0) {
 			writeFieldError(w, fmt.Sprintf("profile.customFields[%d]", i), "needs a name and exactly one of "+strings.Join(customValueKinds, ", "), "")
 			return false
+		}
+	}
+	return true
+}
+
+// oneCustomValue reports whether v holds exactly one known kind of custom
+// value, and the lists' and maps' values likewise (to a sane depth).
+func oneCustomValue(v map[string]json.RawMessage, depth int) bool {
+	if len(v) != 1 || depth > 8 {
+		return false
+	}
+	for k, raw := range v {
+		if !slices.Contains(customValueKinds, k) {
+			return false
+		}
+		switch k {
+		case "listValue":
+			var l struct {
+				Value []map[string]json.RawMessage `json:"value"`
+			}
+			if json.Unmarshal(raw, &l) != nil {
+				return false
+			}
+			for _, x := range l.Value {
+				if !oneCustomValue(x, depth+1) {
+					return false
+				}
+			}
+		case "mapValue":
+			var m struct {
+				Value map[string]map[string]json.RawMessage `json:"value"`
+			}
+			if json.Unmarshal(raw, &m) != nil {
+				return false
+			}
+			for _, x := range m.Value {
+				if !oneCustomValue(x, depth+1) {
+					return false
+				}
+			}
 		}
 	}
 	return true
@@ -104,6 +153,7 @@ type identityJSON struct {
 		Address    string `json:"address"`
 		IsVerified bool   `json:"isVerified"`
 	} `json:"email"`
+	IdentityProfile json.RawMessage `json:"identityProfile,omitempty"`
 }
 
 // captchaValues collects every string in captchaTokens, whatever its shape
@@ -154,7 +204,7 @@ func checkCaptcha(w http.ResponseWriter, email string, raw json.RawMessage) bool
 // answerStateLocked gives the member's next state after a correct password or
 // code: verification first, then owner approval, then success.
 func (s *Server) answerStateLocked(m *Member, now time.Time) stateResponse {
-	id := &identityJSON{ID: m.ID}
+	id := &identityJSON{ID: m.ID, IdentityProfile: m.Profile}
 	id.Email.Address = m.Email
 	id.Email.IsVerified = !m.RequireEmailVerification
 	switch {
@@ -251,7 +301,9 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request, body []b
 		return
 	}
 	nickname := ""
+	var profile json.RawMessage
 	if p := b.Profile; p != nil {
+		profile = p.raw
 		nickname = p.Nickname
 		if nickname == "" {
 			nickname = strings.TrimSpace(p.FirstName + " " + p.LastName)
@@ -271,6 +323,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request, body []b
 		Nickname:                 nickname,
 		RequireEmailVerification: strings.Contains(lower, "+verify"),
 		RequireOwnerApproval:     strings.Contains(lower, "+approve"),
+		Profile:                  profile,
 	})
 	resp := s.answerStateLocked(m, now)
 	s.mu.Unlock()

@@ -1,6 +1,7 @@
 package wixtest
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -19,6 +20,11 @@ type Member struct {
 	// RequireOwnerApproval makes login answer REQUIRE_OWNER_APPROVAL until
 	// ApproveMember is called.
 	RequireOwnerApproval bool
+	// Profile is the identity profile as register or sign-on sent it, JSON
+	// as received (the SDK's IdentityProfile: names, secondaryEmails,
+	// phonesV2, addresses, customFields with list and map values, ...); the
+	// identity calls answer it back as identity.identityProfile.
+	Profile json.RawMessage
 }
 
 // AddMember adds a member, or replaces the one with the same email, and

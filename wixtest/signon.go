@@ -41,15 +41,19 @@ func (s *Server) handleSignOn(w http.ResponseWriter, r *http.Request, body []byt
 		nm := Member{Email: email, Password: randomB64(24)} // no password anyone knows
 		if p := b.Profile; p != nil {
 			nm.Nickname = firstNonEmpty(p.Nickname, strings.TrimSpace(p.FirstName+" "+p.LastName))
+			nm.Profile = p.raw
 		}
 		m = s.addMemberLocked(nm)
-	} else if p := b.Profile; p != nil && p.Nickname != "" {
-		m.Nickname = p.Nickname // Wix updates an existing member's profile
+	} else if p := b.Profile; p != nil {
+		m.Profile = p.raw // Wix updates an existing member's profile
+		if p.Nickname != "" {
+			m.Nickname = p.Nickname
+		}
 	}
 	if b.VerifyEmail != nil && *b.VerifyEmail {
 		m.RequireEmailVerification = false
 	}
-	id := &identityJSON{ID: m.ID}
+	id := &identityJSON{ID: m.ID, IdentityProfile: m.Profile}
 	id.Email.Address = m.Email
 	id.Email.IsVerified = !m.RequireEmailVerification
 	resp := stateResponse{State: "SUCCESS", SessionToken: s.newSessionTokenLocked(m.ID, now), Identity: id}
