@@ -398,18 +398,7 @@ func staleTokenAnswer(resp *http.Response) (*http.Response, bool) {
 		io.Reader
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
-	return resp, staleTokenCode(newAPIError(resp, "", head).Code)
-}
-
-// staleTokenCode reports whether the code of a 401 means a stale token: no
-// code at all, the gRPC status UNAUTHENTICATED that Wix's gateway answers
-// for a token it does not accept, or RFC 6750's invalid_token.
-func staleTokenCode(code string) bool {
-	switch code {
-	case "", "UNAUTHENTICATED", "invalid_token":
-		return true
-	}
-	return false
+	return resp, wire.StaleTokenCode(newAPIError(resp, "", head).Code)
 }
 
 // carriesSecret reports whether a request to path carries a password or a

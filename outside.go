@@ -25,6 +25,17 @@ func (a *Auth) NewClient(t Tokens, save func(context.Context, Tokens) error) *Cl
 	return &Client{a: a, save: save, rec: record{Tokens: t}}
 }
 
+// Auth returns the Auth that made c, for the flows of packages identity,
+// oauth and redirects, which need its configuration (Auth.Config) or its
+// calls outside the session (Auth.Post, Auth.MemberTokens). It is nil for a
+// nil Client.
+func (c *Client) Auth() *Auth {
+	if c == nil {
+		return nil
+	}
+	return c.a
+}
+
 // Transport returns an http.RoundTripper that sends each request with the
 // Client's tokens, under the rules of Do: the request must be for the Wix
 // API host (Config.APIURL); the access token is added, and renewed when due;
