@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
+	"github.com/wixauth/wixauth/oauth"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -16,20 +18,20 @@ import (
 // and identity provider goes to Wix as the SDK sends it.
 func TestGetAuthURLOptions(t *testing.T) {
 	f := newAPIFixture(t, nil)
-	d := wixauth.GenerateOAuthData("https://app.example/auth/callback", "")
+	d := oauth.NewData("https://app.example/auth/callback", "")
 	for _, tc := range []struct {
-		opts             wixauth.AuthURLOptions
+		opts             oauth.AuthURLOptions
 		mode, prompt, id string
 	}{
-		{wixauth.AuthURLOptions{}, "query", "login", ""},
-		{wixauth.AuthURLOptions{ResponseMode: "fragment"}, "fragment", "login", ""},
-		{wixauth.AuthURLOptions{ResponseMode: "web_message", Prompt: "consent"}, "web_message", "consent", ""},
-		{wixauth.AuthURLOptions{Prompt: "select_account", IDP: "google"}, "query", "select_account", "0e6a50f5-b523-4e29-990d-f37fa2ffdd69"},
-		{wixauth.AuthURLOptions{IDP: "facebook"}, "query", "login", "3ecad13f-52c3-483d-911f-31dbcf2a6d23"},
-		{wixauth.AuthURLOptions{IDP: "7d7a0d0e-8a4b-4b8e-9a53-1b7c2a0f9e11"}, "query", "login", "7d7a0d0e-8a4b-4b8e-9a53-1b7c2a0f9e11"},
+		{oauth.AuthURLOptions{}, "query", "login", ""},
+		{oauth.AuthURLOptions{ResponseMode: "fragment"}, "fragment", "login", ""},
+		{oauth.AuthURLOptions{ResponseMode: "web_message", Prompt: "consent"}, "web_message", "consent", ""},
+		{oauth.AuthURLOptions{Prompt: "select_account", IDP: "google"}, "query", "select_account", "0e6a50f5-b523-4e29-990d-f37fa2ffdd69"},
+		{oauth.AuthURLOptions{IDP: "facebook"}, "query", "login", "3ecad13f-52c3-483d-911f-31dbcf2a6d23"},
+		{oauth.AuthURLOptions{IDP: "7d7a0d0e-8a4b-4b8e-9a53-1b7c2a0f9e11"}, "query", "login", "7d7a0d0e-8a4b-4b8e-9a53-1b7c2a0f9e11"},
 	} {
 		f.run(func(c *wixauth.Client, r *http.Request) {
-			res, err := c.GetAuthURL(r.Context(), d, tc.opts)
+			res, err := oauth.GetAuthURL(r.Context(), c, d, tc.opts)
 			if err != nil {
 				t.Fatalf("%+v: %v", tc.opts, err)
 			}
@@ -48,15 +50,15 @@ func TestGetAuthURLOptions(t *testing.T) {
 	// Bad options fail before any call.
 	before := f.wix.Count(wixtest.EndpointRedirectSession)
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		for _, o := range []wixauth.AuthURLOptions{{Prompt: "sudo"}, {ResponseMode: "form_post"}} {
-			if _, err := c.GetAuthURL(r.Context(), d, o); err == nil {
+		for _, o := range []oauth.AuthURLOptions{{Prompt: "sudo"}, {ResponseMode: "form_post"}} {
+			if _, err := oauth.GetAuthURL(r.Context(), c, d, o); err == nil {
 				t.Errorf("%+v was accepted", o)
 			}
 		}
 		// Only web_message may go without a redirect URI.
 		noURI := d
 		noURI.RedirectURI = ""
-		if _, err := c.GetAuthURL(r.Context(), noURI, wixauth.AuthURLOptions{}); err == nil {
+		if _, err := oauth.GetAuthURL(r.Context(), c, noURI, oauth.AuthURLOptions{}); err == nil {
 			t.Errorf("a query-mode auth URL without a redirect URI was accepted")
 		}
 	})
@@ -70,14 +72,14 @@ func TestGetAuthURLOptions(t *testing.T) {
 // redirectUri either.
 func TestDirectLoginWebMessageWithoutRedirectURI(t *testing.T) {
 	f := newAPIFixture(t, nil)
-	d := wixauth.GenerateOAuthData("", "")
+	d := oauth.NewData("", "")
 	var full string
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		res, err := c.Login(r.Context(), wixtest.DemoEmail, wixtest.DemoPassword, nil)
-		if err != nil || res.State != wixauth.LoginSuccess {
+		res, err := identity.Login(r.Context(), c, wixtest.DemoEmail, wixtest.DemoPassword, nil)
+		if err != nil || res.State != identity.LoginSuccess {
 			t.Fatalf("Login = %+v, %v", res, err)
 		}
-		if full, err = c.AuthURL(r.Context(), d, wixauth.AuthURLOptions{Prompt: "none", SessionToken: res.SessionToken, ResponseMode: "web_message"}); err != nil {
+		if full, err = oauth.AuthURL(r.Context(), c, d, oauth.AuthURLOptions{Prompt: "none", SessionToken: res.SessionToken, ResponseMode: "web_message"}); err != nil {
 			t.Fatalf("AuthURL: %v", err)
 		}
 	})
@@ -95,7 +97,7 @@ func TestDirectLoginWebMessageWithoutRedirectURI(t *testing.T) {
 		t.Fatalf("Wix's web_message page has no code for the state:\n%s", page)
 	}
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		tok, err := c.GetMemberTokens(r.Context(), m[1], d.State, d)
+		tok, err := oauth.GetMemberTokens(r.Context(), c, m[1], d.State, d)
 		if err != nil || !tok.LoggedIn() {
 			t.Errorf("GetMemberTokens = %v, %v", tok.Role(), err)
 		}
@@ -114,19 +116,19 @@ func TestTokenInfo(t *testing.T) {
 	for _, tc := range []struct {
 		token, subjectType, subject string
 	}{{visitor, "VISITOR", ""}, {member, "MEMBER", demo.ID}, {memberRefresh, "MEMBER", demo.ID}} {
-		ti, err := f.auth.TokenInfo(ctx, tc.token)
+		ti, err := oauth.GetTokenInfo(ctx, f.auth, tc.token)
 		if err != nil || !ti.Active || ti.SubjectType != tc.subjectType || ti.ClientID != f.wix.ClientID || ti.SubjectID == "" ||
 			(tc.subject != "" && ti.SubjectID != tc.subject) || ti.Issued.After(time.Now().Add(time.Minute)) {
 			t.Errorf("TokenInfo(%s) = %+v, %v", tc.subjectType, ti, err)
 		}
 	}
-	if ti, err := f.auth.TokenInfo(ctx, member); err != nil || time.Until(ti.Expires) < 3*time.Hour {
+	if ti, err := oauth.GetTokenInfo(ctx, f.auth, member); err != nil || time.Until(ti.Expires) < 3*time.Hour {
 		t.Errorf("a member access token expires at %v, want in 4h", ti.Expires)
 	}
-	if ti, err := f.auth.TokenInfo(ctx, "OauthNG.JWS.unknown"); err != nil || ti.Active {
+	if ti, err := oauth.GetTokenInfo(ctx, f.auth, "OauthNG.JWS.unknown"); err != nil || ti.Active {
 		t.Errorf("an unknown token: %+v, %v; want inactive", ti, err)
 	}
-	if _, err := f.auth.TokenInfo(ctx, ""); err == nil {
+	if _, err := oauth.GetTokenInfo(ctx, f.auth, ""); err == nil {
 		t.Errorf("an empty token was accepted")
 	}
 	if n := f.wix.Count(wixtest.EndpointTokenInfo); n != 5 {

@@ -119,28 +119,6 @@ func Example_testing() {
 	// Output: anonymous token calls for 3 requests: 1
 }
 
-// A checkout on Wix's own page: create a redirect session and send the
-// browser there; Wix brings it back to the app's URLs.
-func ExampleClient_RedirectSession() {
-	wix := wixtest.NewServer()
-	defer wix.Close()
-	auth, _ := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, BaseURL: "https://shop.example"})
-	checkout := auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rs, err := wixauth.FromRequest(r).RedirectSession(r.Context(),
-			map[string]any{"ecomCheckout": map[string]any{"checkoutId": "c0ffee"}},
-			wixauth.Callbacks{PostFlowURL: "https://shop.example/", ThankYouPageURL: "https://shop.example/thanks"})
-		if err != nil {
-			http.Error(w, "checkout is unavailable", http.StatusBadGateway)
-			return
-		}
-		http.Redirect(w, r, rs.FullURL, http.StatusSeeOther)
-	}))
-	rec := httptest.NewRecorder()
-	checkout.ServeHTTP(rec, httptest.NewRequest("POST", "/checkout", nil))
-	fmt.Println(rec.Code, strings.HasPrefix(rec.Header().Get("Location"), wix.URL))
-	// Output: 303 true
-}
-
 // An app's own login (here after its own authentication of a member) and
 // logout: SignIn renews the session ID before it stores the member's
 // tokens, SignOut empties the session and renews its ID.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -40,7 +41,7 @@ func TestGetMemberTokensForExternalLoginWithSession(t *testing.T) {
 	var visitor string
 	f.run(func(c *wixauth.Client, r *http.Request) {
 		visitor = c.Tokens().AccessToken.Value
-		tok, err := c.GetMemberTokensForExternalLoginWithSession(r.Context(), wixtest.DemoEmail, nil)
+		tok, err := identity.ExternalLoginWithSession(r.Context(), c, wixtest.DemoEmail, nil)
 		if err != nil || !tok.LoggedIn() {
 			t.Fatalf("GetMemberTokensForExternalLoginWithSession = %v, %v", tok.Role(), err)
 		}
@@ -76,9 +77,9 @@ func TestGetMemberTokensForExternalLoginWithSession(t *testing.T) {
 	yes := true
 	nick := "Newcomer"
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		opts := &wixauth.SignOnOptions{VerifyEmail: &yes, Profile: &wixauth.Profile{Nickname: nick,
-			CustomFields: []wixauth.CustomField{{Name: "shoeSize", Value: wixauth.CustomValue{StrValue: &nick}}}}}
-		if _, err := c.GetMemberTokensForExternalLoginWithSession(r.Context(), "new@example.com", opts); err != nil {
+		opts := &identity.SignOnOptions{VerifyEmail: &yes, Profile: &identity.Profile{Nickname: nick,
+			CustomFields: []identity.CustomField{{Name: "shoeSize", Value: identity.CustomValue{StrValue: &nick}}}}}
+		if _, err := identity.ExternalLoginWithSession(r.Context(), c, "new@example.com", opts); err != nil {
 			t.Errorf("sign-on of a new member: %v", err)
 		}
 	})
@@ -97,14 +98,14 @@ func TestExternalLoginWithSessionRefusals(t *testing.T) {
 	f := newAPIFixture(t, nil)
 	f.run(func(c *wixauth.Client, r *http.Request) {
 		ctx := r.Context()
-		if _, err := c.GetMemberTokensForExternalLoginWithSession(ctx, "", nil); err == nil {
+		if _, err := identity.ExternalLoginWithSession(ctx, c, "", nil); err == nil {
 			t.Errorf("an empty email was accepted")
 		}
-		bad := &wixauth.SignOnOptions{Profile: &wixauth.Profile{CustomFields: []wixauth.CustomField{{Name: "x"}}}}
-		if _, err := c.GetMemberTokensForExternalLoginWithSession(ctx, wixtest.DemoEmail, bad); err == nil || !strings.Contains(err.Error(), "exactly one value") {
+		bad := &identity.SignOnOptions{Profile: &identity.Profile{CustomFields: []identity.CustomField{{Name: "x"}}}}
+		if _, err := identity.ExternalLoginWithSession(ctx, c, wixtest.DemoEmail, bad); err == nil || !strings.Contains(err.Error(), "exactly one value") {
 			t.Errorf("a custom field without a value: %v", err)
 		}
-		_, err := c.GetMemberTokensForExternalLoginWithSession(ctx, "not an email", nil)
+		_, err := identity.ExternalLoginWithSession(ctx, c, "not an email", nil)
 		var ae *wixauth.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest {
 			t.Errorf("a bad email: %v, want Wix's 400", err)
@@ -119,7 +120,7 @@ func TestExternalLoginWithSessionRefusals(t *testing.T) {
 
 	f = newAPIFixture(t, func(c *wixauth.Config) { c.APIKey = "wrong-key" })
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		_, err := c.GetMemberTokensForExternalLoginWithSession(r.Context(), wixtest.DemoEmail, nil)
+		_, err := identity.ExternalLoginWithSession(r.Context(), c, wixtest.DemoEmail, nil)
 		var ae *wixauth.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusForbidden {
 			t.Errorf("with a wrong API key: %v, want 403", err)
@@ -142,19 +143,19 @@ func TestExternalLoginChecksMemberID(t *testing.T) {
 			strings.Replace(demo.ID, "-", "x", 1),   // 36 characters, not a UUID
 			strings.Repeat("0123456789abcdef", 100), // long: the error stays short
 		} {
-			_, err := c.GetMemberTokensForExternalLogin(r.Context(), id)
+			_, err := identity.ExternalLogin(r.Context(), c, id)
 			if err == nil || !strings.Contains(err.Error(), "not a Wix member ID") || len(err.Error()) > 400 {
 				t.Errorf("member ID %.40q: %v", id, err)
 			}
 		}
 		// A well-formed ID of no member reaches Wix, which refuses it.
-		_, err := c.GetMemberTokensForExternalLogin(r.Context(), "9f3c1b7e-2a4d-4e6f-8b1a-0c5d7e9f1a2b")
+		_, err := identity.ExternalLogin(r.Context(), c, "9f3c1b7e-2a4d-4e6f-8b1a-0c5d7e9f1a2b")
 		var ae *wixauth.APIError
 		if !errors.As(err, &ae) || ae.Code != "invalid_grant" {
 			t.Errorf("an unknown member: %v, want invalid_grant", err)
 		}
 		// Upper case is a UUID too.
-		if _, err := c.GetMemberTokensForExternalLogin(r.Context(), strings.ToUpper(demo.ID)); err != nil && !errors.As(err, &ae) {
+		if _, err := identity.ExternalLogin(r.Context(), c, strings.ToUpper(demo.ID)); err != nil && !errors.As(err, &ae) {
 			t.Errorf("an upper-case UUID was refused before Wix: %v", err)
 		}
 	})

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
+	"github.com/wixauth/wixauth/oauth"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -21,32 +23,32 @@ func TestLoginOutcomes(t *testing.T) {
 	f.wix.AddMember(wixtest.Member{Email: "verify@example.com", Password: "verify-pw", RequireEmailVerification: true})
 	for _, tc := range []struct {
 		email, password string
-		captcha         *wixauth.CaptchaTokens
-		state           wixauth.LoginState
-		code            wixauth.ErrorCode
+		captcha         *identity.CaptchaTokens
+		state           identity.State
+		code            identity.ErrorCode
 	}{
-		{wixtest.DemoEmail, wixtest.DemoPassword, nil, wixauth.LoginSuccess, ""},
-		{wixtest.DemoEmail, "wrong", nil, wixauth.LoginFailure, wixauth.ErrorCodeInvalidPassword},
-		{"nobody@example.com", "pw", nil, wixauth.LoginFailure, wixauth.ErrorCodeInvalidEmail},
-		{"reset@example.com", wixtest.ResetRequiredPassword, nil, wixauth.LoginFailure, wixauth.ErrorCodeResetPassword},
-		{"captcha+x@example.com", "captcha-pw", nil, wixauth.LoginFailure, wixauth.ErrorCodeMissingCaptchaToken},
-		{"captcha+x@example.com", "captcha-pw", &wixauth.CaptchaTokens{RecaptchaToken: "fine"}, wixauth.LoginSuccess, ""},
-		{wixtest.DemoEmail, wixtest.DemoPassword, &wixauth.CaptchaTokens{InvisibleRecaptchaToken: wixtest.BadCaptchaToken}, wixauth.LoginFailure, wixauth.ErrorCodeInvalidCaptchaToken},
-		{"approve@example.com", "approve-pw", nil, wixauth.LoginOwnerApprovalRequired, ""},
-		{"verify@example.com", "verify-pw", nil, wixauth.LoginEmailVerificationRequired, ""},
+		{wixtest.DemoEmail, wixtest.DemoPassword, nil, identity.LoginSuccess, ""},
+		{wixtest.DemoEmail, "wrong", nil, identity.LoginFailure, identity.ErrorCodeInvalidPassword},
+		{"nobody@example.com", "pw", nil, identity.LoginFailure, identity.ErrorCodeInvalidEmail},
+		{"reset@example.com", wixtest.ResetRequiredPassword, nil, identity.LoginFailure, identity.ErrorCodeResetPassword},
+		{"captcha+x@example.com", "captcha-pw", nil, identity.LoginFailure, identity.ErrorCodeMissingCaptchaToken},
+		{"captcha+x@example.com", "captcha-pw", &identity.CaptchaTokens{RecaptchaToken: "fine"}, identity.LoginSuccess, ""},
+		{wixtest.DemoEmail, wixtest.DemoPassword, &identity.CaptchaTokens{InvisibleRecaptchaToken: wixtest.BadCaptchaToken}, identity.LoginFailure, identity.ErrorCodeInvalidCaptchaToken},
+		{"approve@example.com", "approve-pw", nil, identity.LoginOwnerApprovalRequired, ""},
+		{"verify@example.com", "verify-pw", nil, identity.LoginEmailVerificationRequired, ""},
 	} {
 		f.run(func(c *wixauth.Client, r *http.Request) {
-			res, err := c.Login(r.Context(), tc.email, tc.password, tc.captcha)
+			res, err := identity.Login(r.Context(), c, tc.email, tc.password, tc.captcha)
 			if err != nil || res.State != tc.state || res.ErrorCode != tc.code {
 				t.Errorf("Login(%s, %s) = %+v, %v; want %s %q", tc.email, tc.password, res, err, tc.state, tc.code)
 			}
-			if (res.State == wixauth.LoginSuccess) != (res.SessionToken != "") {
+			if (res.State == identity.LoginSuccess) != (res.SessionToken != "") {
 				t.Errorf("Login(%s): session token %q with state %s", tc.email, res.SessionToken, res.State)
 			}
-			if (res.State == wixauth.LoginEmailVerificationRequired) != (res.StateToken != "") {
+			if (res.State == identity.LoginEmailVerificationRequired) != (res.StateToken != "") {
 				t.Errorf("Login(%s): state token %q with state %s", tc.email, res.StateToken, res.State)
 			}
-			if res.State == wixauth.LoginFailure && res.Error == "" {
+			if res.State == identity.LoginFailure && res.Error == "" {
 				t.Errorf("Login(%s): a failure without a message", tc.email)
 			}
 		})
@@ -60,10 +62,10 @@ func TestLoginTransientFailureIsAnError(t *testing.T) {
 	f.wix.Fail(wixtest.EndpointLogin, wixtest.Fault{Status: 503, Times: 1})
 	f.wix.Fail(wixtest.EndpointRegister, wixtest.Fault{Status: 429, Times: 1})
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if res, err := c.Login(r.Context(), wixtest.DemoEmail, wixtest.DemoPassword, nil); err == nil {
+		if res, err := identity.Login(r.Context(), c, wixtest.DemoEmail, wixtest.DemoPassword, nil); err == nil {
 			t.Errorf("Login with Wix answering 503 = %+v, nil; want an error", res)
 		}
-		if res, err := c.Register(r.Context(), "x@example.com", "pw", nil, nil); err == nil {
+		if res, err := identity.Register(r.Context(), c, "x@example.com", "pw", nil, nil); err == nil {
 			t.Errorf("Register with Wix answering 429 = %+v, nil; want an error", res)
 		}
 	})
@@ -73,18 +75,18 @@ func TestRegisterOutcomes(t *testing.T) {
 	f := newAPIFixture(t, nil)
 	for _, tc := range []struct {
 		email string
-		state wixauth.LoginState
-		code  wixauth.ErrorCode
+		state identity.State
+		code  identity.ErrorCode
 	}{
-		{"fresh@example.com", wixauth.LoginSuccess, ""},
-		{"fresh+verify@example.com", wixauth.LoginEmailVerificationRequired, ""},
-		{"fresh+approve@example.com", wixauth.LoginOwnerApprovalRequired, ""},
-		{wixtest.DemoEmail, wixauth.LoginFailure, wixauth.ErrorCodeEmailAlreadyExists},
-		{"not an email", wixauth.LoginFailure, wixauth.ErrorCodeInvalidEmail},
-		{"captcha+new@example.com", wixauth.LoginFailure, wixauth.ErrorCodeMissingCaptchaToken},
+		{"fresh@example.com", identity.LoginSuccess, ""},
+		{"fresh+verify@example.com", identity.LoginEmailVerificationRequired, ""},
+		{"fresh+approve@example.com", identity.LoginOwnerApprovalRequired, ""},
+		{wixtest.DemoEmail, identity.LoginFailure, identity.ErrorCodeEmailAlreadyExists},
+		{"not an email", identity.LoginFailure, identity.ErrorCodeInvalidEmail},
+		{"captcha+new@example.com", identity.LoginFailure, identity.ErrorCodeMissingCaptchaToken},
 	} {
 		f.run(func(c *wixauth.Client, r *http.Request) {
-			res, err := c.Register(r.Context(), tc.email, "register-pw", &wixauth.Profile{FirstName: "Ada", Nickname: "ada"}, nil)
+			res, err := identity.Register(r.Context(), c, tc.email, "register-pw", &identity.Profile{FirstName: "Ada", Nickname: "ada"}, nil)
 			if err != nil || res.State != tc.state || res.ErrorCode != tc.code {
 				t.Errorf("Register(%s) = %+v, %v; want %s %q", tc.email, res, err, tc.state, tc.code)
 			}
@@ -106,13 +108,13 @@ func TestVerificationThenDirectLogin(t *testing.T) {
 	const email = "direct+verify@example.com"
 	var stateToken string
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		res, err := c.Register(r.Context(), email, "pw-direct", nil, nil)
-		if err != nil || res.State != wixauth.LoginEmailVerificationRequired {
+		res, err := identity.Register(r.Context(), c, email, "pw-direct", nil, nil)
+		if err != nil || res.State != identity.LoginEmailVerificationRequired {
 			t.Errorf("Register = %+v, %v", res, err)
 			return
 		}
 		stateToken = res.StateToken
-		if res, err := c.ProcessVerification(r.Context(), "", ""); err != nil || res.State != wixauth.LoginFailure {
+		if res, err := identity.ProcessVerification(r.Context(), c, "", ""); err != nil || res.State != identity.LoginFailure {
 			t.Errorf("ProcessVerification without a state token = %+v, %v", res, err)
 		}
 	})
@@ -120,16 +122,16 @@ func TestVerificationThenDirectLogin(t *testing.T) {
 		t.Errorf("%d verify calls without a state token", n)
 	}
 	code := f.wix.VerificationCode(email)
-	d := wixauth.GenerateOAuthData("https://app.example/auth/callback", "")
+	d := oauth.NewData("https://app.example/auth/callback", "")
 	var full, sessionToken string
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		res, err := c.ProcessVerification(r.Context(), code, stateToken)
-		if err != nil || res.State != wixauth.LoginSuccess || res.SessionToken == "" {
+		res, err := identity.ProcessVerification(r.Context(), c, code, stateToken)
+		if err != nil || res.State != identity.LoginSuccess || res.SessionToken == "" {
 			t.Errorf("ProcessVerification = %+v, %v", res, err)
 			return
 		}
 		sessionToken = res.SessionToken
-		if full, err = c.DirectLoginURL(r.Context(), res.SessionToken, d); err != nil {
+		if full, err = oauth.DirectLoginURL(r.Context(), c, res.SessionToken, d); err != nil {
 			t.Errorf("DirectLoginURL: %v", err)
 		}
 	})
@@ -146,9 +148,9 @@ func TestVerificationThenDirectLogin(t *testing.T) {
 	if auth["prompt"] != "none" || ar["sessionToken"] != sessionToken || ar["responseMode"] != "query" {
 		t.Errorf("direct login auth = %v", auth)
 	}
-	cb, _ := wixauth.ParseCallback(f.followToCallback(full))
+	cb, _ := oauth.ParseCallback(f.followToCallback(full))
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		tok, err := c.GetMemberTokens(r.Context(), cb.Code, cb.State, d)
+		tok, err := oauth.GetMemberTokens(r.Context(), c, cb.Code, cb.State, d)
 		if err != nil || !tok.LoggedIn() {
 			t.Errorf("GetMemberTokens after a direct login = %v, %v", tok.Role(), err)
 		}
@@ -158,7 +160,7 @@ func TestVerificationThenDirectLogin(t *testing.T) {
 func TestSendPasswordResetEmail(t *testing.T) {
 	f := newAPIFixture(t, nil)
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if err := c.SendPasswordResetEmail(r.Context(), wixtest.DemoEmail, "https://app.example/after"); err != nil {
+		if err := identity.SendPasswordResetEmail(r.Context(), c, wixtest.DemoEmail, "https://app.example/after"); err != nil {
 			t.Errorf("SendPasswordResetEmail: %v", err)
 		}
 	})
@@ -179,7 +181,7 @@ func TestGetMemberTokensForExternalLogin(t *testing.T) {
 	var visitor string
 	f.run(func(c *wixauth.Client, r *http.Request) {
 		visitor = c.Tokens().AccessToken.Value
-		tok, err := c.GetMemberTokensForExternalLogin(r.Context(), m.ID)
+		tok, err := identity.ExternalLogin(r.Context(), c, m.ID)
 		if err != nil || !tok.LoggedIn() {
 			t.Errorf("GetMemberTokensForExternalLogin = %v, %v", tok.Role(), err)
 			return
@@ -218,7 +220,7 @@ func TestGetMemberTokensForExternalLogin(t *testing.T) {
 func TestExternalLoginRefusals(t *testing.T) {
 	f := newAPIFixture(t, func(c *wixauth.Config) { c.APIKey = "" })
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if _, err := c.GetMemberTokensForExternalLogin(r.Context(), "m"); err == nil || !strings.Contains(err.Error(), "APIKey") {
+		if _, err := identity.ExternalLogin(r.Context(), c, "m"); err == nil || !strings.Contains(err.Error(), "APIKey") {
 			t.Errorf("without an API key: %v", err)
 		}
 	})
@@ -229,10 +231,10 @@ func TestExternalLoginRefusals(t *testing.T) {
 	const wrongKey = "wrong-api-key-0123456789"
 	f = newAPIFixture(t, func(c *wixauth.Config) { c.APIKey = wrongKey })
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if _, err := c.GetMemberTokensForExternalLogin(r.Context(), ""); err == nil {
+		if _, err := identity.ExternalLogin(r.Context(), c, ""); err == nil {
 			t.Errorf("an empty member ID was accepted")
 		}
-		_, err := c.GetMemberTokensForExternalLogin(r.Context(), "9f3c1b7e-2a4d-4e6f-8b1a-0c5d7e9f1a2b")
+		_, err := identity.ExternalLogin(r.Context(), c, "9f3c1b7e-2a4d-4e6f-8b1a-0c5d7e9f1a2b")
 		var ae *wixauth.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusForbidden {
 			t.Errorf("with a wrong API key: %v, want 403", err)
@@ -255,12 +257,12 @@ func TestRegisterCustomFields(t *testing.T) {
 	f := newAPIFixture(t, nil)
 	size := 42.0
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		p := &wixauth.Profile{Nickname: "Ada", CustomFields: []wixauth.CustomField{{Name: "shoeSize", Value: wixauth.CustomValue{NumValue: &size}}}}
-		if res, err := c.Register(r.Context(), "ada@example.com", "pw-ada-123", p, nil); err != nil || res.State != wixauth.LoginSuccess {
+		p := &identity.Profile{Nickname: "Ada", CustomFields: []identity.CustomField{{Name: "shoeSize", Value: identity.CustomValue{NumValue: &size}}}}
+		if res, err := identity.Register(r.Context(), c, "ada@example.com", "pw-ada-123", p, nil); err != nil || res.State != identity.LoginSuccess {
 			t.Errorf("Register = %+v, %v", res, err)
 		}
-		two := &wixauth.Profile{CustomFields: []wixauth.CustomField{{Name: "x", Value: wixauth.CustomValue{NumValue: &size, BoolValue: new(bool)}}}}
-		if _, err := c.Register(r.Context(), "bob@example.com", "pw-bob-123", two, nil); err == nil {
+		two := &identity.Profile{CustomFields: []identity.CustomField{{Name: "x", Value: identity.CustomValue{NumValue: &size, BoolValue: new(bool)}}}}
+		if _, err := identity.Register(r.Context(), c, "bob@example.com", "pw-bob-123", two, nil); err == nil {
 			t.Errorf("a custom field with two values was accepted")
 		}
 	})

@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
+	"github.com/wixauth/wixauth/oauth"
+	"github.com/wixauth/wixauth/redirects"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -78,7 +81,7 @@ func (f *apiFixture) run(fn func(c *wixauth.Client, r *http.Request)) {
 	f.mu.Unlock()
 	req, _ := http.NewRequest(http.MethodGet, f.srv.URL, nil)
 	if c := f.cookie; c != "" {
-		req.AddCookie(&http.Cookie{Name: f.auth.Sessions().Cookie.Name, Value: c})
+		req.AddCookie(&http.Cookie{Name: f.auth.Config().Sessions.Cookie.Name, Value: c})
 	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
@@ -87,7 +90,7 @@ func (f *apiFixture) run(fn func(c *wixauth.Client, r *http.Request)) {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	for _, c := range resp.Cookies() {
-		if c.Name == f.auth.Sessions().Cookie.Name {
+		if c.Name == f.auth.Config().Sessions.Cookie.Name {
 			f.cookie = c.Value
 		}
 	}
@@ -146,21 +149,21 @@ func sortedKeys(v any) []string {
 func TestParseCallback(t *testing.T) {
 	for _, tc := range []struct {
 		raw     string
-		want    wixauth.Callback
+		want    oauth.Callback
 		wantErr bool
 	}{
-		{"https://app/cb?code=c1&state=s1&wixMemberLoggedIn=true", wixauth.Callback{Code: "c1", State: "s1"}, false},
-		{"https://app/cb#code=c2&state=s2", wixauth.Callback{Code: "c2", State: "s2"}, false},
-		{"https://app/cb?code=c3&state=s3#code=other&state=other", wixauth.Callback{Code: "c3", State: "s3"}, false},
-		{"https://app/cb?error=access_denied&error_description=cancelled%20by%20user&state=s4", wixauth.Callback{Error: "access_denied", ErrorDescription: "cancelled by user", State: "s4"}, false},
-		{"https://app/cb#error=login_required&state=s5", wixauth.Callback{Error: "login_required", State: "s5"}, false},
-		{"https://app/cb", wixauth.Callback{}, false},
-		{"https://app/cb?code=a&code=b&state=s", wixauth.Callback{}, true},
-		{"https://app/cb?code=a&state=s&state=t", wixauth.Callback{}, true},
-		{"https://app/cb?code=%zz&state=s", wixauth.Callback{}, true},
+		{"https://app/cb?code=c1&state=s1&wixMemberLoggedIn=true", oauth.Callback{Code: "c1", State: "s1"}, false},
+		{"https://app/cb#code=c2&state=s2", oauth.Callback{Code: "c2", State: "s2"}, false},
+		{"https://app/cb?code=c3&state=s3#code=other&state=other", oauth.Callback{Code: "c3", State: "s3"}, false},
+		{"https://app/cb?error=access_denied&error_description=cancelled%20by%20user&state=s4", oauth.Callback{Error: "access_denied", ErrorDescription: "cancelled by user", State: "s4"}, false},
+		{"https://app/cb#error=login_required&state=s5", oauth.Callback{Error: "login_required", State: "s5"}, false},
+		{"https://app/cb", oauth.Callback{}, false},
+		{"https://app/cb?code=a&code=b&state=s", oauth.Callback{}, true},
+		{"https://app/cb?code=a&state=s&state=t", oauth.Callback{}, true},
+		{"https://app/cb?code=%zz&state=s", oauth.Callback{}, true},
 	} {
 		u, _ := url.Parse(tc.raw)
-		got, err := wixauth.ParseCallback(u)
+		got, err := oauth.ParseCallback(u)
 		if (err != nil) != tc.wantErr || got != tc.want {
 			t.Errorf("ParseCallback(%s) = %+v, %v; want %+v, error %v", tc.raw, got, err, tc.want, tc.wantErr)
 		}
@@ -172,11 +175,11 @@ func TestParseCallback(t *testing.T) {
 func TestProgrammaticHostedLogin(t *testing.T) {
 	f := newAPIFixture(t, nil)
 	f.wix.SetAutoLogin(wixtest.DemoEmail)
-	d := wixauth.GenerateOAuthData("https://app.example/auth/callback", "/account")
+	d := oauth.NewData("https://app.example/auth/callback", "/account")
 	var full string
 	f.run(func(c *wixauth.Client, r *http.Request) {
 		var err error
-		if full, err = c.AuthURL(r.Context(), d, wixauth.AuthURLOptions{}); err != nil {
+		if full, err = oauth.AuthURL(r.Context(), c, d, oauth.AuthURLOptions{}); err != nil {
 			t.Errorf("AuthURL: %v", err)
 		}
 	})
@@ -192,7 +195,7 @@ func TestProgrammaticHostedLogin(t *testing.T) {
 		t.Errorf("auth = %v, want authRequest %v and prompt login", auth, want)
 	}
 
-	cb, err := wixauth.ParseCallback(f.followToCallback(full))
+	cb, err := oauth.ParseCallback(f.followToCallback(full))
 	if err != nil || cb.State != d.State || cb.Code == "" {
 		t.Fatalf("callback %+v, %v", cb, err)
 	}
@@ -200,16 +203,16 @@ func TestProgrammaticHostedLogin(t *testing.T) {
 		ctx := r.Context()
 		// Checked before any call: a missing code, or a state of
 		// another login.
-		if _, err := c.GetMemberTokens(ctx, "", cb.State, d); err == nil {
+		if _, err := oauth.GetMemberTokens(ctx, c, "", cb.State, d); err == nil {
 			t.Errorf("GetMemberTokens without a code succeeded")
 		}
-		if _, err := c.GetMemberTokens(ctx, cb.Code, "other-state", d); err == nil {
+		if _, err := oauth.GetMemberTokens(ctx, c, cb.Code, "other-state", d); err == nil {
 			t.Errorf("GetMemberTokens with another state succeeded")
 		}
 		if n := f.wix.TokenCalls("authorization_code"); n != 0 {
 			t.Errorf("%d exchanges for refused callbacks", n)
 		}
-		tok, err := c.GetMemberTokens(ctx, cb.Code, cb.State, d)
+		tok, err := oauth.GetMemberTokens(ctx, c, cb.Code, cb.State, d)
 		if err != nil || tok.Role() != wixauth.RoleMember || tok.ExpiresWithin(time.Now(), 3*time.Hour) {
 			t.Errorf("GetMemberTokens = %+v, %v", tok.Role(), err)
 			return
@@ -242,16 +245,16 @@ func TestProgrammaticHostedLogin(t *testing.T) {
 func TestGetMemberTokensWrongVerifier(t *testing.T) {
 	f := newAPIFixture(t, nil)
 	f.wix.SetAutoLogin(wixtest.DemoEmail)
-	d := wixauth.GenerateOAuthData("https://app.example/auth/callback", "")
+	d := oauth.NewData("https://app.example/auth/callback", "")
 	var full string
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		full, _ = c.AuthURL(r.Context(), d, wixauth.AuthURLOptions{})
+		full, _ = oauth.AuthURL(r.Context(), c, d, oauth.AuthURLOptions{})
 	})
-	cb, _ := wixauth.ParseCallback(f.followToCallback(full))
-	other := wixauth.GenerateOAuthData(d.RedirectURI, "")
+	cb, _ := oauth.ParseCallback(f.followToCallback(full))
+	other := oauth.NewData(d.RedirectURI, "")
 	other.State = d.State
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		_, err := c.GetMemberTokens(r.Context(), cb.Code, cb.State, other)
+		_, err := oauth.GetMemberTokens(r.Context(), c, cb.Code, cb.State, other)
 		var ae *wixauth.APIError
 		if !errors.As(err, &ae) || ae.Code != "invalid_grant" {
 			t.Errorf("exchange with another verifier: %v, want invalid_grant", err)
@@ -262,10 +265,10 @@ func TestGetMemberTokensWrongVerifier(t *testing.T) {
 func TestAuthURLNeedsOAuthData(t *testing.T) {
 	f := newAPIFixture(t, nil)
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if _, err := c.AuthURL(r.Context(), wixauth.OAuthData{State: "s"}, wixauth.AuthURLOptions{}); err == nil {
+		if _, err := oauth.AuthURL(r.Context(), c, oauth.Data{State: "s"}, oauth.AuthURLOptions{}); err == nil {
 			t.Errorf("AuthURL without a redirect URI and challenge succeeded")
 		}
-		if _, err := c.DirectLoginURL(r.Context(), "", wixauth.GenerateOAuthData("https://app.example/cb", "")); err == nil {
+		if _, err := oauth.DirectLoginURL(r.Context(), c, "", oauth.NewData("https://app.example/cb", "")); err == nil {
 			t.Errorf("DirectLoginURL without a session token succeeded")
 		}
 	})
@@ -293,7 +296,7 @@ func TestProgrammaticLogout(t *testing.T) {
 			if !c.LoggedIn() {
 				t.Errorf("not logged in before Logout")
 			}
-			u, err := c.Logout(r.Context(), "https://app.example/bye")
+			u, err := c.SignOut(r.Context(), "https://app.example/bye")
 			if fail != (err != nil) || fail != (u == "") {
 				t.Errorf("fail=%v: Logout = %q, %v", fail, u, err)
 			}
@@ -321,12 +324,12 @@ func TestRedirectSessionAndSyncURL(t *testing.T) {
 	f := newAPIFixture(t, nil)
 	f.run(func(c *wixauth.Client, r *http.Request) {
 		ctx := r.Context()
-		rs, err := c.RedirectSession(ctx, map[string]any{"ecomCheckout": map[string]any{"checkoutId": "chk-1"}},
-			wixauth.Callbacks{PostFlowURL: "https://app.example/done", ThankYouPageURL: "https://app.example/thanks"})
+		rs, err := redirects.To(ctx, c, map[string]any{"ecomCheckout": map[string]any{"checkoutId": "chk-1"}},
+			redirects.Callbacks{PostFlowURL: "https://app.example/done", ThankYouPageURL: "https://app.example/thanks"})
 		if err != nil || !strings.HasPrefix(rs.FullURL, f.wix.URL+"/") || rs.ID == "" {
 			t.Errorf("RedirectSession = %+v, %v", rs, err)
 		}
-		if _, err := c.RedirectSession(ctx, map[string]any{"a": 1, "b": 2}, wixauth.Callbacks{}); err == nil {
+		if _, err := redirects.To(ctx, c, map[string]any{"a": 1, "b": 2}, redirects.Callbacks{}); err == nil {
 			t.Errorf("two intents accepted")
 		}
 	})
@@ -336,7 +339,7 @@ func TestRedirectSessionAndSyncURL(t *testing.T) {
 		t.Errorf("checkout body = %v, want %v", body, want)
 	}
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if u, err := c.SyncURL(r.Context()); err != nil || !strings.HasPrefix(u, f.wix.URL+"/") {
+		if u, err := redirects.SyncURL(r.Context(), c); err != nil || !strings.HasPrefix(u, f.wix.URL+"/") {
 			t.Errorf("SyncURL = %q, %v", u, err)
 		}
 	})
@@ -353,18 +356,18 @@ func TestRedirectSessionAndSyncURL(t *testing.T) {
 func TestMemberMethodsOnNilClient(t *testing.T) {
 	var c *wixauth.Client
 	ctx := context.Background()
-	d := wixauth.GenerateOAuthData("https://app.example/cb", "")
+	d := oauth.NewData("https://app.example/cb", "")
 	checks := map[string]error{}
-	_, checks["GetMemberTokens"] = c.GetMemberTokens(ctx, "c", d.State, d)
-	_, checks["GetMemberTokensForExternalLogin"] = c.GetMemberTokensForExternalLogin(ctx, "m")
-	_, checks["Logout"] = c.Logout(ctx, "https://app.example/")
-	_, checks["Login"] = c.Login(ctx, "a@b.c", "pw", nil)
-	_, checks["Register"] = c.Register(ctx, "a@b.c", "pw", nil, nil)
-	_, checks["ProcessVerification"] = c.ProcessVerification(ctx, "1", "st")
-	checks["SendPasswordResetEmail"] = c.SendPasswordResetEmail(ctx, "a@b.c", "https://app.example/")
-	_, checks["RedirectSession"] = c.RedirectSession(ctx, map[string]any{"login": map[string]any{}}, wixauth.Callbacks{})
-	_, checks["SyncURL"] = c.SyncURL(ctx)
-	_, checks["AuthURL"] = c.AuthURL(ctx, d, wixauth.AuthURLOptions{})
+	_, checks["GetMemberTokens"] = oauth.GetMemberTokens(ctx, c, "c", d.State, d)
+	_, checks["GetMemberTokensForExternalLogin"] = identity.ExternalLogin(ctx, c, "m")
+	_, checks["SignOut"] = c.SignOut(ctx, "https://app.example/")
+	_, checks["Login"] = identity.Login(ctx, c, "a@b.c", "pw", nil)
+	_, checks["Register"] = identity.Register(ctx, c, "a@b.c", "pw", nil, nil)
+	_, checks["ProcessVerification"] = identity.ProcessVerification(ctx, c, "1", "st")
+	checks["SendPasswordResetEmail"] = identity.SendPasswordResetEmail(ctx, c, "a@b.c", "https://app.example/")
+	_, checks["RedirectSession"] = redirects.To(ctx, c, map[string]any{"login": map[string]any{}}, redirects.Callbacks{})
+	_, checks["SyncURL"] = redirects.SyncURL(ctx, c)
+	_, checks["AuthURL"] = oauth.AuthURL(ctx, c, d, oauth.AuthURLOptions{})
 	for name, err := range checks {
 		if !errors.Is(err, wixauth.ErrNoClient) {
 			t.Errorf("nil Client %s: %v, want ErrNoClient", name, err)
@@ -376,7 +379,7 @@ func TestMemberMethodsOnNilClient(t *testing.T) {
 }
 
 func TestCaptchaSiteKeys(t *testing.T) {
-	if wixauth.CaptchaInvisibleSiteKey != "6LdoPaUfAAAAAJphvHoUoOob7mx0KDlXyXlgrx5v" || wixauth.CaptchaVisibleSiteKey != "6Ld0J8IcAAAAANyrnxzrRlX1xrrdXsOmsepUYosy" {
+	if identity.CaptchaInvisibleSiteKey != "6LdoPaUfAAAAAJphvHoUoOob7mx0KDlXyXlgrx5v" || identity.CaptchaVisibleSiteKey != "6Ld0J8IcAAAAANyrnxzrRlX1xrrdXsOmsepUYosy" {
 		t.Errorf("captcha site keys differ from the SDK's")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/redirects"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -17,16 +18,16 @@ import (
 func TestCreateRedirectSession(t *testing.T) {
 	f := newAPIFixture(t, nil)
 	no := false
-	cb := wixauth.Callbacks{
+	cb := redirects.Callbacks{
 		PostFlowURL: "https://app.example/done", ThankYouPageURL: "https://app.example/thanks",
 		CartPageURL: "https://app.example/cart", LoginURL: "https://app.example/login",
 		BookingsServiceListURL: "https://app.example/services", PlanListURL: "https://app.example/plans",
 	}
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		rs, err := c.CreateRedirectSession(r.Context(), wixauth.RedirectRequest{
+		rs, err := redirects.Create(r.Context(), c, redirects.Request{
 			Intent:    map[string]any{"bookingsBook": map[string]any{"resourceId": "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"}},
 			Callbacks: cb,
-			Preferences: &wixauth.Preferences{UseGenericWixPages: &no, MaintainIdentity: &no,
+			Preferences: &redirects.Preferences{UseGenericWixPages: &no, MaintainIdentity: &no,
 				AdditionalQueryParameters: map[string]string{"lang": "fr", "utm_source": "app"}},
 			Origin: "https://app.example",
 		})
@@ -50,13 +51,13 @@ func TestCreateRedirectSession(t *testing.T) {
 		t.Errorf("body = %v\nwant %v", body, want)
 	}
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if _, err := c.CreateRedirectSession(r.Context(), wixauth.RedirectRequest{
+		if _, err := redirects.Create(r.Context(), c, redirects.Request{
 			Intent: map[string]any{"ecomOrderPaymentRequest": map[string]any{"paymentRequestId": "2c1b5e4a-7f0d-4c3e-8a9b-6d5e4f3a2b1c"}},
 		}); err != nil {
 			t.Errorf("ecomOrderPaymentRequest: %v", err)
 		}
 		// Wix's GUID fields hold GUIDs.
-		if _, err := c.CreateRedirectSession(r.Context(), wixauth.RedirectRequest{
+		if _, err := redirects.Create(r.Context(), c, redirects.Request{
 			Intent: map[string]any{"ecomOrderPaymentRequest": map[string]any{"paymentRequestId": "pr-1"}},
 		}); err == nil {
 			t.Errorf("a payment request ID that is no GUID was accepted")
@@ -74,15 +75,15 @@ func TestSyncToWixPages(t *testing.T) {
 	sync := func(force bool) (u string, synced bool) {
 		f.run(func(c *wixauth.Client, r *http.Request) {
 			var err error
-			if u, err = c.SyncToWixPages(r.Context(), force); err != nil {
+			if u, err = redirects.SyncToWixPages(r.Context(), c, force); err != nil {
 				t.Fatalf("SyncToWixPages: %v", err)
 			}
-			synced = c.IsSessionSynced()
+			synced = redirects.IsSessionSynced(r.Context(), c)
 		})
 		return u, synced
 	}
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if c.IsSessionSynced() {
+		if redirects.IsSessionSynced(r.Context(), c) {
 			t.Errorf("a new session is synced")
 		}
 	})
@@ -99,9 +100,9 @@ func TestSyncToWixPages(t *testing.T) {
 	if u, _ := sync(true); u == "" {
 		t.Errorf("force: no URL")
 	}
-	skew.Store(int64(6*24*time.Hour + wixauth.SyncMemory))
+	skew.Store(int64(6*24*time.Hour + redirects.SyncMemory))
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if c.IsSessionSynced() {
+		if redirects.IsSessionSynced(r.Context(), c) {
 			t.Errorf("synced more than 7 days after the last sync")
 		}
 	})
@@ -115,10 +116,10 @@ func TestSyncToWixPages(t *testing.T) {
 	// A failed call leaves the session unsynced, as the SDK does.
 	f.wix.Fail(wixtest.EndpointRedirectSession, wixtest.Fault{Status: http.StatusServiceUnavailable})
 	f.run(func(c *wixauth.Client, r *http.Request) {
-		if _, err := c.SyncToWixPages(r.Context(), true); err == nil {
+		if _, err := redirects.SyncToWixPages(r.Context(), c, true); err == nil {
 			t.Errorf("a failed sync reported no error")
 		}
-		if c.IsSessionSynced() {
+		if redirects.IsSessionSynced(r.Context(), c) {
 			t.Errorf("synced after a failed sync")
 		}
 	})

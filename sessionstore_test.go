@@ -60,9 +60,9 @@ func TestDefaultSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := a.Sessions().Cookie
-		if c.Name != want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != strings.HasPrefix(base, "https") || !a.Sessions().HashTokenInStore {
-			t.Errorf("BaseURL %q: cookie %+v, hashed %v", base, c, a.Sessions().HashTokenInStore)
+		c := a.Config().Sessions.Cookie
+		if c.Name != want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != strings.HasPrefix(base, "https") || !a.Config().Sessions.HashTokenInStore {
+			t.Errorf("BaseURL %q: cookie %+v, hashed %v", base, c, a.Config().Sessions.HashTokenInStore)
 		}
 	}
 }

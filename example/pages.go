@@ -8,6 +8,7 @@ import (
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/ecom"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/members"
 )
 
@@ -70,7 +71,7 @@ func (a *app) cartAdd(w http.ResponseWriter, r *http.Request) {
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	o := a.members.Outcome(r)
 	d := &pageData{Title: "Log in"}
-	f := loginForm{ReturnTo: o.ReturnTo, Verify: o.State == wixauth.LoginEmailVerificationRequired}
+	f := loginForm{ReturnTo: o.ReturnTo, Verify: o.State == identity.LoginEmailVerificationRequired}
 	if f.ReturnTo == "" || f.ReturnTo == "/" {
 		f.ReturnTo = "/account"
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/ecom"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/redirects"
 )
 
 // Shop holds what its handlers share.
@@ -81,7 +82,7 @@ func (s *Shop) AddToCart(w http.ResponseWriter, r *http.Request) {
 // Checkout sends the browser to Wix's checkout page, or answers {"url"}
 // to a JSON request.
 func (s *Shop) Checkout(w http.ResponseWriter, r *http.Request) {
-	u, err := ecom.CheckoutURL(r.Context(), wixauth.FromRequest(r), wixauth.Callbacks{
+	u, err := ecom.CheckoutURL(r.Context(), wixauth.FromRequest(r), redirects.Callbacks{
 		ThankYouPageURL: s.BaseURL + "/account", CartPageURL: s.BaseURL + "/", PostFlowURL: s.BaseURL + "/"})
 	if errors.Is(err, ecom.ErrEmptyCart) {
 		http.Error(w, "Your cart is empty.", http.StatusConflict)
