@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/wixauth/wixauth/internal/limit"
+	"github.com/wixauth/wixauth/internal/renew"
 	"github.com/wixauth/wixauth/session"
 )
 
@@ -15,14 +17,14 @@ type Auth struct {
 	store *session.Store // cfg.Sessions.Store
 
 	// Renewal (see renewal.go).
-	share   renewals     // one renewal per process
-	failing failingSince // since when each failing refresh token fails
+	share   renew.Share[Tokens] // one renewal per process
+	failing failingSince        // since when each failing refresh token fails
 
 	// New visitors (see newvisitor.go).
-	anonymous gate // back-off of the anonymous grant, shared by all new visitors
-	visitors  visitorBudget
+	anonymous renew.Gate   // back-off of the anonymous grant, shared by all new visitors
+	visitors  limit.Budget // new visitors per client address
 
-	unsaved unsavedRoutes // routes whose tokens changed too late (unsaved.go)
+	unsaved unsavedRoutes // routes whose tokens changed too late (middleware.go)
 }
 
 // New checks cfg, fills in its defaults and returns an Auth. It never
@@ -54,8 +56,8 @@ func New(cfg Config) (*Auth, error) {
 		cfg.Coordinator = co
 	}
 	a := &Auth{cfg: cfg, store: st}
-	a.share.init(a.backoffFor)
-	a.visitors.init(cfg.NewVisitorsPerMinute)
+	a.share.Init(a.backoffFor)
+	a.visitors.Init(cfg.NewVisitorsPerMinute)
 	return a, nil
 }
 

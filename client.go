@@ -30,7 +30,7 @@ type Client struct {
 	// save stores changed tokens for a Client made by NewClient.
 	save func(context.Context, Tokens) error
 	// req is the request: its address counts new visitors (newvisitor.go),
-	// its route names a late change (unsaved.go).
+	// its route names a late change (middleware.go).
 	req *http.Request
 	// readOnly marks a HEAD or OPTIONS request: it never mints tokens nor
 	// saves its session.
