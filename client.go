@@ -196,9 +196,6 @@ func (c *Client) SetTokens(t Tokens) {
 	c.ready = false
 }
 
-// Role returns the role of the session's tokens.
-func (c *Client) Role() Role { return c.Tokens().Role() }
-
 // LoggedIn reports whether the session belongs to a logged-in member.
 func (c *Client) LoggedIn() bool { return c.Tokens().LoggedIn() }
 

@@ -151,7 +151,7 @@ func TestNilClientSaysWhatIsWrong(t *testing.T) {
 	if err := c.Get(context.Background(), "/x", nil); !errors.Is(err, wixauth.ErrNoClient) {
 		t.Errorf("err = %v, want ErrNoClient", err)
 	}
-	if c.LoggedIn() || c.Role() != wixauth.RoleNone {
+	if c.LoggedIn() || c.Tokens().Role() != wixauth.RoleNone {
 		t.Error("a nil client must read as no session")
 	}
 }

@@ -42,7 +42,7 @@ func Example() {
 			http.Error(w, "could not add to the cart", http.StatusBadGateway)
 			return
 		}
-		fmt.Fprintf(w, "%s has %d in the cart", wixauth.FromRequest(r).Role(), out.Cart.LineItems[0].Quantity)
+		fmt.Fprintf(w, "%s has %d in the cart", wixauth.FromRequest(r).Tokens().Role(), out.Cart.LineItems[0].Quantity)
 	})
 	app := httptest.NewServer(auth.Middleware(mux))
 	defer app.Close()
@@ -105,7 +105,7 @@ func Example_testing() {
 	defer wix.Close()
 	auth, _ := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL})
 	app := httptest.NewServer(auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, wixauth.FromRequest(r).Role())
+		fmt.Fprint(w, wixauth.FromRequest(r).Tokens().Role())
 	})))
 	defer app.Close()
 
@@ -142,7 +142,7 @@ func ExampleClient_SignIn() {
 		_ = u // send the browser there (Wix's logout page), or home if ""
 	})
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, wixauth.FromRequest(r).Role())
+		fmt.Fprint(w, wixauth.FromRequest(r).Tokens().Role())
 	})
 	app := httptest.NewServer(auth.Middleware(mux))
 	defer app.Close()

@@ -42,15 +42,9 @@ func (c *Client) Auth() *Auth {
 // a 401 that says it is stale renews it and sends the request once more if
 // its body can be replayed; X-Wix-Consistent is kept and sent back. It is
 // what a generated Wix API client, or any library that takes an
-// http.RoundTripper, needs. Requests go through the Transport of
-// Config.HTTPClient.
+// http.RoundTripper, needs, as &http.Client{Transport: c.Transport()}.
+// Requests go through the Transport of Config.HTTPClient.
 func (c *Client) Transport() http.RoundTripper { return tokenTransport{c} }
-
-// HTTPClient returns an *http.Client that uses Transport, with the timeout
-// of Config.HTTPClient.
-func (c *Client) HTTPClient() *http.Client {
-	return &http.Client{Transport: c.Transport(), Timeout: c.a.cfg.HTTPClient.Timeout}
-}
 
 type tokenTransport struct{ c *Client }
 

@@ -119,7 +119,7 @@ func (a *app) loadCart(w http.ResponseWriter, r *http.Request, d *pageData) bool
 // still gets a clean error answer, then writes it with status.
 func (a *app) render(w http.ResponseWriter, r *http.Request, status int, page string, d *pageData) {
 	if c := wixauth.FromRequest(r); c != nil {
-		d.Session = sessionInfo{Role: string(c.Role()), LoggedIn: c.LoggedIn()}
+		d.Session = sessionInfo{Role: string(c.Tokens().Role()), LoggedIn: c.LoggedIn()}
 	}
 	d.Demo = a.demoHint()
 	var buf bytes.Buffer

@@ -39,7 +39,7 @@ func Example() {
 	mux := http.NewServeMux()
 	handlers.Mount(mux, auth, "/auth")
 	mux.HandleFunc("/account", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello, %s", wixauth.FromRequest(r).Role())
+		fmt.Fprintf(w, "hello, %s", wixauth.FromRequest(r).Tokens().Role())
 	})
 	root = auth.Middleware(mux)
 	app.Start()

@@ -150,7 +150,7 @@ func (e *env) routes(mux *http.ServeMux) {
 		e.mu.Lock()
 		e.lastSeen = c.Tokens()
 		e.mu.Unlock()
-		fmt.Fprintf(w, "%s %s", c.Role(), r.URL.RequestURI())
+		fmt.Fprintf(w, "%s %s", c.Tokens().Role(), r.URL.RequestURI())
 	})
 	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
 		var out struct {

@@ -29,7 +29,7 @@ func ExampleExternalLoginWithSession() {
 			return
 		}
 		c.SetTokens(tok)
-		fmt.Fprint(w, c.Role())
+		fmt.Fprint(w, c.Tokens().Role())
 	}))
 	rec := httptest.NewRecorder()
 	sso.ServeHTTP(rec, httptest.NewRequest("POST", "/sso", nil))

@@ -38,7 +38,7 @@ func (s *Shop) Home(w http.ResponseWriter, r *http.Request) {
 	homePage.Execute(w, struct {
 		Role  wixauth.Role
 		Items int
-	}{wixauth.FromRequest(r).Role(), cart.Count()})
+	}{wixauth.FromRequest(r).Tokens().Role(), cart.Count()})
 }
 
 var homePage = template.Must(template.New("home").Parse(`<!doctype html><title>Shop</title>
@@ -51,7 +51,7 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html><title>S
 // Session answers {"role", "loggedIn"}, never a token.
 func (s *Shop) Session(w http.ResponseWriter, r *http.Request) {
 	c := wixauth.FromRequest(r)
-	writeJSON(w, http.StatusOK, map[string]any{"role": c.Role(), "loggedIn": c.LoggedIn()})
+	writeJSON(w, http.StatusOK, map[string]any{"role": c.Tokens().Role(), "loggedIn": c.LoggedIn()})
 }
 
 // Cart answers {"cart": ...}.
