@@ -36,7 +36,7 @@ type Config struct {
 	BaseURL string
 
 	// APIKey is a Wix API key with Contacts & Members permissions. It is only
-	// needed for GetMemberTokensForExternalLogin. It is never logged and must
+	// needed for identity.ExternalLogin. It is never logged and must
 	// never reach a browser. Optional.
 	APIKey string
 

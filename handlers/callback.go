@@ -14,7 +14,7 @@ import (
 // order: an error from Wix (the member cancelled), a code and a state, and a
 // state of a login under way in this session and not expired. Any of these
 // failing is a 400 that leaves the session as it was. Then it uses the state
-// up and completes the login with Client.CompleteLogin (the code exchanged
+// up and completes the login with oauth.CompleteLogin (the code exchanged
 // with the login's PKCE verifier, the session ID renewed against session
 // fixation, the member's tokens stored, Config.OnLogin called) and redirects
 // to the login's return URL. A failed exchange is a 502 that keeps the
