@@ -1,4 +1,4 @@
-package wixauth_test
+package identity_test
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wixauth/wixauth/internal/flowtest"
+
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/oauth"
@@ -16,11 +18,11 @@ import (
 
 // Every outcome of Login maps to the SDK's loginState and errorCode.
 func TestLoginOutcomes(t *testing.T) {
-	f := newAPIFixture(t, nil)
-	f.wix.AddMember(wixtest.Member{Email: "reset@example.com", Password: wixtest.ResetRequiredPassword})
-	f.wix.AddMember(wixtest.Member{Email: "captcha+x@example.com", Password: "captcha-pw"})
-	f.wix.AddMember(wixtest.Member{Email: "approve@example.com", Password: "approve-pw", RequireOwnerApproval: true})
-	f.wix.AddMember(wixtest.Member{Email: "verify@example.com", Password: "verify-pw", RequireEmailVerification: true})
+	f := flowtest.NewFixture(t, nil)
+	f.Wix.AddMember(wixtest.Member{Email: "reset@example.com", Password: wixtest.ResetRequiredPassword})
+	f.Wix.AddMember(wixtest.Member{Email: "captcha+x@example.com", Password: "captcha-pw"})
+	f.Wix.AddMember(wixtest.Member{Email: "approve@example.com", Password: "approve-pw", RequireOwnerApproval: true})
+	f.Wix.AddMember(wixtest.Member{Email: "verify@example.com", Password: "verify-pw", RequireEmailVerification: true})
 	for _, tc := range []struct {
 		email, password string
 		captcha         *identity.CaptchaTokens
@@ -37,7 +39,7 @@ func TestLoginOutcomes(t *testing.T) {
 		{"approve@example.com", "approve-pw", nil, identity.LoginOwnerApprovalRequired, ""},
 		{"verify@example.com", "verify-pw", nil, identity.LoginEmailVerificationRequired, ""},
 	} {
-		f.run(func(c *wixauth.Client, r *http.Request) {
+		f.Run(func(c *wixauth.Client, r *http.Request) {
 			res, err := identity.Login(r.Context(), c, tc.email, tc.password, tc.captcha)
 			if err != nil || res.State != tc.state || res.ErrorCode != tc.code {
 				t.Errorf("Login(%s, %s) = %+v, %v; want %s %q", tc.email, tc.password, res, err, tc.state, tc.code)
@@ -58,10 +60,10 @@ func TestLoginOutcomes(t *testing.T) {
 // Transient failures are errors, not refusals: the form must not say
 // "wrong password" when Wix is down.
 func TestLoginTransientFailureIsAnError(t *testing.T) {
-	f := newAPIFixture(t, nil)
-	f.wix.Fail(wixtest.EndpointLogin, wixtest.Fault{Status: 503, Times: 1})
-	f.wix.Fail(wixtest.EndpointRegister, wixtest.Fault{Status: 429, Times: 1})
-	f.run(func(c *wixauth.Client, r *http.Request) {
+	f := flowtest.NewFixture(t, nil)
+	f.Wix.Fail(wixtest.EndpointLogin, wixtest.Fault{Status: 503, Times: 1})
+	f.Wix.Fail(wixtest.EndpointRegister, wixtest.Fault{Status: 429, Times: 1})
+	f.Run(func(c *wixauth.Client, r *http.Request) {
 		if res, err := identity.Login(r.Context(), c, wixtest.DemoEmail, wixtest.DemoPassword, nil); err == nil {
 			t.Errorf("Login with Wix answering 503 = %+v, nil; want an error", res)
 		}
@@ -72,7 +74,7 @@ func TestLoginTransientFailureIsAnError(t *testing.T) {
 }
 
 func TestRegisterOutcomes(t *testing.T) {
-	f := newAPIFixture(t, nil)
+	f := flowtest.NewFixture(t, nil)
 	for _, tc := range []struct {
 		email string
 		state identity.State
@@ -85,7 +87,7 @@ func TestRegisterOutcomes(t *testing.T) {
 		{"not an email", identity.LoginFailure, identity.ErrorCodeInvalidEmail},
 		{"captcha+new@example.com", identity.LoginFailure, identity.ErrorCodeMissingCaptchaToken},
 	} {
-		f.run(func(c *wixauth.Client, r *http.Request) {
+		f.Run(func(c *wixauth.Client, r *http.Request) {
 			res, err := identity.Register(r.Context(), c, tc.email, "register-pw", &identity.Profile{FirstName: "Ada", Nickname: "ada"}, nil)
 			if err != nil || res.State != tc.state || res.ErrorCode != tc.code {
 				t.Errorf("Register(%s) = %+v, %v; want %s %q", tc.email, res, err, tc.state, tc.code)
@@ -93,7 +95,7 @@ func TestRegisterOutcomes(t *testing.T) {
 		})
 	}
 	var body map[string]any
-	json.Unmarshal(f.requests(wixtest.EndpointRegister)[0].Body, &body)
+	json.Unmarshal(f.Requests(wixtest.EndpointRegister)[0].Body, &body)
 	want := map[string]any{"loginId": map[string]any{"email": "fresh@example.com"}, "password": "register-pw",
 		"profile": map[string]any{"firstName": "Ada", "nickname": "ada"}}
 	if !reflect.DeepEqual(body, want) {
@@ -104,10 +106,10 @@ func TestRegisterOutcomes(t *testing.T) {
 // ProcessVerification completes a registration that needed the emailed
 // code, and DirectLoginURL turns its session token into member tokens.
 func TestVerificationThenDirectLogin(t *testing.T) {
-	f := newAPIFixture(t, nil)
+	f := flowtest.NewFixture(t, nil)
 	const email = "direct+verify@example.com"
 	var stateToken string
-	f.run(func(c *wixauth.Client, r *http.Request) {
+	f.Run(func(c *wixauth.Client, r *http.Request) {
 		res, err := identity.Register(r.Context(), c, email, "pw-direct", nil, nil)
 		if err != nil || res.State != identity.LoginEmailVerificationRequired {
 			t.Errorf("Register = %+v, %v", res, err)
@@ -118,13 +120,13 @@ func TestVerificationThenDirectLogin(t *testing.T) {
 			t.Errorf("ProcessVerification without a state token = %+v, %v", res, err)
 		}
 	})
-	if n := f.wix.Count(wixtest.EndpointVerify); n != 0 {
+	if n := f.Wix.Count(wixtest.EndpointVerify); n != 0 {
 		t.Errorf("%d verify calls without a state token", n)
 	}
-	code := f.wix.VerificationCode(email)
+	code := f.Wix.VerificationCode(email)
 	d := oauth.NewData("https://app.example/auth/callback", "")
 	var full, sessionToken string
-	f.run(func(c *wixauth.Client, r *http.Request) {
+	f.Run(func(c *wixauth.Client, r *http.Request) {
 		res, err := identity.ProcessVerification(r.Context(), c, code, stateToken)
 		if err != nil || res.State != identity.LoginSuccess || res.SessionToken == "" {
 			t.Errorf("ProcessVerification = %+v, %v", res, err)
@@ -139,17 +141,17 @@ func TestVerificationThenDirectLogin(t *testing.T) {
 		t.FailNow()
 	}
 	var body map[string]any
-	json.Unmarshal(f.requests(wixtest.EndpointVerify)[0].Body, &body)
+	json.Unmarshal(f.Requests(wixtest.EndpointVerify)[0].Body, &body)
 	if !reflect.DeepEqual(body, map[string]any{"code": code, "stateToken": stateToken}) {
 		t.Errorf("verify body = %v", body)
 	}
-	auth := f.lastBody(wixtest.EndpointRedirectSession)["auth"].(map[string]any)
+	auth := f.LastBody(wixtest.EndpointRedirectSession)["auth"].(map[string]any)
 	ar := auth["authRequest"].(map[string]any)
 	if auth["prompt"] != "none" || ar["sessionToken"] != sessionToken || ar["responseMode"] != "query" {
 		t.Errorf("direct login auth = %v", auth)
 	}
-	cb, _ := oauth.ParseCallback(f.followToCallback(full))
-	f.run(func(c *wixauth.Client, r *http.Request) {
+	cb, _ := oauth.ParseCallback(f.FollowToCallback(full))
+	f.Run(func(c *wixauth.Client, r *http.Request) {
 		tok, err := oauth.GetMemberTokens(r.Context(), c, cb.Code, cb.State, d)
 		if err != nil || !tok.LoggedIn() {
 			t.Errorf("GetMemberTokens after a direct login = %v, %v", tok.Role(), err)
@@ -158,17 +160,17 @@ func TestVerificationThenDirectLogin(t *testing.T) {
 }
 
 func TestSendPasswordResetEmail(t *testing.T) {
-	f := newAPIFixture(t, nil)
-	f.run(func(c *wixauth.Client, r *http.Request) {
+	f := flowtest.NewFixture(t, nil)
+	f.Run(func(c *wixauth.Client, r *http.Request) {
 		if err := identity.SendPasswordResetEmail(r.Context(), c, wixtest.DemoEmail, "https://app.example/after"); err != nil {
 			t.Errorf("SendPasswordResetEmail: %v", err)
 		}
 	})
-	want := map[string]any{"email": wixtest.DemoEmail, "redirect": map[string]any{"url": "https://app.example/after", "clientId": f.wix.ClientID}}
-	if body := f.lastBody(wixtest.EndpointRecovery); !reflect.DeepEqual(body, want) {
+	want := map[string]any{"email": wixtest.DemoEmail, "redirect": map[string]any{"url": "https://app.example/after", "clientId": f.Wix.ClientID}}
+	if body := f.LastBody(wixtest.EndpointRecovery); !reflect.DeepEqual(body, want) {
 		t.Errorf("recovery body = %v, want %v", body, want)
 	}
-	if got := f.wix.PasswordResetEmails(); len(got) != 1 || got[0] != wixtest.DemoEmail {
+	if got := f.Wix.PasswordResetEmails(); len(got) != 1 || got[0] != wixtest.DemoEmail {
 		t.Errorf("reset emails = %v", got)
 	}
 }
@@ -176,10 +178,10 @@ func TestSendPasswordResetEmail(t *testing.T) {
 // The external-login grant: the visitor's token and the API key in
 // Authorization, the snake_case body, and the key in no error or log.
 func TestGetMemberTokensForExternalLogin(t *testing.T) {
-	f := newAPIFixture(t, nil)
-	m, _ := f.wix.MemberByEmail(wixtest.DemoEmail)
+	f := flowtest.NewFixture(t, nil)
+	m, _ := f.Wix.MemberByEmail(wixtest.DemoEmail)
 	var visitor string
-	f.run(func(c *wixauth.Client, r *http.Request) {
+	f.Run(func(c *wixauth.Client, r *http.Request) {
 		visitor = c.Tokens().AccessToken.Value
 		tok, err := identity.ExternalLogin(r.Context(), c, m.ID)
 		if err != nil || !tok.LoggedIn() {
@@ -197,14 +199,14 @@ func TestGetMemberTokensForExternalLogin(t *testing.T) {
 			t.Errorf("members/my = %+v, %v", me, err)
 		}
 	})
-	grants := f.requests(wixtest.EndpointToken)
+	grants := f.Requests(wixtest.EndpointToken)
 	g := grants[len(grants)-1]
 	for _, gr := range grants {
 		if gr.Grant == "authorized_client" {
 			g = gr
 		}
 	}
-	if got, want := g.Header.Get("Authorization"), visitor+","+f.wix.APIKey; got != want {
+	if got, want := g.Header.Get("Authorization"), visitor+","+f.Wix.APIKey; got != want {
 		t.Errorf("Authorization = %q, want <visitor access>,<API key>", got)
 	}
 	var body map[string]any
@@ -212,25 +214,25 @@ func TestGetMemberTokensForExternalLogin(t *testing.T) {
 	if want := map[string]any{"grant_type": "authorized_client", "scope": "offline_access", "member_id": m.ID}; !reflect.DeepEqual(body, want) {
 		t.Errorf("body = %v, want %v", body, want)
 	}
-	if strings.Contains(f.logs.String(), f.wix.APIKey) {
+	if strings.Contains(f.Logs.String(), f.Wix.APIKey) {
 		t.Errorf("the API key is in the logs")
 	}
 }
 
 func TestExternalLoginRefusals(t *testing.T) {
-	f := newAPIFixture(t, func(c *wixauth.Config) { c.APIKey = "" })
-	f.run(func(c *wixauth.Client, r *http.Request) {
+	f := flowtest.NewFixture(t, func(c *wixauth.Config) { c.APIKey = "" })
+	f.Run(func(c *wixauth.Client, r *http.Request) {
 		if _, err := identity.ExternalLogin(r.Context(), c, "m"); err == nil || !strings.Contains(err.Error(), "APIKey") {
 			t.Errorf("without an API key: %v", err)
 		}
 	})
-	if n := f.wix.TokenCalls("authorized_client"); n != 0 {
+	if n := f.Wix.TokenCalls("authorized_client"); n != 0 {
 		t.Errorf("%d grants without an API key", n)
 	}
 
 	const wrongKey = "wrong-api-key-0123456789"
-	f = newAPIFixture(t, func(c *wixauth.Config) { c.APIKey = wrongKey })
-	f.run(func(c *wixauth.Client, r *http.Request) {
+	f = flowtest.NewFixture(t, func(c *wixauth.Config) { c.APIKey = wrongKey })
+	f.Run(func(c *wixauth.Client, r *http.Request) {
 		if _, err := identity.ExternalLogin(r.Context(), c, ""); err == nil {
 			t.Errorf("an empty member ID was accepted")
 		}
@@ -246,7 +248,7 @@ func TestExternalLoginRefusals(t *testing.T) {
 			t.Errorf("logged in after a refused grant")
 		}
 	})
-	if strings.Contains(f.logs.String(), wrongKey) {
+	if strings.Contains(f.Logs.String(), wrongKey) {
 		t.Errorf("the API key is in the logs")
 	}
 }
@@ -254,9 +256,9 @@ func TestExternalLoginRefusals(t *testing.T) {
 // Custom fields go to Wix as the SDK's list of {name, value}; one that Wix
 // could not read is refused before the call.
 func TestRegisterCustomFields(t *testing.T) {
-	f := newAPIFixture(t, nil)
+	f := flowtest.NewFixture(t, nil)
 	size := 42.0
-	f.run(func(c *wixauth.Client, r *http.Request) {
+	f.Run(func(c *wixauth.Client, r *http.Request) {
 		p := &identity.Profile{Nickname: "Ada", CustomFields: []identity.CustomField{{Name: "shoeSize", Value: identity.CustomValue{NumValue: &size}}}}
 		if res, err := identity.Register(r.Context(), c, "ada@example.com", "pw-ada-123", p, nil); err != nil || res.State != identity.LoginSuccess {
 			t.Errorf("Register = %+v, %v", res, err)
@@ -266,10 +268,10 @@ func TestRegisterCustomFields(t *testing.T) {
 			t.Errorf("a custom field with two values was accepted")
 		}
 	})
-	if n := f.wix.Count(wixtest.EndpointRegister); n != 1 {
+	if n := f.Wix.Count(wixtest.EndpointRegister); n != 1 {
 		t.Errorf("%d register calls, want 1", n)
 	}
-	got := f.lastBody(wixtest.EndpointRegister)["profile"].(map[string]any)["customFields"]
+	got := f.LastBody(wixtest.EndpointRegister)["profile"].(map[string]any)["customFields"]
 	want := []any{map[string]any{"name": "shoeSize", "value": map[string]any{"numValue": 42.0}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("customFields = %#v, want %#v", got, want)

@@ -1,4 +1,4 @@
-package wixauth_test
+package oauth_test
 
 import (
 	"crypto/sha256"
