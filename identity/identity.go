@@ -118,7 +118,7 @@ func (p *Profile) check() error {
 			}
 		}
 		if f.Name == "" || n != 1 {
-			return fmt.Errorf("identity: Profile.CustomFields[%d] needs a Name and exactly one value (StrValue, NumValue, DateValue or BoolValue)", i)
+			return fmt.Errorf("wixauth: Profile.CustomFields[%d] needs a Name and exactly one value (StrValue, NumValue, DateValue or BoolValue)", i)
 		}
 	}
 	return nil
