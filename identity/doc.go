@@ -9,7 +9,8 @@
 // external logins give the tokens at once. Either way Client.SignIn stores
 // them. The handlers package wires all of this into pages:
 //
-//	res, err := identity.Login(ctx, wixauth.FromRequest(r), email, password, nil)
+//	c := wixauth.FromRequest(r)
+//	res, err := identity.Login(ctx, c, email, password, nil)
 //	if err == nil && res.State == identity.LoginSuccess {
 //		u, err := oauth.DirectLoginURL(ctx, c, res.SessionToken, oauth.NewData(callback, "/"))
 //		...
