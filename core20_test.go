@@ -14,6 +14,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/redistest"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )
@@ -28,11 +29,11 @@ import (
 // passes every test that keeps both keys.
 func TestRotationSealsWithTheNewestKey(t *testing.T) {
 	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		be := backend()
-		rotated := newAttackApp(t, be, func(o *wixauth.SessionOptions, _ *scs.SessionManager) { o.Keys = [][]byte{newKey, oldKey} })
+		rotated := newAttackApp(t, be, func(o *session.Options, _ *scs.SessionManager) { o.Keys = [][]byte{newKey, oldKey} })
 		m := rotated.member()
-		dropped := newAttackApp(t, be, func(o *wixauth.SessionOptions, _ *scs.SessionManager) { o.Keys = [][]byte{newKey} })
+		dropped := newAttackApp(t, be, func(o *session.Options, _ *scs.SessionManager) { o.Keys = [][]byte{newKey} })
 		if _, role, _ := dropped.do("GET", "/whoami", m); role != "member" {
 			t.Errorf("a session saved after the rotation, read with the old key dropped: %q, want member", role)
 		}
@@ -50,7 +51,7 @@ func TestTombstoneLivesTheSessionLifetime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	a := newAttackApp(t, st.Sessions.(wixauth.AtomicStore), nil)
+	a := newAttackApp(t, st.Sessions.(session.AtomicStore), nil)
 	m := a.member()
 	a.do("POST", "/logout", m)
 	if !a.retired(m) {

@@ -6,5 +6,5 @@ import "time"
 // middleware does, for the tests of the budget's table: a storm from tens
 // of thousands of addresses is too slow to send through HTTP.
 func (a *Auth) TakeNewVisitor(addr string, now time.Time) time.Duration {
-	return a.visitors.take(addr, now)
+	return a.visitors.Take(addr, now)
 }

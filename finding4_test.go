@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -22,13 +23,13 @@ import (
 // and a new cookie lasts until the session's absolute deadline (issue #20,
 // finding 4). On memory and a real redis-server, IdleTimeout off and 1 h.
 func TestCookieRuleWithAppLoadAndSaveInside(t *testing.T) {
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		for _, idle := range []time.Duration{0, time.Hour} {
 			t.Run("idle "+idle.String(), func(t *testing.T) {
 				wix := wixtest.NewServer()
 				defer wix.Close()
 				log := slog.New(slog.NewTextHandler(io.Discard, nil))
-				sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: backend(), Logger: log})
+				sm, err := session.New(session.Options{Store: backend(), Logger: log})
 				if err != nil {
 					t.Fatal(err)
 				}

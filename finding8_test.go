@@ -14,22 +14,23 @@ import (
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/redistest"
 	"github.com/wixauth/wixauth/internal/testutil"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
 // Over https the cookie keeps "__Host-" whatever its name: a manager whose
-// cookie was renamed after NewSessions (which silently dropped the prefix)
+// cookie was renamed after session.New (which silently dropped the prefix)
 // is refused by New with what to do; the near misses, a name given to
-// NewSessions (prefixed) and NoHostPrefix (the documented opt-out), pass
+// session.New (prefixed) and NoHostPrefix (the documented opt-out), pass
 // (issue #20, finding 8).
 func TestHostPrefixKeptWhateverTheName(t *testing.T) {
 	wix := wixtest.NewServer()
 	defer wix.Close()
 	base := "https://shop.example.com"
-	build := func(o wixauth.SessionOptions, rename string) error {
+	build := func(o session.Options, rename string) error {
 		o.BaseURL = base
-		sm, err := wixauth.NewSessions(o)
+		sm, err := session.New(o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,16 +40,16 @@ func TestHostPrefixKeptWhateverTheName(t *testing.T) {
 		_, err = wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, BaseURL: base, Sessions: sm})
 		return err
 	}
-	if err := build(wixauth.SessionOptions{}, "shop_session"); err == nil || !strings.Contains(err.Error(), "__Host-") || !strings.Contains(err.Error(), "CookieName") {
-		t.Errorf("renamed after NewSessions: %v, want refused, naming CookieName", err)
+	if err := build(session.Options{}, "shop_session"); err == nil || !strings.Contains(err.Error(), "__Host-") || !strings.Contains(err.Error(), "CookieName") {
+		t.Errorf("renamed after session.New: %v, want refused, naming CookieName", err)
 	}
-	if err := build(wixauth.SessionOptions{CookieName: "shop_session"}, ""); err != nil {
-		t.Errorf("named by NewSessions: %v", err)
+	if err := build(session.Options{CookieName: "shop_session"}, ""); err != nil {
+		t.Errorf("named by session.New: %v", err)
 	}
-	if err := build(wixauth.SessionOptions{NoHostPrefix: true}, "shop_session"); err != nil {
+	if err := build(session.Options{NoHostPrefix: true}, "shop_session"); err != nil {
 		t.Errorf("NoHostPrefix, renamed: %v", err)
 	}
-	if err := build(wixauth.SessionOptions{}, "__Host-shop_session"); err != nil {
+	if err := build(session.Options{}, "__Host-shop_session"); err != nil {
 		t.Errorf("renamed keeping the prefix: %v", err)
 	}
 }
@@ -65,19 +66,19 @@ func TestWarnRedisWithoutKeys(t *testing.T) {
 	defer st.Close()
 	for _, tc := range []struct {
 		name string
-		o    wixauth.SessionOptions
+		o    session.Options
 		warn bool
 	}{
-		{"redis without keys", wixauth.SessionOptions{Store: st.Sessions}, true},
-		{"redis with keys", wixauth.SessionOptions{Store: st.Sessions, Keys: [][]byte{bytes.Repeat([]byte{1}, 32)}}, false},
-		{"memory", wixauth.SessionOptions{}, false},
+		{"redis without keys", session.Options{Store: st.Sessions}, true},
+		{"redis with keys", session.Options{Store: st.Sessions, Keys: [][]byte{bytes.Repeat([]byte{1}, 32)}}, false},
+		{"memory", session.Options{}, false},
 	} {
 		logs := &testutil.LockedBuffer{}
 		tc.o.Logger = slog.New(slog.NewTextHandler(logs, nil))
-		if _, err := wixauth.NewSessions(tc.o); err != nil {
+		if _, err := session.New(tc.o); err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(logs.String(), "without SessionOptions.Keys"); got != tc.warn {
+		if got := strings.Contains(logs.String(), "outside this process without Keys"); got != tc.warn {
 			t.Errorf("%s: warned %v, want %v; logs: %s", tc.name, got, tc.warn, logs.String())
 		}
 	}

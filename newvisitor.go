@@ -1,17 +1,13 @@
 package wixauth
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wixauth/wixauth/internal/wire"
@@ -49,16 +45,16 @@ var ErrNoVisitorSession = errors.New("wixauth: a HEAD or OPTIONS request without
 // new visitors fail at once for a back-off instead of each calling Wix; that
 // back-off is the new visitors' own, and never delays a renewal.
 func (a *Auth) newVisitorTokens(ctx context.Context) (Tokens, error) {
-	if err := a.anonymous.closed(time.Now()); err != nil {
+	if err := a.anonymous.Closed(time.Now()); err != nil {
 		return Tokens{}, err
 	}
 	tr, err := a.requestTokens(ctx, wire.TokenRequest{ClientID: a.cfg.ClientID, GrantType: wire.GrantAnonymous}, "", true)
 	if err != nil {
-		a.anonymous.fail(err, time.Now(), a.backoffFor(err))
+		a.anonymous.Fail(err, time.Now(), a.backoffFor(err))
 		a.emit(ctx, Event{Kind: EventError, Err: err})
 		return Tokens{}, err
 	}
-	a.anonymous.open()
+	a.anonymous.Open()
 	a.emit(ctx, Event{Kind: EventNewVisitor, Role: RoleVisitor})
 	a.cfg.Logger.Debug("wixauth: new visitor tokens")
 	return a.tokensFrom(tr, RefreshToken{Value: tr.RefreshToken, Role: RoleVisitor}), nil
@@ -71,7 +67,7 @@ func (c *Client) newVisitorLocked(ctx context.Context) (Tokens, error) {
 		return Tokens{}, ErrNoVisitorSession
 	}
 	if c.req != nil {
-		if wait := c.a.visitors.take(c.a.clientAddr(c.req), time.Now()); wait > 0 {
+		if wait := c.a.visitors.Take(c.a.clientAddr(c.req), time.Now()); wait > 0 {
 			return Tokens{}, &NewVisitorLimitError{RetryAfter: wait}
 		}
 	}
@@ -138,84 +134,4 @@ func addrKey(ip netip.Addr) string {
 		return p.String()
 	}
 	return ip.String()
-}
-
-// visitorBudget gives each client address a bucket of new visitor sessions:
-// perMinute of them at once, refilled at perMinute a minute.
-type visitorBudget struct {
-	perMinute float64 // 0: no limit
-	mu        sync.Mutex
-	buckets   map[string]bucket
-}
-
-type bucket struct {
-	left float64
-	at   time.Time
-}
-
-// maxAddrs bounds the addresses remembered. Past it, the buckets that are
-// full again are forgotten, and if that is not enough, all of them (a
-// storm from that many addresses is beyond what a per-address budget can
-// help with; the anonymous grant's back-off still applies).
-const maxAddrs = 1 << 16
-
-func (b *visitorBudget) init(perMinute int) {
-	if perMinute > 0 {
-		b.perMinute = float64(perMinute)
-	}
-	b.buckets = make(map[string]bucket)
-}
-
-// take spends one new session of addr's budget and returns 0, or returns
-// how long until one is available.
-func (b *visitorBudget) take(addr string, now time.Time) time.Duration {
-	if b.perMinute == 0 || addr == "" {
-		return 0
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	k, ok := b.buckets[addr]
-	if !ok {
-		if len(b.buckets) >= maxAddrs {
-			b.forget(now)
-		}
-		k = bucket{left: b.perMinute, at: now}
-	}
-	k.left = math.Min(b.perMinute, k.left+now.Sub(k.at).Minutes()*b.perMinute)
-	k.at = now
-	if k.left < 1 {
-		b.buckets[addr] = k
-		return time.Duration((1 - k.left) / b.perMinute * float64(time.Minute))
-	}
-	k.left--
-	b.buckets[addr] = k
-	return 0
-}
-
-func (b *visitorBudget) forget(now time.Time) {
-	left := func(k bucket) float64 { return k.left + now.Sub(k.at).Minutes()*b.perMinute }
-	for a, k := range b.buckets {
-		if left(k) >= b.perMinute {
-			delete(b.buckets, a)
-		}
-	}
-	if len(b.buckets) < maxAddrs {
-		return
-	}
-	// Every address spent some of its budget lately (a storm from many
-	// addresses, one IPv6 /48 say). Forget the half with the most left,
-	// never the drained ones: forgetting everyone would hand the storm's
-	// busiest addresses their whole budget back.
-	type entry struct {
-		addr string
-		left float64
-	}
-	all := make([]entry, 0, len(b.buckets))
-	for a, k := range b.buckets {
-		all = append(all, entry{a, left(k)})
-	}
-	slices.SortFunc(all, func(x, y entry) int { return cmp.Compare(y.left, x.left) })
-	for _, e := range all[:len(all)/2] {
-		delete(b.buckets, e.addr)
-	}
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 )
 
 // forged returns, for an attacker who can write to the store, the values
@@ -16,7 +16,7 @@ import (
 // wixauth writes it without keys (frame 0xB1), with app.role=admin added;
 // and the same session sealed by the older unbound codec, as found in a
 // backup taken before the key binding.
-func forged(t *testing.T, backend wixauth.AtomicStore, key []byte) (clear, older []byte) {
+func forged(t *testing.T, backend session.AtomicStore, key []byte) (clear, older []byte) {
 	t.Helper()
 	plain := newAttackApp(t, backend, nil) // the attacker's own app, no keys
 	m := plain.member()
@@ -24,16 +24,16 @@ func forged(t *testing.T, backend wixauth.AtomicStore, key []byte) (clear, older
 	if len(raw) == 0 || raw[0] != 0xB1 {
 		t.Fatalf("the unkeyed app stored % x...", raw[:min(4, len(raw))])
 	}
-	_, values, err := (&wixauth.Codec{}).Decode(raw[1:])
+	_, values, err := (&session.Codec{}).Decode(raw[1:])
 	if err != nil {
 		t.Fatal(err)
 	}
 	values["app.role"] = "admin"
-	b, err := (&wixauth.Codec{}).Encode(time.Now().Add(time.Hour), values)
+	b, err := (&session.Codec{}).Encode(time.Now().Add(time.Hour), values)
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldCodec, _ := wixauth.NewCodec(key)
+	oldCodec, _ := session.NewCodec(key)
 	if older, err = oldCodec.Encode(time.Now().Add(time.Hour), values); err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +49,11 @@ func forged(t *testing.T, backend wixauth.AtomicStore, key []byte) (clear, older
 // sealed), and refused again once its date has passed, by itself.
 func TestStoreWriterCannotForgeWithKeys(t *testing.T) {
 	key := bytes.Repeat([]byte{5}, 32)
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		for _, mode := range []string{"no migration", "migration open", "migration ended"} {
 			t.Run(mode, func(t *testing.T) {
 				be := backend()
-				a := newAttackApp(t, be, func(o *wixauth.SessionOptions, _ *scs.SessionManager) {
+				a := newAttackApp(t, be, func(o *session.Options, _ *scs.SessionManager) {
 					o.Keys = [][]byte{key}
 					switch mode {
 					case "migration open":
@@ -102,9 +102,9 @@ func TestStoreWriterCannotForgeWithKeys(t *testing.T) {
 // of configuration; and one cannot be opened for longer than 30 days.
 func TestMigrationEndsByItself(t *testing.T) {
 	key := bytes.Repeat([]byte{6}, 32)
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		be := backend()
-		a := newAttackApp(t, be, func(o *wixauth.SessionOptions, _ *scs.SessionManager) {
+		a := newAttackApp(t, be, func(o *session.Options, _ *scs.SessionManager) {
 			o.Keys, o.MigrateUntil = [][]byte{key}, time.Now().Add(500*time.Millisecond)
 		})
 		clear, _ := forged(t, be, key)
@@ -126,7 +126,7 @@ func TestMigrationEndsByItself(t *testing.T) {
 			t.Errorf("the session migrated in time: %q, want the member (sealed now)", role)
 		}
 	})
-	if _, err := wixauth.NewSessions(wixauth.SessionOptions{Keys: [][]byte{key}, MigrateUntil: time.Now().Add(31 * 24 * time.Hour)}); err == nil || !strings.Contains(err.Error(), "MigrateUntil") {
+	if _, err := session.New(session.Options{Keys: [][]byte{key}, MigrateUntil: time.Now().Add(31 * 24 * time.Hour)}); err == nil || !strings.Contains(err.Error(), "MigrateUntil") {
 		t.Errorf("a 31-day migration: %v, want refused with a message naming MigrateUntil", err)
 	}
 }
@@ -138,8 +138,8 @@ func TestMigrationEndsByItself(t *testing.T) {
 // limit (docs/security.md): it opens.
 func TestSameKeyReplayEndsAtTheSealedDeadline(t *testing.T) {
 	key := bytes.Repeat([]byte{8}, 32)
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
-		a := newAttackApp(t, backend(), func(o *wixauth.SessionOptions, sm *scs.SessionManager) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
+		a := newAttackApp(t, backend(), func(o *session.Options, sm *scs.SessionManager) {
 			o.Keys = [][]byte{key}
 			if sm != nil {
 				sm.Lifetime = 1500 * time.Millisecond

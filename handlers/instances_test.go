@@ -14,6 +14,7 @@ import (
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
 	"github.com/wixauth/wixauth/internal/redistest"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )
@@ -34,7 +35,7 @@ func sharedStore(t *testing.T) *stores.Store {
 // redisSessions is a session manager on st, as every instance builds it.
 func redisSessions(t *testing.T, st *stores.Store, baseURL string) *scs.SessionManager {
 	t.Helper()
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, CookieName: cookieName, BaseURL: baseURL, NoHostPrefix: true,
+	sm, err := session.New(session.Options{Store: st.Sessions, CookieName: cookieName, BaseURL: baseURL, NoHostPrefix: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

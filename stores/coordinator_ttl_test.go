@@ -19,7 +19,7 @@ func TestCoordinatorResultExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	co, ctx := st.Coordinator(), context.Background()
+	co, ctx := coordinatorOf(st), context.Background()
 	if err := co.Publish(ctx, "k", []byte("v"), 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 )
 
@@ -25,7 +26,7 @@ type Config struct {
 	SessionStore string // "memory" (the default) or a redis:// URL, for stores.Open
 	SessionKeys  string // optional comma-separated base64 AES-256 keys: sessions sealed at rest
 	// SessionMigrateUntil opens a migration of sessions in older forms
-	// until then (wixauth.SessionOptions.MigrateUntil); zero: none.
+	// until then (session.Options.MigrateUntil); zero: none.
 	SessionMigrateUntil time.Time
 	Logger              *slog.Logger
 
@@ -69,26 +70,32 @@ func New(cfg Config) (*App, error) {
 }
 
 func (a *App) build(cfg Config) error {
-	keys, err := wixauth.ParseKeys(cfg.SessionKeys)
+	keys, err := session.ParseKeys(cfg.SessionKeys)
 	if err != nil {
 		return err
 	}
-	// Store keys hashed, sessions sealed to their key when keys are given,
-	// the cookie HttpOnly, SameSite=Lax and, over https, Secure with the
-	// "__Host-" prefix.
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: a.store.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger,
-		MigrateUntil: cfg.SessionMigrateUntil})
-	if err != nil {
-		return err
-	}
+	// One field wires the store: store keys hashed, sessions sealed to
+	// their key when keys are given, the cookie HttpOnly, SameSite=Lax and,
+	// over https, Secure with the "__Host-" prefix; over Redis the
+	// instances also renew each session once between them.
 	acfg := wixauth.Config{
-		ClientID:    cfg.ClientID,
-		APIURL:      cfg.APIURL,
-		APIKey:      cfg.APIKey,
-		BaseURL:     cfg.BaseURL,
-		Sessions:    sm,
-		Coordinator: a.store.Coordinator(), // one renewal per session across instances (Redis)
-		Logger:      cfg.Logger,
+		ClientID: cfg.ClientID,
+		APIURL:   cfg.APIURL,
+		APIKey:   cfg.APIKey,
+		BaseURL:  cfg.BaseURL,
+		Store:    a.store.Sessions,
+		Keys:     keys,
+		Logger:   cfg.Logger,
+	}
+	if !cfg.SessionMigrateUntil.IsZero() {
+		// A migration is an option of the manager: build it here; New
+		// still finds the coordinator through its store.
+		sm, err := session.New(session.Options{Store: a.store.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger,
+			MigrateUntil: cfg.SessionMigrateUntil})
+		if err != nil {
+			return err
+		}
+		acfg.Store, acfg.Keys, acfg.Sessions = nil, nil, sm
 	}
 	if cfg.Auth != nil {
 		cfg.Auth(&acfg)
