@@ -102,7 +102,7 @@ func TestParseURLErrors(t *testing.T) {
 		raw  string
 		want []string // substrings of the error
 	}{
-		{"foo://x", []string{`unsupported session store URL scheme "foo"`, `use "memory" or "redis://`}},
+		{"foo://x", []string{`unsupported session store URL scheme "foo"`, `use "memory", "redis://`, `redis-sentinel://`}},
 		{"postgres://u:hunter2@db/x", []string{`scheme "postgres"`}},
 		{"memcached", []string{`has no scheme`, `use "memory"`}},
 		{"localhost:6379", []string{`scheme "localhost"`, `redis://`}},
