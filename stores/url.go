@@ -105,9 +105,13 @@ func parseURL(rawURL string) (config, error) {
 	if s == "" || s == "memory" {
 		return config{kind: kindMemory, redacted: "memory"}, nil
 	}
+	s, hosts := cutSentinelHosts(s)
 	u, err := url.Parse(s)
 	if err != nil {
 		return config{}, parseError(s, err)
+	}
+	if hosts != "" {
+		u.Host = hosts
 	}
 	switch u.Scheme {
 	case "memory":
@@ -251,6 +255,26 @@ func parseRedis(u *url.URL) (config, error) {
 	return c, nil
 }
 
+// cutSentinelHosts takes the comma-separated Sentinel addresses out of a
+// Sentinel URL, which net/url cannot parse as one host (it would read
+// "a:1,b" as host "a" with port "1,b"), and leaves a placeholder.
+func cutSentinelHosts(s string) (string, string) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || (scheme != "redis-sentinel" && scheme != "rediss-sentinel") {
+		return s, ""
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	start := strings.LastIndex(rest[:end], "@") + 1
+	hosts := rest[start:end]
+	if hosts == "" {
+		return s, ""
+	}
+	return scheme + "://" + rest[:start] + "sentinels" + rest[end:], hosts
+}
+
 // hostPort checks one "host[:port]" of a URL and adds the default port.
 func hostPort(h, defaultPort string) (string, error) {
 	u := url.URL{Host: h}
@@ -313,6 +337,10 @@ func redact(u *url.URL) string {
 // whole input and its inner error may quote part of it, so when the URL has
 // user info (which may hold a password) neither is shown.
 func parseError(s string, err error) error {
+	if i := strings.Index(s, "?"); i >= 0 && strings.Contains(s[i:], "password") {
+		s = s[:i] + "?xxxxx"
+		err = errors.New("bad URL")
+	}
 	if i := strings.LastIndex(s, "@"); i >= 0 {
 		start := 0
 		if j := strings.Index(s, "://"); j >= 0 && j < i {
