@@ -199,12 +199,12 @@ func TestParseURLSentinel(t *testing.T) {
 	}
 
 	for raw, want := range map[string]string{
-		"redis-sentinel://h1,h2":                    "missing the primary's name",
-		"redis-sentinel://h1,h2/":                   "missing the primary's name",
-		"redis-sentinel://h1,:99/m":                 `Sentinel address ":99": missing host`,
-		"redis-sentinel://h1:0/m":                   `port "0"`,
-		"redis-sentinel://h1/m/x":                   `database "x"`,
-		"redis://h/0?sentinel_password=secretvalue": "only for redis-sentinel://",
+		"redis-sentinel://h1,h2":                                 "missing the primary's name",
+		"redis-sentinel://h1,h2/":                                "missing the primary's name",
+		"redis-sentinel://h1,:99/m":                              `Sentinel address ":99": missing host`,
+		"redis-sentinel://h1:0/m":                                `port "0"`,
+		"redis-sentinel://h1/m/x":                                `database "x"`,
+		"redis://h/0?sentinel_password=secretvalue":              "only for redis-sentinel://",
 		"redis-sentinel://h1/m?sentinel_password=secretvalue%zz": "bad query",
 	} {
 		_, err := parseURL(raw)
