@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
-	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/internal/redistest"
 )
 
@@ -40,7 +40,7 @@ func fillPool(t *testing.T, st *Store, n int) {
 
 // save commits one session under key.
 func save(st *Store, key string) error {
-	return st.Sessions.(wixauth.AtomicStore).CommitCtx(context.Background(), key, []byte("v-"+key), time.Now().Add(time.Hour))
+	return st.Sessions.(session.AtomicStore).CommitCtx(context.Background(), key, []byte("v-"+key), time.Now().Add(time.Hour))
 }
 
 // saveBurst saves n sessions at once, so that every pooled connection is
