@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
-	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/internal/redistest"
+	"github.com/wixauth/wixauth/session"
 )
 
 // recoveryBound is how soon after a promotion saves must succeed again
