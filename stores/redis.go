@@ -86,12 +86,15 @@ func newPool(c config, o options) *redis.Pool {
 					return nil, err
 				}
 			}
-			conn, err := redis.DialContext(ctx, "tcp", to, dialOpts...)
-			if err != nil {
-				return nil, err
+			conn, err := dialPrimary(ctx, to, dialOpts)
+			if err != nil && sent != nil {
+				// Sentinel may still name the old primary just after a
+				// failover: look for the promoted replica.
+				if to := sent.promoted(ctx, sentinelOpts, dialOpts); to != "" {
+					conn, err = dialPrimary(ctx, to, dialOpts)
+				}
 			}
-			if err := checkPrimary(conn); err != nil {
-				conn.Close()
+			if err != nil {
 				return nil, err
 			}
 			return newGuarded(conn, gen), nil
@@ -102,4 +105,17 @@ func newPool(c config, o options) *redis.Pool {
 		IdleTimeout:  c.idleTimeout,
 		Wait:         true,
 	}
+}
+
+// dialPrimary dials addr and checks that it is a primary.
+func dialPrimary(ctx context.Context, addr string, opts []redis.DialOption) (redis.Conn, error) {
+	conn, err := redis.DialContext(ctx, "tcp", addr, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPrimary(conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }

@@ -37,6 +37,9 @@ func (s *sentinels) primary(ctx context.Context, opts []redis.DialOption) (strin
 		opts = append(opts, redis.DialUsername(s.username))
 	}
 	start := int(s.last.Load())
+	if start >= len(s.addrs) {
+		start = 0
+	}
 	var errs []string
 	for i := range s.addrs {
 		n := (start + i) % len(s.addrs)
@@ -70,4 +73,47 @@ func (s *sentinels) ask(ctx context.Context, sentinel string, opts []redis.DialO
 		return "", fmt.Errorf("unexpected reply %q to SENTINEL get-master-addr-by-name", r)
 	}
 	return net.JoinHostPort(r[0], r[1]), nil
+}
+
+// promoted returns the address of a replica of the primary, as this
+// Sentinel lists them, that already answers ROLE as a primary, or "".
+//
+// During a failover Sentinel promotes a replica and only then, once that
+// replica's INFO (polled every second) shows the new role, answers
+// get-master-addr-by-name with it: for up to a second or so it still names
+// the old primary, dead or demoted. Asking the replicas themselves closes
+// that gap; the ROLE check means only a server that takes writes is used.
+func (s *sentinels) promoted(ctx context.Context, sentinelOpts, dialOpts []redis.DialOption) string {
+	if s.password != "" {
+		sentinelOpts = append(sentinelOpts, redis.DialPassword(s.password))
+	}
+	if s.username != "" {
+		sentinelOpts = append(sentinelOpts, redis.DialUsername(s.username))
+	}
+	c, err := redis.DialContext(ctx, "tcp", s.addrs[int(s.last.Load())%len(s.addrs)], sentinelOpts...)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	reps, err := redis.Values(c.Do("SENTINEL", "replicas", s.name))
+	if err != nil {
+		return ""
+	}
+	for _, r := range reps {
+		m, err := redis.StringMap(r, nil)
+		if err != nil || strings.Contains(m["flags"], "down") || strings.Contains(m["flags"], "disconnected") {
+			continue
+		}
+		addr := net.JoinHostPort(m["ip"], m["port"])
+		rc, err := redis.DialContext(ctx, "tcp", addr, dialOpts...)
+		if err != nil {
+			continue
+		}
+		err = checkPrimary(rc)
+		rc.Close()
+		if err == nil {
+			return addr
+		}
+	}
+	return ""
 }

@@ -153,15 +153,25 @@ type Proxy struct {
 // NewProxy starts a proxy to target; it is closed at cleanup.
 func NewProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := ListenProxy(target)
 	if err != nil {
 		t.Fatalf("redistest: proxy: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// ListenProxy starts a proxy to target outside a test (the load test);
+// the caller must Close it.
+func ListenProxy(target string) (*Proxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
 	p := &Proxy{Addr: ln.Addr().String(), ln: ln, target: target}
 	p.URL = "redis://" + p.Addr + "/0"
 	go p.serve()
-	t.Cleanup(p.close)
-	return p
+	return p, nil
 }
 
 // Switch sends new connections to target; open ones stay where they are.
@@ -197,7 +207,8 @@ func (p *Proxy) serve() {
 	}
 }
 
-func (p *Proxy) close() {
+// Close stops the proxy and closes every connection through it.
+func (p *Proxy) Close() {
 	p.ln.Close()
 	p.mu.Lock()
 	defer p.mu.Unlock()
