@@ -172,7 +172,7 @@ func run(o options) (int, error) {
 			}
 			sessionsBeforeCrash, _ = red.sessions(stores.DefaultPrefix)
 			var err error
-			if firstSave, err = r.outages.failover(topo); err != nil {
+			if firstSave, err = r.outages.failover(topo, app.url); err != nil {
 				chaosErr <- err
 				cancel()
 				return
@@ -251,7 +251,7 @@ func run(o options) (int, error) {
 		fmt.Printf("outage            %s\n", w)
 	}
 	if topo != nil {
-		fmt.Printf("first good save   %v after the promotion (the app's first EVALSHA on the new primary)\n", firstSave.Round(time.Millisecond))
+		fmt.Printf("first good save   %v after the promotion (a new visitor's session saved)\n", firstSave.Round(time.Millisecond))
 	}
 	// Reported, not checked: requests in flight between the count and the
 	// crash may delete or retire keys. The browsers' checks (sessions lost)
