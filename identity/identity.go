@@ -78,18 +78,69 @@ type CaptchaTokens struct {
 	InvisibleRecaptchaToken string
 }
 
-// Profile describes a registering member.
+// Profile is a member's identity profile, as the SDK's IdentityProfile
+// (@wix/auto_sdk_identity_authentication): what Register and sign-on send.
+// Every field of the typings is here, so that a profile read elsewhere and
+// sent back loses nothing.
 type Profile struct {
-	FirstName     string        `json:"firstName,omitempty"`
-	LastName      string        `json:"lastName,omitempty"`
-	Nickname      string        `json:"nickname,omitempty"`
-	Picture       string        `json:"picture,omitempty"`
-	Emails        []string      `json:"emails,omitempty"`
-	Phones        []string      `json:"phones,omitempty"`
-	Labels        []string      `json:"labels,omitempty"`
-	Language      string        `json:"language,omitempty"`
-	PrivacyStatus string        `json:"privacyStatus,omitempty"`
-	CustomFields  []CustomField `json:"customFields,omitempty"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	Nickname  string `json:"nickname,omitempty"`
+	Picture   string `json:"picture,omitempty"`
+	// Emails is deprecated by Wix for SecondaryEmails.
+	Emails []string `json:"emails,omitempty"`
+	// Phones is deprecated by Wix for PhonesV2.
+	Phones []string `json:"phones,omitempty"`
+	Labels []string `json:"labels,omitempty"`
+	// Language is a language code, such as "en".
+	Language string `json:"language,omitempty"`
+	// PrivacyStatus is "PUBLIC", "PRIVATE" or "UNDEFINED".
+	PrivacyStatus   string           `json:"privacyStatus,omitempty"`
+	CustomFields    []CustomField    `json:"customFields,omitempty"`
+	SecondaryEmails []SecondaryEmail `json:"secondaryEmails,omitempty"`
+	PhonesV2        []Phone          `json:"phonesV2,omitempty"`
+	Addresses       []TaggedAddress  `json:"addresses,omitempty"`
+	Company         string           `json:"company,omitempty"`
+	Position        string           `json:"position,omitempty"`
+	// Birthdate is YYYY-MM-DD.
+	Birthdate string `json:"birthdate,omitempty"`
+	Slug      string `json:"slug,omitempty"`
+	// Subscription is the member's consent to marketing; nil leaves it.
+	Subscription *bool  `json:"subscription,omitempty"`
+	VatID        string `json:"vatId,omitempty"`
+}
+
+// SecondaryEmail is one more email of the member; Tag is "UNTAGGED",
+// "MAIN", "HOME" or "WORK".
+type SecondaryEmail struct {
+	Email string `json:"email,omitempty"`
+	Tag   string `json:"tag,omitempty"`
+}
+
+// Phone is a phone number without its country code; Tag is "UNTAGGED",
+// "MAIN", "HOME", "MOBILE", "WORK" or "FAX".
+type Phone struct {
+	CountryCode string `json:"countryCode,omitempty"`
+	Phone       string `json:"phone,omitempty"`
+	Tag         string `json:"tag,omitempty"`
+}
+
+// TaggedAddress is the SDK's AddressWrapper; Tag is "UNTAGGED", "HOME",
+// "WORK", "BILLING" or "SHIPPING".
+type TaggedAddress struct {
+	Address *Address `json:"address,omitempty"`
+	Tag     string   `json:"tag,omitempty"`
+}
+
+// Address is a postal address; Country is an ISO 3166 code, Subdivision
+// an ISO 3166-2 code.
+type Address struct {
+	Country      string `json:"country,omitempty"`
+	Subdivision  string `json:"subdivision,omitempty"`
+	City         string `json:"city,omitempty"`
+	PostalCode   string `json:"postalCode,omitempty"`
+	AddressLine1 string `json:"addressLine1,omitempty"`
+	AddressLine2 string `json:"addressLine2,omitempty"`
 }
 
 // CustomField is one custom profile field, a list entry as the SDK sends
@@ -99,29 +150,64 @@ type CustomField struct {
 	Value CustomValue `json:"value"`
 }
 
-// CustomValue holds exactly one of its fields, as Wix's custom value.
+// CustomValue holds exactly one of its fields, as Wix's custom value; a
+// list's items and a map's values are custom values in turn.
 type CustomValue struct {
 	StrValue  *string    `json:"strValue,omitempty"`
 	NumValue  *float64   `json:"numValue,omitempty"`
 	DateValue *time.Time `json:"dateValue,omitempty"`
+	ListValue *ListValue `json:"listValue,omitempty"`
+	MapValue  *MapValue  `json:"mapValue,omitempty"`
 	BoolValue *bool      `json:"boolValue,omitempty"`
+}
+
+// ListValue is a custom value that is a list.
+type ListValue struct {
+	Value []CustomValue `json:"value"`
+}
+
+// MapValue is a custom value that is a map.
+type MapValue struct {
+	Value map[string]CustomValue `json:"value"`
 }
 
 // check refuses custom fields that Wix could only reject or misread.
 func (p *Profile) check() error {
 	for i, f := range p.CustomFields {
-		v := f.Value
-		n := 0
-		for _, set := range []bool{v.StrValue != nil, v.NumValue != nil, v.DateValue != nil, v.BoolValue != nil} {
-			if set {
-				n++
-			}
-		}
-		if f.Name == "" || n != 1 {
-			return fmt.Errorf("wixauth: Profile.CustomFields[%d] needs a Name and exactly one value (StrValue, NumValue, DateValue or BoolValue)", i)
+		if f.Name == "" || !f.Value.single(0) {
+			return fmt.Errorf("wixauth: Profile.CustomFields[%d] needs a Name and exactly one value (StrValue, NumValue, DateValue, ListValue, MapValue or BoolValue), in its lists and maps too", i)
 		}
 	}
 	return nil
+}
+
+// single reports whether v holds exactly one value, and its list items and
+// map values likewise, to a depth no real profile reaches.
+func (v CustomValue) single(depth int) bool {
+	n := 0
+	for _, set := range []bool{v.StrValue != nil, v.NumValue != nil, v.DateValue != nil, v.ListValue != nil, v.MapValue != nil, v.BoolValue != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 || depth > 8 {
+		return false
+	}
+	if v.ListValue != nil {
+		for _, x := range v.ListValue.Value {
+			if !x.single(depth + 1) {
+				return false
+			}
+		}
+	}
+	if v.MapValue != nil {
+		for _, x := range v.MapValue.Value {
+			if !x.single(depth + 1) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (t *CaptchaTokens) wire() []wire.CaptchaToken {
