@@ -128,8 +128,11 @@ const syncKey = "wixauth.wixPagesSynced"
 
 // IsSessionSynced reports whether SyncToWixPages gave the session of ctx
 // a URL within SyncMemory, as the SDK's sessions.isSessionSynced().
+//
+// A Client that is not the request's of ctx (one from Auth.NewClient) has
+// no session to remember in: it is never synced.
 func IsSessionSynced(ctx context.Context, c *wixauth.Client) bool {
-	if c == nil {
+	if c == nil || !inSession(ctx, c) {
 		return false
 	}
 	cfg := c.Auth().Config()
@@ -150,6 +153,9 @@ func SyncToWixPages(ctx context.Context, c *wixauth.Client, force bool) (string,
 	if c == nil {
 		return "", wixauth.ErrNoClient
 	}
+	if !inSession(ctx, c) {
+		return "", errors.New("redirects: SyncToWixPages remembers the sync in the request's session, and this Client has none (it is not wixauth.FromContext(ctx), as a Client from Auth.NewClient): use SyncURL, and remember the time yourself")
+	}
 	if !force && IsSessionSynced(ctx, c) {
 		return "", nil
 	}
@@ -161,6 +167,13 @@ func SyncToWixPages(ctx context.Context, c *wixauth.Client, force bool) (string,
 	}
 	cfg.Sessions.Put(ctx, syncKey, cfg.Now().UnixMilli())
 	return u, nil
+}
+
+// inSession reports whether c is the Client of ctx's request, whose
+// session can hold the sync memory; reading a session outside a request
+// would panic in scs.
+func inSession(ctx context.Context, c *wixauth.Client) bool {
+	return wixauth.FromContext(ctx) == c
 }
 
 // CreateFromBody creates a redirect session from body, a request as Wix's REST
