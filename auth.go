@@ -1,11 +1,15 @@
 package wixauth
 
 import (
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wixauth/wixauth/internal/limit"
+	"github.com/wixauth/wixauth/internal/renew"
+	"github.com/wixauth/wixauth/session"
 )
 
 // Auth keeps Wix tokens in server-side sessions and hands handlers an
@@ -13,39 +17,50 @@ import (
 // concurrent use.
 type Auth struct {
 	cfg   Config
-	store *sessionStore // cfg.Sessions.Store
+	store *session.Store // cfg.Sessions.Store
 
 	// Renewal (see renewal.go).
-	share   renewals     // one renewal per process
-	failing failingSince // since when each failing refresh token fails
+	share   renew.Share[Tokens] // one renewal per process
+	failing failingSince        // since when each failing refresh token fails
 
 	// New visitors (see newvisitor.go).
-	anonymous gate // back-off of the anonymous grant, shared by all new visitors
-	visitors  visitorBudget
+	anonymous renew.Gate   // back-off of the anonymous grant, shared by all new visitors
+	visitors  limit.Budget // new visitors per client address
 
-	unsaved unsavedRoutes // routes whose tokens changed too late (unsaved.go)
+	unsaved unsavedRoutes // routes whose tokens changed too late (middleware.go)
 }
 
 // New checks cfg, fills in its defaults and returns an Auth. It never
 // changes cfg.Sessions: a manager that does not meet wixauth's needs (see
 // Config.Sessions) is an error that says what to change.
+//
+// The session store is wired in one place: the sessions live in
+// Config.Store (sealed with Config.Keys), or in the store of the manager
+// given as Config.Sessions; when that store also coordinates renewals (it
+// has the methods of Coordinator, as the Redis store of package stores
+// does), it is the Coordinator too, unless Config.Coordinator names one.
 func New(cfg Config) (*Auth, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Sessions == nil {
-		if cfg.Sessions, err = NewSessions(SessionOptions{BaseURL: cfg.BaseURL, Logger: cfg.Logger}); err != nil {
+		if cfg.Sessions, err = session.New(session.Options{Store: cfg.Store, Keys: cfg.Keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger}); err != nil {
 			return nil, err
 		}
+	} else if cfg.Store != nil || cfg.Keys != nil {
+		return nil, errors.New("wixauth: Config.Sessions and Config.Store (or Keys) are both set: give the store and keys once, either to wixauth.Config or to session.New")
 	}
-	st, err := checkSessions(cfg.Sessions, cfg.BaseURL)
+	st, err := session.Check(cfg.Sessions, cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
+	if co, ok := st.Backend().(Coordinator); ok && cfg.Coordinator == nil {
+		cfg.Coordinator = co
+	}
 	a := &Auth{cfg: cfg, store: st}
-	a.share.init(a.backoffFor)
-	a.visitors.init(cfg.NewVisitorsPerMinute)
+	a.share.Init(a.backoffFor)
+	a.visitors.Init(cfg.NewVisitorsPerMinute)
 	return a, nil
 }
 

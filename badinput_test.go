@@ -16,6 +16,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 )
 
 // rawGet sends GET / with a hand-made Cookie header and no jar.
@@ -113,7 +114,8 @@ func TestOversizedCookieHeader(t *testing.T) {
 // value written back is sealed.
 func TestSessionWrittenByOlderCodec(t *testing.T) {
 	for _, keyed := range []bool{false, true} {
-		h := newHarnessWith(t, func(o *wixauth.SessionOptions) {
+		h := newHarnessWith(t, func(o *session.Options) {
+			o.MigrateUntil = time.Now().Add(time.Hour) // the operator's migration
 			if keyed {
 				o.Keys = [][]byte{bytes.Repeat([]byte{7}, 32)}
 			}
@@ -171,18 +173,18 @@ func TestTamperedEncryptedSession(t *testing.T) {
 		"truncated":   func(b []byte) []byte { return b[:len(b)/2] },
 		"empty":       func([]byte) []byte { return []byte{} },
 		"other key": func(b []byte) []byte {
-			c, _ := wixauth.NewCodec(otherKey)
+			c, _ := session.NewCodec(otherKey)
 			out, _ := c.Encode(time.Now().Add(time.Hour), map[string]interface{}{"wixauth.tokens": []byte{1}})
 			return out
 		},
 		"plain data": func(b []byte) []byte {
-			c, _ := wixauth.NewCodec()
+			c, _ := session.NewCodec()
 			out, _ := c.Encode(time.Now().Add(time.Hour), map[string]interface{}{"wixauth.tokens": []byte{1}})
 			return out
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := newHarnessWith(t, func(o *wixauth.SessionOptions) { o.Keys = [][]byte{key} }, nil, nil)
+			h := newHarnessWith(t, func(o *session.Options) { o.Keys = [][]byte{key} }, nil, nil)
 			h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
 			token := sessionCookie(t, h).Value
 			h.store.put(token, tamper(storedBytes(h, token)))

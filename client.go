@@ -27,13 +27,10 @@ import (
 type Client struct {
 	a   *Auth
 	ctx context.Context // holds the scs session of the request; nil outside a request
-	// load is what the middleware's load of the session found (session.go).
-	load *loadRecord
-
 	// save stores changed tokens for a Client made by NewClient.
 	save func(context.Context, Tokens) error
 	// req is the request: its address counts new visitors (newvisitor.go),
-	// its route names a late change (unsaved.go).
+	// its route names a late change (middleware.go).
 	req *http.Request
 	// readOnly marks a HEAD or OPTIONS request: it never mints tokens nor
 	// saves its session.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wixauth/wixauth/internal/sameorigin"
 )
 
 // DefaultAPIURL is Wix's API host.
@@ -30,7 +31,7 @@ type Config struct {
 	// BaseURL is the app's public URL, such as "https://shop.example.com".
 	// The login handlers build the absolute callback URL from it and keep
 	// return URLs inside it; when it is https the session cookie must be
-	// Secure (NewSessions also gives it the "__Host-" prefix). When empty, the handlers use the request's own scheme and
+	// Secure (the manager New makes also gives it the "__Host-" prefix). When empty, the handlers use the request's own scheme and
 	// host, which is fine for development; set it in production.
 	BaseURL string
 
@@ -39,17 +40,28 @@ type Config struct {
 	// never reach a browser. Optional.
 	APIKey string
 
-	// Sessions manages the server-side sessions that hold the tokens. It
-	// must come from NewSessions, whose store hashes the keys, seals the
-	// values to their key (with keys) and makes a login's or logout's
-	// retirement of a session final; New fails with a message that says
-	// what to change otherwise, and never changes the manager itself. When
-	// nil, New makes one in memory, with cookie "wixauth_session" (HttpOnly,
-	// SameSite=Lax), "__Host-wixauth_session" and Secure when BaseURL is
-	// https, lifetime 24 hours. Make your own to choose the store (see
-	// package stores), the keys, the cookie or the lifetime, or to share
-	// the session with the rest of your app: wrap the app's LoadAndSave
-	// inside Auth.Middleware, never outside it.
+	// Store holds the sessions: stores.Open(url).Sessions, or any
+	// scs.Store. The default is in memory. A store that also coordinates
+	// renewals (the Redis store does) is the Coordinator too: one field
+	// wires both. Leave it nil when Sessions is set.
+	Store scs.Store
+
+	// Keys seal the sessions at rest, each bound to its store key (see
+	// session.Options.Keys and session.ParseKeys). Leave it nil when
+	// Sessions is set.
+	Keys [][]byte
+
+	// Sessions manages the server-side sessions that hold the tokens, when
+	// the app shares the manager with its own handlers; otherwise leave it
+	// nil, and New makes one from Store and Keys, with cookie
+	// "wixauth_session" (HttpOnly, SameSite=Lax), "__Host-wixauth_session"
+	// and Secure when BaseURL is https, lifetime 24 hours. It must come
+	// from session.New, whose store hashes the keys, seals the values to
+	// their key (with keys) and makes a login's or logout's retirement of a
+	// session final; New fails with a message that says what to change
+	// otherwise, and never changes the manager itself. New finds the
+	// Coordinator through its store as through Store. Wrap the app's
+	// LoadAndSave inside Auth.Middleware, never outside it.
 	Sessions *scs.SessionManager
 
 	// KeepOnLogout names the session keys of the app that survive a logout.
@@ -67,10 +79,11 @@ type Config struct {
 	// the session's data are dropped; c is still the member's.
 	OnLogout func(ctx context.Context, c *Client)
 
-	// Coordinator, when set, makes the instances of the app that share a
-	// session store renew each session once between them (see
-	// stores.Store.Coordinator for Redis). The default renews once per
-	// instance.
+	// Coordinator makes the instances of the app that share a session
+	// store renew each session once between them. The default is the
+	// session store itself when it has Coordinator's methods (the Redis
+	// store of package stores does), else none: each instance renews on
+	// its own. Set it only for a coordinator other than the store.
 	Coordinator Coordinator
 
 	// HTTPClient makes the calls to Wix. When nil, a client with a 15 second
@@ -126,8 +139,18 @@ type Config struct {
 	// added), "X-Real-IP", "CF-Connecting-IP" or "Fly-Client-IP". New
 	// visitors are counted by it (see NewVisitorsPerMinute). Set it only
 	// behind such a proxy: a client can send any header. The default is
-	// empty: the connection's remote address.
+	// empty: the connection's remote address. A request whose header is
+	// missing, empty or not an address is counted by the connection's
+	// address (the proxy's, all such requests as one), never let through
+	// uncounted.
 	TrustedAddrHeader string
+
+	// TrustedHops is how many proxies of the app's own append to
+	// TrustedAddrHeader: 1 (the default) for a load balancer, 2 for a CDN
+	// in front of it, and so on. The address used is the TrustedHops-th
+	// from the end, the one the outermost own proxy saw; what comes before
+	// it, the client wrote.
+	TrustedHops int
 
 	// OnEvent, if set, is called for every token event (new visitor,
 	// renewal, session ended, login, logout, error), for metrics. It runs
@@ -177,7 +200,6 @@ const (
 	DefaultTokenTimeout = 10 * time.Second
 	defaultHTTPTimeout  = 15 * time.Second
 	defaultSessionKey   = "wixauth.tokens"
-	defaultCookieName   = "wixauth_session"
 )
 
 // ConfigFromEnv reads WIX_CLIENT_ID, WIX_API_URL, WIX_API_KEY and BASE_URL.
@@ -225,6 +247,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.GiveUpAfter <= 0 {
 		c.GiveUpAfter = DefaultGiveUpAfter
 	}
+	if c.TrustedHops < 0 {
+		return c, errors.New("wixauth: Config.TrustedHops must not be negative: it is the number of the app's own proxies that append to TrustedAddrHeader")
+	}
+	if c.TrustedHops == 0 {
+		c.TrustedHops = 1
+	}
 	if c.NewVisitorsPerMinute == 0 {
 		c.NewVisitorsPerMinute = DefaultNewVisitorsPerMinute
 	}
@@ -236,6 +264,11 @@ func (c Config) withDefaults() (Config, error) {
 		t.MaxIdleConnsPerHost = 64
 		c.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout, Transport: t}
 	}
+	// Token grants and API calls never follow a redirect to another
+	// origin; a copy, so that the caller's client stays as it was.
+	hc := *c.HTTPClient
+	hc.CheckRedirect = sameorigin.CheckRedirect(hc.CheckRedirect)
+	c.HTTPClient = &hc
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

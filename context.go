@@ -3,17 +3,31 @@ package wixauth
 import (
 	"context"
 	"net/http"
+
+	"github.com/wixauth/wixauth/session"
 )
 
-type clientKey struct{}
+// The Client travels in the context under package session's key, in the
+// same value as the request's load record (requestState), which the session
+// store reads: one context value for both.
+
+// carried is a Client put in a context by NewContext, without a load record.
+type carried struct{ c *Client }
+
+func (carried) SessionLoad() *session.Load { return nil }
 
 // FromContext returns the Client that the middleware put in ctx, or nil
 // outside the middleware (or for a request that Config.Skip skipped). The
 // methods of a nil *Client return ErrNoClient, so a handler mounted outside
 // the middleware fails with a message that says so instead of panicking.
 func FromContext(ctx context.Context) *Client {
-	c, _ := ctx.Value(clientKey{}).(*Client)
-	return c
+	switch v := session.FromContext(ctx).(type) {
+	case *requestState:
+		return &v.c
+	case carried:
+		return v.c
+	}
+	return nil
 }
 
 // FromRequest is FromContext(r.Context()).
@@ -23,7 +37,7 @@ func FromRequest(r *http.Request) *Client { return FromContext(r.Context()) }
 // for every request; it is exported for tests of handlers that run without
 // the middleware.
 func NewContext(ctx context.Context, c *Client) context.Context {
-	return context.WithValue(ctx, clientKey{}, c)
+	return session.NewContext(ctx, carried{c})
 }
 
 // ClientFor returns a Client for the session that ctx carries, loaded by

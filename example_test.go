@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )
@@ -83,15 +84,14 @@ func Example_redis() {
 		log.Fatal(err)
 	}
 	defer st.Close()
-	keys, err := wixauth.ParseKeys(os.Getenv("SESSION_KEYS")) // sealed at rest when set
+	keys, err := session.ParseKeys(os.Getenv("SESSION_KEYS")) // sealed at rest when set
 	if err != nil {
 		log.Fatal(err)
 	}
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys, BaseURL: os.Getenv("BASE_URL")})
-	if err != nil {
-		log.Fatal(err)
-	}
-	auth, err := wixauth.New(wixauth.Config{ClientID: os.Getenv("WIX_CLIENT_ID"), Sessions: sm})
+	// One call wires the store: the sessions, and over Redis the renewal
+	// coordinator that makes the instances renew each session once.
+	auth, err := wixauth.New(wixauth.Config{ClientID: os.Getenv("WIX_CLIENT_ID"), BaseURL: os.Getenv("BASE_URL"),
+		Store: st.Sessions, Keys: keys})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -139,24 +139,6 @@ func ExampleClient_RedirectSession() {
 	checkout.ServeHTTP(rec, httptest.NewRequest("POST", "/checkout", nil))
 	fmt.Println(rec.Code, strings.HasPrefix(rec.Header().Get("Location"), wix.URL))
 	// Output: 303 true
-}
-
-// NewSessions makes the session manager wixauth needs: store keys hashed,
-// sessions sealed to their own key, and over https a "__Host-" cookie that
-// a sibling subdomain cannot set.
-func ExampleNewSessions() {
-	keys, err := wixauth.ParseKeys("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") // openssl rand -base64 32
-	if err != nil {
-		log.Fatal(err)
-	}
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Keys: keys, BaseURL: "https://shop.example"})
-	if err != nil {
-		log.Fatal(err)
-	}
-	sm.Lifetime = 12 * time.Hour // as with any scs manager
-	_, err = wixauth.New(wixauth.Config{ClientID: "your-client-id", BaseURL: "https://shop.example", Sessions: sm})
-	fmt.Println(sm.Cookie.Name, sm.Cookie.Secure, sm.HashTokenInStore, err)
-	// Output: __Host-wixauth_session true true <nil>
 }
 
 // An app's own login (here after its own authentication of a member) and

@@ -22,19 +22,20 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
 // countingStore counts what reaches the session store: reads, writes of
 // sessions, and retirements (tombstones written).
 type countingStore struct {
-	wixauth.AtomicStore
+	session.AtomicStore
 	finds, commits, deletes atomic.Int64
 	failWrites              atomic.Bool // every write fails, as a store that is down
 }
 
 func newCountingStore() *countingStore {
-	return &countingStore{AtomicStore: wixauth.LockedStore(memstore.New())}
+	return &countingStore{AtomicStore: session.LockedStore(memstore.New())}
 }
 
 func (s *countingStore) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
@@ -42,11 +43,11 @@ func (s *countingStore) FindCtx(ctx context.Context, key string) ([]byte, bool, 
 	return s.AtomicStore.FindCtx(ctx, key)
 }
 
-func (s *countingStore) CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond wixauth.CommitCondition) (bool, error) {
+func (s *countingStore) CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition) (bool, error) {
 	if s.failWrites.Load() {
 		return false, errors.New("store down")
 	}
-	if len(b) > 0 && b[0] == wixauth.TombstoneByte {
+	if len(b) > 0 && b[0] == session.TombstoneByte {
 		s.deletes.Add(1)
 	} else {
 		s.commits.Add(1)
@@ -133,7 +134,7 @@ func newHarness(t *testing.T, tune func(*wixauth.Config), handler http.HandlerFu
 
 // newHarnessWith is newHarness with the session manager's options tuned
 // too (keys, say); the store is always the counting one.
-func newHarnessWith(t *testing.T, sessionOpts func(*wixauth.SessionOptions), tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
+func newHarnessWith(t *testing.T, sessionOpts func(*session.Options), tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
 	t.Helper()
 	return newHarnessOf(t, nil, sessionOpts, tune, handler)
 }
@@ -144,16 +145,16 @@ func newHarnessWix(t *testing.T, wixOpts []wixtest.Option, tune func(*wixauth.Co
 	return newHarnessOf(t, wixOpts, nil, tune, handler)
 }
 
-func newHarnessOf(t *testing.T, wixOpts []wixtest.Option, sessionOpts func(*wixauth.SessionOptions), tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
+func newHarnessOf(t *testing.T, wixOpts []wixtest.Option, sessionOpts func(*session.Options), tune func(*wixauth.Config), handler http.HandlerFunc) *harness {
 	t.Helper()
 	h := &harness{t: t, wix: wixtest.NewServer(wixOpts...)}
 	t.Cleanup(h.wix.Close)
 	h.store = newCountingStore()
-	opts := wixauth.SessionOptions{Store: h.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	opts := session.Options{Store: h.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if sessionOpts != nil {
 		sessionOpts(&opts)
 	}
-	sm, err := wixauth.NewSessions(opts)
+	sm, err := session.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func instances(t *testing.T, wix *wixtest.Server, n int) []*wixauth.Auth {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Coordinator: st.Coordinator(),
+		a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Store: st.Sessions,
 			TokenTimeout: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)

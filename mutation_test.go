@@ -20,6 +20,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -39,7 +40,7 @@ func (failingCommits) Commit(string, []byte, time.Time) error {
 func TestStoreFailureDiscardsTheHandlersAnswer(t *testing.T) {
 	wix := wixtest.NewServer()
 	defer wix.Close()
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: failingCommits{memstore.New()}, Logger: quietLog()})
+	sm, err := session.New(session.Options{Store: failingCommits{memstore.New()}, Logger: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestStoreFailureDiscardsTheHandlersAnswer(t *testing.T) {
 // Mutant "trailing bytes accepted": session data with anything after its
 // last value is not what wixauth wrote, and is refused.
 func TestCodecRefusesTrailingBytes(t *testing.T) {
-	c := &wixauth.Codec{}
+	c := &session.Codec{}
 	b, err := c.Encode(time.Now().Add(time.Hour), map[string]interface{}{"wixauth.tokens": []byte("record"), "n": 3})
 	if err != nil {
 		t.Fatal(err)
@@ -193,11 +194,11 @@ func TestOldCookieAfterRenewalIsServedQuietly(t *testing.T) {
 	for _, hashed := range []bool{false, true} { // "hashed": sealed too
 		wix := wixtest.NewServer()
 		defer wix.Close()
-		opts := wixauth.SessionOptions{Logger: quietLog()}
+		opts := session.Options{Logger: quietLog()}
 		if hashed {
 			opts.Keys = [][]byte{make([]byte, 32)}
 		}
-		sm, err := wixauth.NewSessions(opts)
+		sm, err := session.New(opts)
 		if err != nil {
 			t.Fatal(err)
 		}

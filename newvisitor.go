@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wixauth/wixauth/internal/wire"
@@ -47,16 +45,16 @@ var ErrNoVisitorSession = errors.New("wixauth: a HEAD or OPTIONS request without
 // new visitors fail at once for a back-off instead of each calling Wix; that
 // back-off is the new visitors' own, and never delays a renewal.
 func (a *Auth) newVisitorTokens(ctx context.Context) (Tokens, error) {
-	if err := a.anonymous.closed(time.Now()); err != nil {
+	if err := a.anonymous.Closed(time.Now()); err != nil {
 		return Tokens{}, err
 	}
 	tr, err := a.requestTokens(ctx, wire.TokenRequest{ClientID: a.cfg.ClientID, GrantType: wire.GrantAnonymous}, "", true)
 	if err != nil {
-		a.anonymous.fail(err, time.Now(), a.backoffFor(err))
+		a.anonymous.Fail(err, time.Now(), a.backoffFor(err))
 		a.emit(ctx, Event{Kind: EventError, Err: err})
 		return Tokens{}, err
 	}
-	a.anonymous.open()
+	a.anonymous.Open()
 	a.emit(ctx, Event{Kind: EventNewVisitor, Role: RoleVisitor})
 	a.cfg.Logger.Debug("wixauth: new visitor tokens")
 	return a.tokensFrom(tr, RefreshToken{Value: tr.RefreshToken, Role: RoleVisitor}), nil
@@ -69,7 +67,7 @@ func (c *Client) newVisitorLocked(ctx context.Context) (Tokens, error) {
 		return Tokens{}, ErrNoVisitorSession
 	}
 	if c.req != nil {
-		if wait := c.a.visitors.take(c.a.clientAddr(c.req), time.Now()); wait > 0 {
+		if wait := c.a.visitors.Take(c.a.clientAddr(c.req), time.Now()); wait > 0 {
 			return Tokens{}, &NewVisitorLimitError{RetryAfter: wait}
 		}
 	}
@@ -77,103 +75,63 @@ func (c *Client) newVisitorLocked(ctx context.Context) (Tokens, error) {
 }
 
 // clientAddr is the address that new visitors are counted by: the
-// connection's remote address, or the last address in
-// Config.TrustedAddrHeader (the one the app's own proxy added). An IPv6
-// address counts by its /64, which a single household or phone usually
-// holds whole.
+// connection's remote address, or the address Config.TrustedAddrHeader
+// gives (the TrustedHops-th from the end: the one the app's outermost own
+// proxy saw). An IPv6 address counts by its /64, which a single household
+// or phone usually holds whole.
 //
 // It is "" (no budget) for a connection from a loopback or private address
-// when no trusted header names the client: that is a proxy in front of the
-// app (or a test), through which every visitor arrives from one address, and
-// counting them as one would turn real visitors away.
+// when no trusted header is configured: that is a proxy in front of the
+// app (or a test), through which every visitor arrives from one address,
+// and counting them as one would turn real visitors away. With a trusted
+// header configured, a request whose header is missing, empty or not an
+// address is counted by the connection's address whatever it is: letting
+// it through uncounted would let any client pass by sending garbage.
 func (a *Auth) clientAddr(r *http.Request) string {
-	v, trusted := r.RemoteAddr, false
 	if h := a.cfg.TrustedAddrHeader; h != "" {
-		if vs := r.Header.Values(h); len(vs) > 0 {
-			last := vs[len(vs)-1]
-			v, trusted = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:]), true
+		if ip, ok := headerAddr(r.Header.Values(h), a.cfg.TrustedHops); ok {
+			return addrKey(ip)
 		}
+		return "peer:" + peerHost(r.RemoteAddr)
 	}
-	if host, _, err := net.SplitHostPort(v); err == nil {
-		v = host
-	}
-	ip, err := netip.ParseAddr(v)
+	ip, err := netip.ParseAddr(peerHost(r.RemoteAddr))
 	if err != nil {
-		if trusted {
-			return v[:min(len(v), 64)]
-		}
 		return "" // a Unix socket, or a test's made-up address
 	}
 	ip = ip.Unmap()
-	if !trusted && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()) {
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() {
 		return ""
 	}
+	return addrKey(ip)
+}
+
+// headerAddr returns the hops-th address from the end of a trusted
+// header's values (all its lines, comma-separated), or false when it holds
+// no address there.
+func headerAddr(values []string, hops int) (netip.Addr, bool) {
+	list := strings.Split(strings.Join(values, ","), ",")
+	v := strings.TrimSpace(list[max(0, len(list)-hops)])
+	if host, _, err := net.SplitHostPort(v); err == nil {
+		v = host
+	}
+	ip, err := netip.ParseAddr(strings.Trim(v, "[]"))
+	return ip.Unmap(), err == nil
+}
+
+// peerHost is the host part of a connection's remote address.
+func peerHost(remote string) string {
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		return host
+	}
+	return remote[:min(len(remote), 64)]
+}
+
+// addrKey is the budget key of ip: itself, or its /64 for IPv6.
+func addrKey(ip netip.Addr) string {
+	ip = ip.Unmap()
 	if ip.Is6() {
 		p, _ := ip.Prefix(64)
 		return p.String()
 	}
 	return ip.String()
-}
-
-// visitorBudget gives each client address a bucket of new visitor sessions:
-// perMinute of them at once, refilled at perMinute a minute.
-type visitorBudget struct {
-	perMinute float64 // 0: no limit
-	mu        sync.Mutex
-	buckets   map[string]bucket
-}
-
-type bucket struct {
-	left float64
-	at   time.Time
-}
-
-// maxAddrs bounds the addresses remembered. Past it, the buckets that are
-// full again are forgotten, and if that is not enough, all of them (a
-// storm from that many addresses is beyond what a per-address budget can
-// help with; the anonymous grant's back-off still applies).
-const maxAddrs = 1 << 16
-
-func (b *visitorBudget) init(perMinute int) {
-	if perMinute > 0 {
-		b.perMinute = float64(perMinute)
-	}
-	b.buckets = make(map[string]bucket)
-}
-
-// take spends one new session of addr's budget and returns 0, or returns
-// how long until one is available.
-func (b *visitorBudget) take(addr string, now time.Time) time.Duration {
-	if b.perMinute == 0 || addr == "" {
-		return 0
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	k, ok := b.buckets[addr]
-	if !ok {
-		if len(b.buckets) >= maxAddrs {
-			b.forget(now)
-		}
-		k = bucket{left: b.perMinute, at: now}
-	}
-	k.left = math.Min(b.perMinute, k.left+now.Sub(k.at).Minutes()*b.perMinute)
-	k.at = now
-	if k.left < 1 {
-		b.buckets[addr] = k
-		return time.Duration((1 - k.left) / b.perMinute * float64(time.Minute))
-	}
-	k.left--
-	b.buckets[addr] = k
-	return 0
-}
-
-func (b *visitorBudget) forget(now time.Time) {
-	for a, k := range b.buckets {
-		if k.left+now.Sub(k.at).Minutes()*b.perMinute >= b.perMinute {
-			delete(b.buckets, a)
-		}
-	}
-	if len(b.buckets) >= maxAddrs {
-		clear(b.buckets)
-	}
 }

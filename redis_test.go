@@ -15,29 +15,60 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/redistest"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
-// redisApp is one app instance with its sessions in Redis. It serves /seed
-// like the harness.
-func redisApp(t *testing.T, wix *wixtest.Server, redisURL string, coordinate bool, keys ...[]byte) *httptest.Server {
+// wiring says how an app hands its Redis store to wixauth.
+type wiring int
+
+const (
+	// oneCall: wixauth.Config{Store: st.Sessions, Keys: keys}, which wires
+	// the sessions and the renewal coordinator together.
+	oneCall wiring = iota
+	// sharedManager: the app builds the manager with session.New (to share
+	// it) and passes Config.Sessions; New finds the coordinator through
+	// the manager's store.
+	sharedManager
+	// uncoordinated: a store that offers no coordinator, as a baseline.
+	uncoordinated
+)
+
+func (w wiring) String() string {
+	return [...]string{"one call", "shared manager", "uncoordinated"}[w]
+}
+
+// atomicOnly hides everything of a store but the session contract.
+type atomicOnly struct{ session.AtomicStore }
+
+// redisApp is one app instance with its sessions in Redis, wired as w says.
+// It serves /seed like the harness.
+func redisApp(t *testing.T, wix *wixtest.Server, redisURL string, w wiring, keys ...[]byte) *httptest.Server {
 	t.Helper()
 	st, err := stores.Open(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Sessions: sm,
+	cfg := wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if coordinate {
-		cfg.Coordinator = st.Coordinator()
+	switch w {
+	case oneCall:
+		cfg.Store, cfg.Keys = st.Sessions, keys
+	case sharedManager, uncoordinated:
+		var store scs.Store = st.Sessions
+		if w == uncoordinated {
+			store = atomicOnly{st.Sessions.(session.AtomicStore)}
+		}
+		sm, err := session.New(session.Options{Store: store, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Sessions = sm
 	}
 	a, err := wixauth.New(cfg)
 	if err != nil {
@@ -77,7 +108,7 @@ func TestRedisSessions(t *testing.T) {
 	rs := redistest.Start(t)
 	wix := wixtest.NewServer()
 	defer wix.Close()
-	one, two := redisApp(t, wix, rs.URL, false), redisApp(t, wix, rs.URL, false)
+	one, two := redisApp(t, wix, rs.URL, oneCall), redisApp(t, wix, rs.URL, oneCall)
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 5 * time.Second}
 
@@ -104,11 +135,14 @@ func TestRedisSessions(t *testing.T) {
 }
 
 // N instances x M parallel requests of one session with an expired token:
-// with the Redis coordinator, one token call in all; without it, one per
-// instance.
+// with the Redis store wired in one call (Config.Store), or through a
+// manager the app shares (Config.Sessions), one token call in all: the
+// store is the coordinator without being named twice. With a store that is
+// no coordinator, one call per instance.
 func TestRenewalAcrossInstances(t *testing.T) {
 	const instances, parallel = 3, 10
-	for _, coordinate := range []bool{true, false} {
+	for _, w := range []wiring{oneCall, sharedManager, uncoordinated} {
+		coordinate := w != uncoordinated
 		rs := redistest.Start(t)
 		wix := wixtest.NewServer()
 		defer wix.Close()
@@ -118,7 +152,7 @@ func TestRenewalAcrossInstances(t *testing.T) {
 			// the default 1 s, and a coordinator that errs renews locally
 			// (one more token call); this tests the coordination, not
 			// timeouts.
-			apps = append(apps, redisApp(t, wix, rs.URL+"?dial_timeout=10s&read_timeout=10s&write_timeout=10s", coordinate))
+			apps = append(apps, redisApp(t, wix, rs.URL+"?dial_timeout=10s&read_timeout=10s&write_timeout=10s", w))
 		}
 		jar, _ := cookiejar.New(nil)
 		browser := &http.Client{Jar: jar, Timeout: 5 * time.Second}
@@ -151,9 +185,9 @@ func TestRenewalAcrossInstances(t *testing.T) {
 		}
 		wg.Wait()
 		calls := wix.TokenCalls("")
-		t.Logf("coordinated=%v: %d instances x %d parallel requests -> %d token calls", coordinate, instances, parallel, calls)
+		t.Logf("%v: %d instances x %d parallel requests -> %d token calls", coordinate, instances, parallel, calls)
 		if coordinate && calls != 1 {
-			t.Errorf("coordinated: %d token calls, want 1", calls)
+			t.Errorf("%v: %d token calls, want 1", w, calls)
 		}
 		if !coordinate && calls != instances {
 			t.Errorf("uncoordinated: %d token calls, want one per instance (%d)", calls, instances)
@@ -171,7 +205,7 @@ func TestRenewalFallsBackWhenLeaseUnavailable(t *testing.T) {
 	}
 	defer st.Close()
 	rs.Stop()
-	h := newHarness(t, func(c *wixauth.Config) { c.Coordinator = st.Coordinator() }, nil)
+	h := newHarness(t, func(c *wixauth.Config) { c.Coordinator = st.Sessions.(wixauth.Coordinator) }, nil)
 	h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
 	start := time.Now()
 	if code, body := h.get("/"); code != 200 || body != "member" {
@@ -198,7 +232,7 @@ func TestRedisSessionsEncryptedAtRest(t *testing.T) {
 	}
 	defer st.Close()
 	newApp := func(keys ...[]byte) *httptest.Server {
-		sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		sm, err := session.New(session.Options{Store: st.Sessions, Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,7 +277,7 @@ func TestSharedRenewalResultsSealedAndBound(t *testing.T) {
 	wix := wixtest.NewServer()
 	defer wix.Close()
 	key := bytes.Repeat([]byte{5}, 32)
-	one, two := redisApp(t, wix, rs.URL, true, key), redisApp(t, wix, rs.URL, true, key)
+	one, two := redisApp(t, wix, rs.URL, oneCall, key), redisApp(t, wix, rs.URL, sharedManager, key)
 	seed := func(app *httptest.Server, tok wixauth.Tokens) *http.Client {
 		jar, _ := cookiejar.New(nil)
 		browser := &http.Client{Jar: jar, Timeout: 5 * time.Second}

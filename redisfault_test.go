@@ -50,7 +50,7 @@ func TestRedisFaults(t *testing.T) {
 	rs := redistest.Start(t)
 	wix := wixtest.NewServer()
 	defer wix.Close()
-	app := redisApp(t, wix, rs.URL, true)
+	app := redisApp(t, wix, rs.URL, oneCall)
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	goroutines := runtime.NumGoroutine()

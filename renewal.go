@@ -2,11 +2,16 @@ package wixauth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/wixauth/wixauth/internal/renew"
+	"github.com/wixauth/wixauth/internal/wire"
 )
 
 // This file is where an access token is renewed.
@@ -17,18 +22,22 @@ import (
 // Client.RenewToken. renew applies one policy, composed once of four
 // layers, outermost first:
 //
-//  1. one renewal per process (flight.go): the requests of this process
+//  1. one renewal per process (renew.Share): the requests of this process
 //     that need the same refresh token renewed share one call; a recent
 //     result serves the requests that loaded their session before it was
 //     saved; a failure is repeated without a call until its back-off ends
-//     (backoff.go);
-//  2. one renewal across instances (coordinate.go): with a
-//     Config.Coordinator, one instance holds a short lease and publishes
-//     its result for the others;
+//     (backoffFor);
+//  2. one renewal across instances (renew.Across): with a Coordinator,
+//     one instance holds a short lease and publishes its result for the
+//     others;
 //  3. a new visitor on refusal (renewOrRestart, below): a refresh token Wix
 //     refused, or one that kept failing with answers that are not
 //     transient for Config.GiveUpAfter, ends the session as a new visitor;
-//  4. the grant (refresh.go): the refresh_token call itself.
+//  4. the grant (renewTokens, at the end of this file): the refresh_token
+//     call itself.
+//
+// The mechanisms of layers 1 and 2 are in internal/renew, which knows
+// nothing of tokens; this file is the policy that composes them.
 //
 // When a token is due is decided here too (due and margin). New visitor
 // tokens, which are minted rather than renewed, are in newvisitor.go.
@@ -39,19 +48,20 @@ import (
 // equal to it is never handed back, since Wix may have just refused it.
 func (a *Auth) renew(ctx context.Context, rt RefreshToken, stale string) (renewed, error) {
 	usable := func(t Tokens) bool { return t.AccessToken.Value != stale && !a.due(t, a.cfg.Now()) }
-	return a.share.do(ctx, rt.Value, usable, func() (Tokens, bool, error) {
+	t, f, err := a.share.Do(ctx, rt.Value, usable, func() (Tokens, bool, error) {
 		// Detached from the request that started it: the others waiting
 		// for it must not fail because that one went away.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.TokenTimeout)
 		defer cancel()
 		return a.renewAcrossInstances(dctx, rt, usable)
 	})
+	return renewed{Tokens: t, flight: f}, err
 }
 
 // renewed is the result of a renewal, which several requests may share.
 type renewed struct {
 	Tokens
-	flight *flight // nil: the caller's own result
+	flight *renew.Flight[Tokens] // nil: the caller's own result
 }
 
 // own reports whether the caller is the one that saves these tokens in
@@ -59,7 +69,61 @@ type renewed struct {
 // made in this process, so that a renewal storm writes the session once,
 // and false for all of them when another instance made the renewal (its
 // own request saves it).
-func (r renewed) own() bool { return r.flight == nil || r.flight.claimSave() }
+func (r renewed) own() bool { return r.flight == nil || r.flight.ClaimSave() }
+
+// Coordinator lets the instances of an app that share a session store renew
+// a session's access token once between them, instead of once per
+// instance. The Redis store of package stores is one, and New uses it as
+// one when it holds the sessions. Each method must be bounded in time; any
+// error makes wixauth renew locally, so a failing coordinator costs token
+// calls, never requests.
+type Coordinator interface {
+	// Claim tries to take the right to renew key for ttl; false means
+	// another instance holds it.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Publish hands the result of a renewal to the other instances for
+	// ttl and gives up the claim.
+	Publish(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Result returns the value published for key, if any.
+	Result(ctx context.Context, key string) ([]byte, bool, error)
+	// Release gives up a claim without a result, after a failed renewal.
+	Release(ctx context.Context, key string) error
+}
+
+// renewAcrossInstances is the layer "one renewal across instances": the
+// instance that claims the renewal of rt publishes its result, sealed to
+// the lease's key like a session, and the others wait for it and use it if
+// usable accepts it (it may be the very token Wix just refused them). It
+// reports whether the result came from another instance. Whatever goes
+// wrong with the coordination, it renews locally.
+func (a *Auth) renewAcrossInstances(ctx context.Context, rt RefreshToken, usable func(Tokens) bool) (Tokens, bool, error) {
+	local := func(ctx context.Context) (Tokens, error) { return a.renewOrRestart(ctx, rt) }
+	co := a.cfg.Coordinator
+	if co == nil {
+		t, err := local(ctx)
+		return t, false, err
+	}
+	sum := sha256.Sum256([]byte(rt.Value)) // never a token in a key name
+	key := hex.EncodeToString(sum[:])
+	lease := renew.Lease{Co: co, Wait: a.cfg.TokenTimeout, Keep: renew.RecentTTL, Log: a.cfg.Logger}
+	return renew.Across(ctx, lease, key, local,
+		func(t Tokens) []byte { return a.store.SealRecord(key, record{Tokens: t}.encode()) },
+		func(b []byte) (Tokens, bool) { return a.published(key, b, usable) })
+}
+
+// published opens a result that another instance published under key, if
+// usable accepts it.
+func (a *Auth) published(key string, b []byte, usable func(Tokens) bool) (Tokens, bool) {
+	rb, ok := a.store.OpenRecord(key, b)
+	if !ok {
+		return Tokens{}, false
+	}
+	r, err := decodeRecord(rb)
+	if err != nil || r.Empty() || !usable(r.Tokens) {
+		return Tokens{}, false
+	}
+	return r.Tokens, true
+}
 
 // margin is how long before its expiry a token is renewed:
 // Config.RenewBefore, but at most half the lifetime Wix gave the token, so
@@ -105,6 +169,24 @@ func (a *Auth) resolve(ctx context.Context, t Tokens) (renewed, error) {
 		return renewed{Tokens: t}, nil
 	}
 	return renewed{Tokens: t}, err
+}
+
+// DefaultRetryBackoff is how long a failed token call is not repeated.
+const DefaultRetryBackoff = 2 * time.Second
+
+// maxRetryBackoff caps a Retry-After from Wix.
+const maxRetryBackoff = 5 * time.Minute
+
+// backoffFor is how long to wait after err before calling the token
+// endpoint again: Wix's Retry-After if it said more, else RetryBackoff.
+// Renewals (renew.Share) and new visitors (renew.Gate) both wait by it.
+func (a *Auth) backoffFor(err error) time.Duration {
+	d := a.cfg.RetryBackoff
+	var ae *APIError
+	if errors.As(err, &ae) && ae.RetryAfter > d {
+		d = min(ae.RetryAfter, maxRetryBackoff)
+	}
+	return d
 }
 
 // DefaultGiveUpAfter is how long a refresh token may keep failing with
@@ -205,4 +287,45 @@ func (f *failingSince) clear(rt string) {
 	f.mu.Lock()
 	delete(f.runs, rt)
 	f.mu.Unlock()
+}
+
+// The grant: the innermost layer of renewal, and the token calls that the
+// other grants (new visitors, logins) share.
+
+// requestTokens calls the token endpoint under TokenTimeout.
+func (a *Auth) requestTokens(ctx context.Context, body any, authz string, needRefresh bool) (wire.TokenResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.TokenTimeout)
+	defer cancel()
+	var tr wire.TokenResponse
+	if err := a.postJSON(ctx, wire.TokenPath, authz, body, &tr); err != nil {
+		return tr, err
+	}
+	if err := tr.Check(needRefresh); err != nil {
+		return tr, &APIError{StatusCode: 502, Endpoint: wire.TokenPath, Code: "malformed_response", Description: err.Error()}
+	}
+	return tr, nil
+}
+
+// tokensFrom turns a token answer into a Tokens, dating the expiry from now
+// as the SDK does, and keeping the arrival time that bounds the renewal
+// margin (see Auth.margin).
+func (a *Auth) tokensFrom(tr wire.TokenResponse, refresh RefreshToken) Tokens {
+	now := a.cfg.Now()
+	return Tokens{
+		AccessToken:  AccessToken{Value: tr.AccessToken, ExpiresAt: now.Unix() + tr.ExpiresIn, issued: now.UnixMilli()},
+		RefreshToken: refresh,
+	}
+}
+
+// renewTokens gets a new access token for rt. Wix does not rotate refresh
+// tokens, so rt and its role are kept, as the SDK does.
+func (a *Auth) renewTokens(ctx context.Context, rt RefreshToken) (Tokens, error) {
+	tr, err := a.requestTokens(ctx, wire.TokenRequest{ClientID: a.cfg.ClientID, GrantType: wire.GrantRefreshToken, RefreshToken: rt.Value}, "", false)
+	if err != nil {
+		a.emit(ctx, Event{Kind: EventError, Role: rt.Role, Err: err})
+		return Tokens{}, err
+	}
+	a.emit(ctx, Event{Kind: EventRenewal, Role: rt.Role})
+	a.cfg.Logger.Debug("wixauth: renewed access token", slog.String("role", string(rt.Role)))
+	return a.tokensFrom(tr, rt), nil
 }

@@ -2,17 +2,18 @@ package wixauth
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wixauth/wixauth/session"
 )
 
 // withSession runs h with the session of r loaded, and saves it when the
 // response starts, as scs's LoadAndSave does, under the rules of the
-// session store (sessionstore.go): a save never brings back a session that
+// session store (package session): a save never brings back a session that
 // was retired meanwhile, and then sets no cookie. Unlike LoadAndSave, a
 // store that fails gets a 503 through Config.ErrorHandler instead of a bare
 // 500.
@@ -25,16 +26,15 @@ import (
 func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request, *Client)) {
 	sm := a.cfg.Sessions
 	st := &requestState{}
-	st.c.load = &st.load
-	lctx := NewContext(r.Context(), &st.c) // the Client is filled in once the session is loaded
-	token := a.sessionCookie(r)
+	lctx := session.NewContext(r.Context(), st) // the Client is filled in once the session is loaded
+	token := a.sessionCookie(r, &st.load)
 	ctx, err := sm.Load(lctx, token)
 	if err != nil {
 		a.cfg.ErrorHandler(w, r, &StoreError{Op: "load", Err: err})
 		return
 	}
 	if ctx == lctx { // loaded already
-		if loadOf(r.Context()) == nil {
+		if v := session.FromContext(r.Context()); v == nil || v.SessionLoad() == nil {
 			a.wrongOrder(w, r)
 			return
 		}
@@ -43,16 +43,16 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	}
 	w.Header().Add("Vary", "Cookie")
 	l := &st.load
-	if !l.retired.IsZero() && time.Since(l.retired) < movedGrace {
+	if !l.Retired.IsZero() && time.Since(l.Retired) < session.MovedGrace {
 		// An old cookie, sent before the session was renewed (a login, a
 		// logout): serve the request on a session that is never saved, so
 		// that its cookie does not replace the renewed one. Its tokens are
 		// made lazily, so it spends no token call unless its handler calls
 		// Wix.
-		l.throwaway = true
+		l.Throwaway = true
 		ctx = context.WithValue(ctx, throwawayKey{}, true)
 	}
-	if l.legacy {
+	if l.Legacy {
 		rewrite(sm, ctx)
 	}
 	st.c.a, st.c.ctx = a, ctx
@@ -61,18 +61,24 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	r = r.WithContext(ctx)
 	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token, load: l, c: &st.c}
 	h(&st.sw, r, &st.c)
-	if !st.sw.written {
-		st.sw.WriteHeader(http.StatusOK)
-	}
+	// A handler that wrote nothing leaves the status to whatever writes
+	// after it: echo's and gin's error handlers write once the chain has
+	// returned, and net/http writes 200 when nothing does. So save now, as
+	// LoadAndSave does, and write no status unless the store failed.
+	st.sw.save()
 }
 
 // requestState holds a request's sessionWriter, Client and load record in
-// one allocation.
+// one allocation. It is the one context value that carries both the Client
+// (FromContext) and the load record (for the session store).
 type requestState struct {
 	sw   sessionWriter
 	c    Client
-	load loadRecord
+	load session.Load
 }
+
+// SessionLoad hands the session store the request's load record.
+func (st *requestState) SessionLoad() *session.Load { return &st.load }
 
 // throwawayKey marks a request served on a throwaway session: its tokens
 // are made lazily, so that such requests spend no token call unless their
@@ -101,26 +107,46 @@ func (a *Auth) wrongOrder(w http.ResponseWriter, r *http.Request) {
 // garbage or an oversized value, never reaches the store. When several
 // well-formed cookies arrive (one tossed by a sibling subdomain, or a stale
 // one for another path), the first that names a live session wins, so that
-// a cookie sent before the real one cannot hide it; this costs store reads
-// only on such requests. The "__Host-" cookie name is what keeps a sibling
-// from sending a live session of its own choosing.
-func (a *Auth) sessionCookie(r *http.Request) string {
-	var cands [4]string
-	n := 0
+// a cookie sent before the real one cannot hide it. The reads are bounded
+// whatever the number of cookies: the first two and the last two are
+// probed (browsers send the oldest cookie of a path first, and a tossed one
+// comes before it with a longer path or after it as a newer one), at most
+// 4 reads, and the winner's read is the load's (l keeps it). The
+// "__Host-" cookie name is what keeps a sibling from sending a live
+// session of its own choosing.
+func (a *Auth) sessionCookie(r *http.Request, l *session.Load) string {
+	var all []string
 	for _, c := range r.CookiesNamed(a.cfg.Sessions.Cookie.Name) {
-		if wellFormed(c.Value) && n < len(cands) {
-			cands[n] = c.Value
-			n++
+		if wellFormed(c.Value) && !slices.Contains(all, c.Value) {
+			all = append(all, c.Value)
 		}
 	}
-	if n > 1 {
-		for _, c := range cands[:n] {
-			if a.store.live(r.Context(), storeKey(c)) {
-				return c
-			}
+	switch {
+	case len(all) == 0:
+		return ""
+	case len(all) == 1:
+		return all[0]
+	case len(all) > 4:
+		all = append(all[:2], all[len(all)-2:]...)
+	}
+	var first []byte // what the first cookie's key holds, for its load
+	for i, c := range all {
+		v, ok, err := a.store.Probe(r.Context(), session.Key(c))
+		if err != nil {
+			return all[0] // the load reads again, and reports the store's failure
+		}
+		if ok {
+			l.ProbeKey, l.ProbeVal = session.Key(c), v
+			return c
+		}
+		if i == 0 {
+			first = v
 		}
 	}
-	return cands[0]
+	// None is live: the first is loaded (a retired one is served as such),
+	// from what its probe read.
+	l.ProbeKey, l.ProbeVal = session.Key(all[0]), first
+	return all[0]
 }
 
 func wellFormed(token string) bool {
@@ -140,19 +166,28 @@ func wellFormed(token string) bool {
 // saveSession saves a modified session and sets its cookie, unless the
 // app's LoadAndSave did already. cookie is the session token the request
 // came with.
-func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string, l *loadRecord) error {
+func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string, l *session.Load) error {
 	sm := a.cfg.Sessions
 	ctx := r.Context()
 	switch {
-	case l.committed: // by the app's LoadAndSave, which set the cookie
-		if l.failed != nil {
-			return &StoreError{Op: "save", Err: l.failed}
+	case l.Committed: // by the app's LoadAndSave, which set the cookie
+		if l.Failed != nil {
+			return &StoreError{Op: "save", Err: l.Failed}
 		}
-		if l.refused {
+		if l.Refused {
 			dropCookie(w.Header(), sm.Cookie.Name)
+			return nil
+		}
+		// The same cookie rule as below: scs's LoadAndSave re-sends the
+		// cookie at every save, and with an idle timeout dates it by that.
+		if token := sm.Token(ctx); token != "" && sm.Status(ctx) != scs.Destroyed {
+			dropCookie(w.Header(), sm.Cookie.Name)
+			if cookie != token {
+				sm.WriteSessionCookie(ctx, w, token, sm.Deadline(ctx))
+			}
 		}
 		return nil
-	case l.throwaway:
+	case l.Throwaway:
 		return nil
 	}
 	switch sm.Status(ctx) {
@@ -161,7 +196,7 @@ func (a *Auth) saveSession(w http.ResponseWriter, r *http.Request, cookie string
 		if err != nil {
 			return &StoreError{Op: "save", Err: err}
 		}
-		if l.refused {
+		if l.Refused {
 			// Retired while this request ran: the cookie of its successor
 			// (set by the login or logout) must stay.
 			return nil
@@ -205,25 +240,24 @@ func dropCookie(h http.Header, name string) {
 // login, new tokens) was lost would be worse.
 type sessionWriter struct {
 	http.ResponseWriter
-	a       *Auth
-	r       *http.Request
-	cookie  string
-	load    *loadRecord
-	c       *Client // the request's Client, which says whether to save (readyToSave)
-	written bool
-	failed  bool // the store failed: the handler's output is discarded
+	a      *Auth
+	r      *http.Request
+	cookie string
+	load   *session.Load
+	c      *Client // the request's Client, which says whether to save (readyToSave)
+	saved  bool    // save ran; what is written from then on passes through
+	failed bool    // the store failed: the handler's output is discarded
 }
 
-func (sw *sessionWriter) WriteHeader(code int) {
-	if sw.written {
-		if !sw.failed {
-			sw.ResponseWriter.WriteHeader(code)
-		}
+// save saves the session and sets its cookie, once, without writing a
+// status. A store that fails gets the ErrorHandler's response instead.
+func (sw *sessionWriter) save() {
+	if sw.saved {
 		return
 	}
-	sw.written = true
+	sw.saved = true
+	oneVary(sw.ResponseWriter.Header())
 	if !sw.c.readyToSave() {
-		sw.ResponseWriter.WriteHeader(code)
 		return
 	}
 	if err := sw.a.saveSession(sw.ResponseWriter, sw.r, sw.cookie, sw.load); err != nil {
@@ -233,15 +267,38 @@ func (sw *sessionWriter) WriteHeader(code int) {
 			delete(h, k)
 		}
 		sw.a.cfg.ErrorHandler(sw.ResponseWriter, sw.r, err)
+	}
+}
+
+// oneVary keeps one "Vary: Cookie" where this middleware and the app's
+// LoadAndSave (inside it) each added one.
+func oneVary(h http.Header) {
+	vs := h["Vary"]
+	if len(vs) < 2 {
 		return
 	}
-	sw.ResponseWriter.WriteHeader(code)
+	keep, seen := vs[:0], false
+	for _, v := range vs {
+		if strings.EqualFold(v, "Cookie") {
+			if seen {
+				continue
+			}
+			seen = true
+		}
+		keep = append(keep, v)
+	}
+	h["Vary"] = keep
+}
+
+func (sw *sessionWriter) WriteHeader(code int) {
+	sw.save()
+	if !sw.failed {
+		sw.ResponseWriter.WriteHeader(code)
+	}
 }
 
 func (sw *sessionWriter) Write(b []byte) (int, error) {
-	if !sw.written {
-		sw.WriteHeader(http.StatusOK)
-	}
+	sw.save()
 	if sw.failed {
 		return len(b), nil
 	}
@@ -265,21 +322,3 @@ func (e *StoreError) Error() string {
 
 // Unwrap returns the store's own error.
 func (e *StoreError) Unwrap() error { return e.Err }
-
-// tolerantCodec turns session data that cannot be decoded (tampered with, or
-// written by an incompatible version) into a new, empty session instead of
-// an error that would fail every request of that browser.
-type tolerantCodec struct {
-	scs.Codec
-	sm  *scs.SessionManager
-	log *slog.Logger
-}
-
-func (c tolerantCodec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
-	deadline, values, err := c.Codec.Decode(b)
-	if err != nil {
-		c.log.Warn("wixauth: undecodable session data; starting a new session", slog.Any("error", err))
-		return time.Now().Add(c.sm.Lifetime).UTC(), make(map[string]interface{}), nil
-	}
-	return deadline, values, nil
-}

@@ -19,6 +19,7 @@ import (
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/redistest"
 	"github.com/wixauth/wixauth/internal/testutil"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )
@@ -33,15 +34,15 @@ type attackApp struct {
 	wix     *wixtest.Server
 	auth    *wixauth.Auth
 	sm      *scs.SessionManager
-	backend wixauth.AtomicStore
+	backend session.AtomicStore
 	srv     *httptest.Server
 	logs    *testutil.LockedBuffer
 }
 
 // backends runs fn against the memory store and a real redis-server.
-func backends(t *testing.T, fn func(t *testing.T, backend func() wixauth.AtomicStore)) {
+func backends(t *testing.T, fn func(t *testing.T, backend func() session.AtomicStore)) {
 	t.Run("memory", func(t *testing.T) {
-		fn(t, func() wixauth.AtomicStore { return wixauth.LockedStore(memstore.New()) })
+		fn(t, func() session.AtomicStore { return session.LockedStore(memstore.New()) })
 	})
 	t.Run("redis", func(t *testing.T) {
 		rs := redistest.Start(t)
@@ -50,20 +51,20 @@ func backends(t *testing.T, fn func(t *testing.T, backend func() wixauth.AtomicS
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		fn(t, func() wixauth.AtomicStore { return st.Sessions.(wixauth.AtomicStore) })
+		fn(t, func() session.AtomicStore { return st.Sessions.(session.AtomicStore) })
 	})
 }
 
-func newAttackApp(t *testing.T, backend wixauth.AtomicStore, tune func(*wixauth.SessionOptions, *scs.SessionManager)) *attackApp {
+func newAttackApp(t *testing.T, backend session.AtomicStore, tune func(*session.Options, *scs.SessionManager)) *attackApp {
 	t.Helper()
 	a := &attackApp{t: t, wix: wixtest.NewServer(), backend: backend, logs: &testutil.LockedBuffer{}}
 	t.Cleanup(a.wix.Close)
 	log := slog.New(slog.NewTextHandler(a.logs, nil))
-	opts := wixauth.SessionOptions{Store: backend, Logger: log}
+	opts := session.Options{Store: backend, Logger: log}
 	if tune != nil {
 		tune(&opts, nil)
 	}
-	sm, err := wixauth.NewSessions(opts)
+	sm, err := session.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,13 +164,13 @@ func (a *attackApp) raw(cookie string) []byte {
 // retired reports whether the key of cookie holds a tombstone.
 func (a *attackApp) retired(cookie string) bool {
 	b := a.raw(cookie)
-	return len(b) > 0 && b[0] == wixauth.TombstoneByte
+	return len(b) > 0 && b[0] == session.TombstoneByte
 }
 
 // A reader of the store sees no cookie: keys are the SHA-256 of the
 // cookie, and no stored key is a cookie the app handed out.
 func TestStoreKeysAreNotCookies(t *testing.T) {
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		a := newAttackApp(t, backend(), nil)
 		m := a.member()
 		if b, found, _ := a.backend.FindCtx(context.Background(), m); found || b != nil {
@@ -189,7 +190,7 @@ func TestRedisScanHandsOutNoCookie(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	a := newAttackApp(t, st.Sessions.(wixauth.AtomicStore), nil)
+	a := newAttackApp(t, st.Sessions.(session.AtomicStore), nil)
 	cookies := map[string]bool{}
 	for range 5 {
 		cookies[a.member()] = true
@@ -213,8 +214,8 @@ func TestRedisScanHandsOutNoCookie(t *testing.T) {
 // session's key does not make that session the member: it is refused,
 // served as a new visitor, and logged at Warn.
 func TestSealedValueCopiedToAnotherKeyIsRefused(t *testing.T) {
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
-		a := newAttackApp(t, backend(), func(o *wixauth.SessionOptions, _ *scs.SessionManager) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
+		a := newAttackApp(t, backend(), func(o *session.Options, _ *scs.SessionManager) {
 			o.Keys = [][]byte{bytes.Repeat([]byte{9}, 32)}
 		})
 		member := a.member()
@@ -250,7 +251,7 @@ func (a *attackApp) wixTokenPrefix() string {
 // Logout drops the data the app put in the session while the member was
 // logged in, but for the keys named in Config.KeepOnLogout.
 func TestLogoutDropsAppData(t *testing.T) {
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		a := newAttackApp(t, backend(), nil)
 		m := a.member()
 		a.do("POST", "/change?v=member-cart", m)
@@ -281,10 +282,10 @@ func TestLogoutRaceResurrectsNothing(t *testing.T) {
 	if testing.Short() {
 		tries = 60
 	}
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		for _, idle := range []time.Duration{0, time.Hour} {
 			t.Run(fmt.Sprintf("idle=%v", idle), func(t *testing.T) {
-				a := newAttackApp(t, backend(), func(_ *wixauth.SessionOptions, sm *scs.SessionManager) {
+				a := newAttackApp(t, backend(), func(_ *session.Options, sm *scs.SessionManager) {
 					if sm != nil {
 						sm.IdleTimeout = idle
 					}
@@ -344,7 +345,7 @@ func TestLogoutRaceResurrectsNothing(t *testing.T) {
 // logout elsewhere whose tombstone was lost, an expiry, a Redis flush)
 // does not write it back: a key missing since load counts as retired.
 func TestSaveOfVanishedSessionIsRefused(t *testing.T) {
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		a := newAttackApp(t, backend(), nil)
 		m := a.member()
 		loaded := make(chan struct{})
@@ -379,7 +380,7 @@ func TestSaveOfVanishedSessionIsRefused(t *testing.T) {
 // "wixauth_session" is not even read; and of several well-formed cookies of
 // the real name, the first that names a live session wins.
 func TestTossedCookie(t *testing.T) {
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{BaseURL: "https://shop.example"})
+	sm, err := session.New(session.Options{BaseURL: "https://shop.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,12 +388,12 @@ func TestTossedCookie(t *testing.T) {
 		t.Errorf("https cookie = %q Secure %v Path %q Domain %q, want __Host-wixauth_session, Secure, /, no Domain",
 			sm.Cookie.Name, sm.Cookie.Secure, sm.Cookie.Path, sm.Cookie.Domain)
 	}
-	opt, _ := wixauth.NewSessions(wixauth.SessionOptions{BaseURL: "https://shop.example", NoHostPrefix: true})
+	opt, _ := session.New(session.Options{BaseURL: "https://shop.example", NoHostPrefix: true})
 	if opt.Cookie.Name != "wixauth_session" || !opt.Cookie.Secure {
 		t.Errorf("opt-out cookie = %q Secure %v", opt.Cookie.Name, opt.Cookie.Secure)
 	}
 
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		a := newAttackApp(t, backend(), nil)
 		m := a.member()
 		_, _, attackers := a.do("GET", "/whoami", "")
@@ -461,7 +462,7 @@ func TestStoreKeyIsScsHash(t *testing.T) {
 	}
 	// The library's copy is the one a tossed-cookie probe uses: a live
 	// session is found under it.
-	backends(t, func(t *testing.T, backend func() wixauth.AtomicStore) {
+	backends(t, func(t *testing.T, backend func() session.AtomicStore) {
 		a := newAttackApp(t, backend(), nil)
 		m := a.member()
 		if _, role, _ := a.doCookies("GET", "/whoami", strings.Repeat("Q", 43), m); role != "member" {

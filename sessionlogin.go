@@ -4,19 +4,13 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"time"
 )
 
 // Login and logout change who the session belongs to. Both renew the
 // session ID, so that an ID planted in the browser before (session
 // fixation) or copied from it is worth nothing after; the old ID is retired
-// for good (see sessionstore.go). The handlers use these operations, and an
+// for good (see package session). The handlers use these operations, and an
 // app that builds its own flow should too.
-
-// movedGrace is how long after a retirement a request sent with the old
-// cookie is served without a session it could save (see withSession). It
-// outlives any request that was in flight at the renewal.
-const movedGrace = time.Minute
 
 // RenewSession gives the session a new ID, as scs's RenewToken, and retires
 // the old one for good: the store keeps a tombstone under it for as long as

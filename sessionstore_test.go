@@ -9,14 +9,16 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 )
 
 // New takes the caller's manager as it is or refuses it at start-up with
 // what to change; it never changes it.
 func TestNewRequiresSessionsFromNewSessions(t *testing.T) {
 	good := func() *scs.SessionManager {
-		sm, err := wixauth.NewSessions(wixauth.SessionOptions{BaseURL: "https://shop.example"})
+		sm, err := session.New(session.Options{BaseURL: "https://shop.example"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -26,9 +28,9 @@ func TestNewRequiresSessionsFromNewSessions(t *testing.T) {
 		sm   func() *scs.SessionManager
 		want string
 	}{
-		"plain scs manager":   {func() *scs.SessionManager { return scs.New() }, "wixauth.NewSessions"},
-		"store replaced":      {func() *scs.SessionManager { sm := good(); sm.Store = scs.New().Store; return sm }, "wixauth.NewSessions"},
-		"codec replaced":      {func() *scs.SessionManager { sm := good(); sm.Codec = scs.GobCodec{}; return sm }, "wixauth.NewSessions"},
+		"plain scs manager":   {func() *scs.SessionManager { return scs.New() }, "session.New"},
+		"store replaced":      {func() *scs.SessionManager { sm := good(); sm.Store = scs.New().Store; return sm }, "session.New"},
+		"codec replaced":      {func() *scs.SessionManager { sm := good(); sm.Codec = scs.GobCodec{}; return sm }, "session.New"},
 		"keys not hashed":     {func() *scs.SessionManager { sm := good(); sm.HashTokenInStore = false; return sm }, "HashTokenInStore"},
 		"SameSite Strict":     {func() *scs.SessionManager { sm := good(); sm.Cookie.SameSite = http.SameSiteStrictMode; return sm }, "SameSite=Lax"},
 		"not Secure on https": {func() *scs.SessionManager { sm := good(); sm.Cookie.Secure = false; return sm }, "Secure"},
@@ -67,16 +69,21 @@ func TestDefaultSessions(t *testing.T) {
 }
 
 // Sessions sealed by an older wixauth (sealed, not bound to their key)
-// survive the upgrade: read once, written back sealed to their key. With
-// StrictSeal, such values and unsealed ones are refused.
+// survive the upgrade during a migration: read once, written back sealed
+// to their key. Without one (MigrateUntil), such values are refused.
 func TestOlderSealedSessionsAreMigrated(t *testing.T) {
 	key := bytes.Repeat([]byte{3}, 32)
 	for _, strict := range []bool{false, true} {
-		h := newHarnessWith(t, func(o *wixauth.SessionOptions) { o.Keys, o.StrictSeal = [][]byte{key}, strict }, nil, nil)
+		h := newHarnessWith(t, func(o *session.Options) {
+			o.Keys = [][]byte{key}
+			if !strict {
+				o.MigrateUntil = time.Now().Add(time.Hour)
+			}
+		}, nil, nil)
 		h.seed(h.memberTokens(time.Now().Add(4 * time.Hour)))
 		token := sessionCookie(t, h).Value
 		values := h.storedValues(token, key)
-		older, _ := wixauth.NewCodec(key)
+		older, _ := session.NewCodec(key)
 		old, err := older.Encode(time.Now().Add(time.Hour), values)
 		if err != nil {
 			t.Fatal(err)
@@ -86,7 +93,7 @@ func TestOlderSealedSessionsAreMigrated(t *testing.T) {
 		_, body := h.get("/")
 		if strict {
 			if body == "member" {
-				t.Error("StrictSeal: an older sealed value was accepted")
+				t.Error("outside a migration: an older sealed value was accepted")
 			}
 			continue
 		}
@@ -97,5 +104,32 @@ func TestOlderSealedSessionsAreMigrated(t *testing.T) {
 			t.Errorf("written back as % x..., want sealed to its key", raw[:4])
 		}
 		h.storedValues(token, key) // opens under its own key
+	}
+}
+
+// The store is given once: to Config (Store, Keys), which makes the
+// manager, or to session.New for a manager the app shares; both at once is
+// an error that says so, and a bad key is refused at start-up.
+func TestStoreGivenOnce(t *testing.T) {
+	key := bytes.Repeat([]byte{9}, 32)
+	a, err := wixauth.New(wixauth.Config{ClientID: "id", BaseURL: "https://shop.example", Store: memstore.New(), Keys: [][]byte{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm := a.Sessions(); sm.Cookie.Name != "__Host-wixauth_session" || !sm.HashTokenInStore {
+		t.Errorf("the manager made from Config.Store: cookie %q, hashed %v", sm.Cookie.Name, sm.HashTokenInStore)
+	}
+	sm, err := session.New(session.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wixauth.New(wixauth.Config{ClientID: "id", Sessions: sm, Store: memstore.New()}); err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Errorf("Sessions and Store: %v, want refused", err)
+	}
+	if _, err := wixauth.New(wixauth.Config{ClientID: "id", Sessions: sm, Keys: [][]byte{key}}); err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Errorf("Sessions and Keys: %v, want refused", err)
+	}
+	if _, err := wixauth.New(wixauth.Config{ClientID: "id", Keys: [][]byte{[]byte("short")}}); err == nil || !strings.Contains(err.Error(), "32 random bytes") {
+		t.Errorf("a short key: %v, want refused", err)
 	}
 }

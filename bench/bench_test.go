@@ -59,7 +59,8 @@ func envInt(name string, def int) int {
 
 // BenchmarkHotPath is one steady-state request (a session with valid tokens,
 // read by the handler) through each app, in memory and over a real
-// redis-server. The floor is scs LoadAndSave with gob; see package benchapp.
+// redis-server. The floor is scs LoadAndSave with gob; the limit a bare
+// handler with one map read or one Redis GET; see package benchapp.
 // Over Redis it also reports the commands per request (INFO commandstats):
 // GET/op and other-cmds/op (every other command: writes, PINGs, ...).
 func BenchmarkHotPath(b *testing.B) {
@@ -71,15 +72,15 @@ func BenchmarkHotPath(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { st.Close() })
-		hotPath(b, st.Sessions, rs)
+		hotPath(b, st.Sessions, rs, benchapp.WithRedis(st.Redis, st.Prefix))
 	})
 }
 
-func hotPath(b *testing.B, store scs.Store, rs *redistest.Server) {
+func hotPath(b *testing.B, store scs.Store, rs *redistest.Server, opts ...benchapp.Option) {
 	wix := wixtest.NewServer()
 	b.Cleanup(wix.Close)
-	for _, impl := range benchapp.Impls {
-		app, err := benchapp.New(impl, store, wix)
+	for _, impl := range benchapp.HotPathImpls {
+		app, err := benchapp.New(impl, store, wix, opts...)
 		if err != nil {
 			b.Fatal(err)
 		}

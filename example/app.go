@@ -29,6 +29,7 @@ type appConfig struct {
 	wiring.Config        // Wix, the session store and keys, the logger
 	DemoAccount   bool   // the embedded fake is in use: show its demo account
 	DirectLogin   string // how form logins finish: "redirect" (default) or "web_message"
+	GlobalBudget  int    // handlers.Budgets.Global per minute (AUTH_GLOBAL_BUDGET); 0: the default
 }
 
 // app holds what the page and API handlers share.
@@ -64,6 +65,9 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 		c.FormPath = "/login" // the app's own page (pages.go), reading the outcome with Outcome
 		c.Respond = a.respond
 		c.DirectLogin = handlers.DirectLoginMode(cfg.DirectLogin)
+		if cfg.GlobalBudget != 0 {
+			c.Budgets.Global.N = cfg.GlobalBudget
+		}
 	}
 	w, err := wiring.New(wc)
 	if err != nil {

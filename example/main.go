@@ -16,8 +16,14 @@
 //	SESSION_STORE  "memory" (default) or a redis:// URL
 //	SESSION_KEYS   optional comma-separated base64 32-byte keys: sessions are
 //	               encrypted at rest with the first, opened with any
+//	SESSION_MIGRATE_UNTIL  a date (RFC 3339) or a duration (24h): until then,
+//	               sessions in older forms (unsealed, scs's gob) are read once
+//	               and sealed; outside it they are refused
 //	DIRECT_LOGIN   how email/password logins finish: "redirect" (default) or
 //	               "web_message" (the SDK's hidden iframe; see handlers.DirectLoginMode)
+//	AUTH_GLOBAL_BUDGET  calls a minute that make Wix send mail or create
+//	               sessions, for the whole app (default 100, negative: no
+//	               limit; see handlers.Budgets)
 package main
 
 import (
@@ -29,6 +35,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -68,6 +75,16 @@ func run(log *slog.Logger) error {
 			Logger:       log,
 		},
 		DirectLogin: os.Getenv("DIRECT_LOGIN"),
+	}
+	if v := env("SESSION_MIGRATE_UNTIL", ""); v != "" {
+		if cfg.SessionMigrateUntil, err = migrateUntil(v, time.Now()); err != nil {
+			return err
+		}
+	}
+	if v := env("AUTH_GLOBAL_BUDGET", ""); v != "" {
+		if cfg.GlobalBudget, err = strconv.Atoi(v); err != nil || cfg.GlobalBudget == 0 {
+			return fmt.Errorf("AUTH_GLOBAL_BUDGET must be a number of calls a minute (a negative one for no limit), not %q", v)
+		}
 	}
 
 	if cfg.ClientID == "" {
@@ -109,6 +126,19 @@ func run(log *slog.Logger) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// migrateUntil reads SESSION_MIGRATE_UNTIL: a date (RFC 3339, such as
+// 2026-12-06T12:00:00Z), or a duration from now (such as 24h), which
+// starts again at each restart: prefer the date.
+func migrateUntil(v string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return now.Add(d), nil
+	}
+	return time.Time{}, fmt.Errorf("SESSION_MIGRATE_UNTIL must be a date such as 2026-12-06T12:00:00Z or a duration such as 24h, not %q", v)
 }
 
 // env returns the environment variable, trimmed, or def when it is empty.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/internal/counter"
 )
 
 // Config configures the handlers. The zero value works.
@@ -38,7 +39,8 @@ type Config struct {
 
 	// DetailedLoginErrors makes a failed password login tell a wrong email
 	// (wixauth.ErrorCodeInvalidEmail) from a wrong password
-	// (ErrorCodeInvalidPassword). By default both are
+	// (ErrorCodeInvalidPassword) and an account that must reset its password
+	// (ErrorCodeResetPassword). By default all three are
 	// ErrorCodeInvalidCredentials, so that the form does not reveal who is
 	// a member.
 	DetailedLoginErrors bool
@@ -47,6 +49,17 @@ type Config struct {
 	// be tried with; after the last wrong one the verification is dropped
 	// and the member logs in again for a new code. The default is 5.
 	MaxVerificationAttempts int
+
+	// Budgets bound the calls to Wix that make it send mail or create
+	// sessions, per session, per email address and for the whole app (see
+	// Budgets). The zero value takes the defaults.
+	Budgets Budgets
+
+	// Counter keeps the counts that must hold across instances: the codes
+	// tried per verification and the Budgets. Set it to the shared store's
+	// (stores.Store.Counter) whenever more than one instance serves the
+	// app. The default counts in this process.
+	Counter Counter
 
 	// AllowHostHeader lets New accept an Auth without BaseURL: the callback
 	// URL, password reset links and the origin check are then built from
@@ -98,12 +111,11 @@ type Config struct {
 // Handlers are the member login, callback and logout handlers of one Auth.
 // Each must run inside the Auth's middleware (Mount sees to it).
 type Handlers struct {
-	auth     *wixauth.Auth
-	cfg      Config
-	cop      *originCheck
-	attempts attempts         // verification codes checked, per verification
-	all      []route          // every route, in the middleware
-	byPath   map[string]route // the same, for ServeHTTP
+	auth   *wixauth.Auth
+	cfg    Config
+	cop    *originCheck
+	all    []route          // every route, in the middleware
+	byPath map[string]route // the same, for ServeHTTP
 }
 
 // New returns the handlers for auth.
@@ -157,6 +169,10 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = auth.Now
+	}
+	cfg.Budgets = cfg.Budgets.withDefaults()
+	if cfg.Counter == nil {
+		cfg.Counter = &counter.Memory{}
 	}
 	cop, err := newOriginCheck(auth.BaseURL(), cfg.TrustedOrigins)
 	if err != nil {

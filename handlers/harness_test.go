@@ -25,6 +25,7 @@ import (
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
 	"github.com/wixauth/wixauth/internal/testbrowser"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -100,7 +101,7 @@ func newEnv(t *testing.T, o options) *env {
 	if cfg.Sessions == nil {
 		// Built for the BaseURL the test ends with; the cookie keeps its
 		// name, so that the test browser finds it.
-		sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: e.store, CookieName: cookieName, BaseURL: cfg.BaseURL, NoHostPrefix: true})
+		sm, err := session.New(session.Options{Store: e.store, CookieName: cookieName, BaseURL: cfg.BaseURL, NoHostPrefix: true})
 		if err != nil {
 			t.Fatal(err)
 		}

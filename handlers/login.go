@@ -16,6 +16,9 @@ func (h *Handlers) Login() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
+			if !h.spend(w, r, costStart, "") {
+				return
+			}
 			h.beginLogin(w, r, FlowLogin, h.returnTo(r, r.URL.Query().Get("returnTo")), "", false)
 		case http.MethodPost:
 			form.ServeHTTP(w, r)

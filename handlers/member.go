@@ -83,7 +83,10 @@ func (h *Handlers) ForgetMember(r *http.Request) {
 	h.auth.Sessions().Remove(r.Context(), memberKey)
 }
 
-// RequireMember lets only logged-in members through to next. A visitor
+// RequireMember lets only logged-in members through to next: a session
+// whose member tokens are valid or renewable, checked here whatever the
+// mode (with Config.Lazy the middleware has not renewed them), never the
+// role the session stores, which outlives a member Wix revoked. A visitor
 // loading a page (GET or HEAD) is sent to the hosted login with returnTo
 // set to the page, and comes back to it after logging in; a JSON request
 // (see WantsJSON), or any other method, gets 401 with the login URL, since
@@ -92,7 +95,12 @@ func (h *Handlers) ForgetMember(r *http.Request) {
 // its router in it.
 func (h *Handlers) RequireMember(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if wixauth.FromRequest(r).LoggedIn() {
+		if ok, err := h.memberTokens(r); err != nil {
+			h.auth.Logger().Error("wixauth/handlers: checking the member's tokens failed", slog.Any("error", err))
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "Wix cannot be reached to check your login. Please try again in a few seconds.", http.StatusServiceUnavailable)
+			return
+		} else if ok {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -114,4 +122,19 @@ func (h *Handlers) RequireMember(next http.Handler) http.Handler {
 			Login     string `json:"login"`
 		}{"Log in as a member to use this.", "notMember", login})
 	})
+}
+
+// memberTokens reports whether r's session holds member tokens that Wix
+// still honours: Ensure renews them when due, and a refused refresh token
+// ends the session as a visitor's. An error is a renewal that could not be
+// tried (Wix down) with the access token already expired.
+func (h *Handlers) memberTokens(r *http.Request) (bool, error) {
+	c := wixauth.FromRequest(r)
+	if !c.LoggedIn() {
+		return false, nil
+	}
+	if err := c.Ensure(r.Context()); err != nil {
+		return false, err
+	}
+	return c.LoggedIn(), nil
 }

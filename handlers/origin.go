@@ -20,7 +20,9 @@ type originCheck struct {
 func newOriginCheck(base string, trusted []string) (*originCheck, error) {
 	oc := &originCheck{cop: http.NewCrossOriginProtection(), base: strings.ToLower(base), trusted: map[string]bool{}}
 	for _, o := range trusted {
-		if err := oc.cop.AddTrustedOrigin(o); err != nil {
+		// Lower case for both checks: browsers send origins lower-cased,
+		// and CrossOriginProtection compares them as given.
+		if err := oc.cop.AddTrustedOrigin(strings.ToLower(o)); err != nil {
 			return nil, err
 		}
 		oc.trusted[strings.ToLower(o)] = true

@@ -11,8 +11,9 @@ import (
 // Together they are the whole vocabulary an app's form page has to word:
 // the handlers never send free text to it.
 const (
-	// ErrorCodeInvalidCredentials: a wrong email or a wrong password. By
-	// default the two are not told apart, so that the form cannot be used
+	// ErrorCodeInvalidCredentials: a wrong email, a wrong password or an
+	// account that must reset its password. By
+	// default they are not told apart, so that the form cannot be used
 	// to probe for members (see Config.DetailedLoginErrors).
 	ErrorCodeInvalidCredentials wixauth.ErrorCode = "invalidCredentials"
 	// ErrorCodeMissingFields: a required field of the form was empty.
@@ -44,7 +45,7 @@ const (
 // messages word every code for the person at the form. Fixed text only:
 // nothing that came with the request is ever shown.
 var messages = map[wixauth.ErrorCode]string{
-	ErrorCodeInvalidCredentials:          "The email or the password is not right.",
+	ErrorCodeInvalidCredentials:          "The email or the password is not right. Forgot it, or asked for a new one? Use “Forgot password”.",
 	wixauth.ErrorCodeInvalidEmail:        "No member has this email, or the email is not valid.",
 	wixauth.ErrorCodeInvalidPassword:     "The password is not right.",
 	wixauth.ErrorCodeResetPassword:       "This account needs a new password: use “Forgot password”.",

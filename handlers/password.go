@@ -26,6 +26,9 @@ func (h *Handlers) PasswordLogin() http.Handler {
 			h.respond(w, r, Result{Flow: FlowLogin, State: wixauth.LoginFailure, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
 			return
 		}
+		if !h.spend(w, r, costForm, f["email"]) {
+			return
+		}
 		res, err := wixauth.FromRequest(r).Login(r.Context(), f["email"], f["password"], captcha(f))
 		h.finish(w, r, FlowLogin, returnTo, res, err)
 	})
@@ -45,6 +48,9 @@ func (h *Handlers) Register() http.Handler {
 		var profile *wixauth.Profile
 		if f["firstName"] != "" || f["lastName"] != "" || f["nickname"] != "" {
 			profile = &wixauth.Profile{FirstName: f["firstName"], LastName: f["lastName"], Nickname: f["nickname"]}
+		}
+		if !h.spend(w, r, costForm, f["email"]) {
+			return
 		}
 		res, err := wixauth.FromRequest(r).Register(r.Context(), f["email"], f["password"], profile, captcha(f))
 		h.finish(w, r, FlowRegister, returnTo, res, err)
@@ -72,7 +78,11 @@ func (h *Handlers) Verify() http.Handler {
 		}
 		// The attempt counts before Wix sees it, so that racing requests
 		// cannot get more codes checked than the limit.
-		n := h.attempts.add(pv.StateToken, pv.Tries, h.cfg.Now(), h.cfg.PendingLoginTTL)
+		n, err := h.countAttempt(ctx, pv)
+		if err != nil {
+			h.storeFailed(w, r, FlowVerify, err)
+			return
+		}
 		if n > h.cfg.MaxVerificationAttempts {
 			h.tooManyAttempts(w, r, pv)
 			return
@@ -81,7 +91,7 @@ func (h *Handlers) Verify() http.Handler {
 		if err != nil {
 			// Wix did not check the code: the attempt does not count, and
 			// the session stays as it was.
-			h.attempts.release(pv.StateToken)
+			h.releaseAttempt(ctx, pv)
 		}
 		if err == nil && res.State == wixauth.LoginFailure {
 			if n >= h.cfg.MaxVerificationAttempts {
@@ -94,9 +104,6 @@ func (h *Handlers) Verify() http.Handler {
 			h.savePendingVerification(ctx, pv)
 			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginEmailVerificationRequired, ErrorCode: ErrorCodeWrongCode, Status: http.StatusBadRequest, Form: true, ReturnTo: pv.ReturnTo})
 			return
-		}
-		if err == nil {
-			h.attempts.forget(pv.StateToken)
 		}
 		h.finish(w, r, FlowVerify, pv.ReturnTo, res, err)
 	})
@@ -117,6 +124,9 @@ func (h *Handlers) PasswordReset() http.Handler {
 		returnTo := h.returnTo(r, f["returnTo"])
 		if f["email"] == "" {
 			h.respond(w, r, Result{Flow: FlowPasswordReset, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
+			return
+		}
+		if !h.spend(w, r, costReset, f["email"]) {
 			return
 		}
 		target := h.absolute(r, returnTo)
@@ -197,15 +207,24 @@ func failureStatus(code wixauth.ErrorCode) int {
 }
 
 // failureCode is the code a failed login, registration or verification
-// reaches Respond with. A login's wrong email and wrong password are one
-// code unless Config.DetailedLoginErrors, so that the form does not tell
-// who is a member (password reset hides it too).
+// reaches Respond with. A login's wrong email, wrong password and
+// reset-required account are one code unless Config.DetailedLoginErrors,
+// so that the form does not tell who is a member (password reset hides it
+// too): Wix answers resetPassword to any password of such an account.
 func (h *Handlers) failureCode(flow Flow, code wixauth.ErrorCode) wixauth.ErrorCode {
 	switch {
 	case code == "":
 		return ErrorCodeRefused
-	case flow == FlowLogin && !h.cfg.DetailedLoginErrors && (code == wixauth.ErrorCodeInvalidEmail || code == wixauth.ErrorCodeInvalidPassword):
+	case flow == FlowLogin && !h.cfg.DetailedLoginErrors && credentialFailure[code]:
 		return ErrorCodeInvalidCredentials
 	}
 	return code
+}
+
+// credentialFailure lists Wix's codes that would tell an unknown email from
+// a member's account.
+var credentialFailure = map[wixauth.ErrorCode]bool{
+	wixauth.ErrorCodeInvalidEmail:    true,
+	wixauth.ErrorCodeInvalidPassword: true,
+	wixauth.ErrorCodeResetPassword:   true,
 }

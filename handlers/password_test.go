@@ -116,7 +116,7 @@ func TestPasswordLoginFailures(t *testing.T) {
 	}{
 		{"wrong password", map[string]string{"email": wixtest.DemoEmail, "password": "not-the-password"}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
 		{"unknown email", map[string]string{"email": "nobody@example.com", "password": "whatever-pw"}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
-		{"reset required", map[string]string{"email": "reset@example.com", "password": wixtest.ResetRequiredPassword}, "FAILURE", wixauth.ErrorCodeResetPassword, 400},
+		{"reset required", map[string]string{"email": "reset@example.com", "password": wixtest.ResetRequiredPassword}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
 		{"missing captcha", map[string]string{"email": "captcha+m@example.com", "password": "captcha-password"}, "FAILURE", wixauth.ErrorCodeMissingCaptchaToken, 400},
 		{"bad captcha", map[string]string{"email": wixtest.DemoEmail, "password": wixtest.DemoPassword, "recaptchaToken": wixtest.BadCaptchaToken}, "FAILURE", wixauth.ErrorCodeInvalidCaptchaToken, 400},
 		{"owner approval", map[string]string{"email": "approve@example.com", "password": "approve-password"}, "OWNER_APPROVAL_REQUIRED", handlers.ErrorCodeOwnerApproval, 403},

@@ -2,10 +2,8 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
-	"sync"
 	"time"
 
 	"github.com/wixauth/wixauth"
@@ -126,57 +124,4 @@ func (h *Handlers) savePendingVerification(ctx context.Context, v pendingVerify)
 // loaded the session before the drop are refused too.
 func (h *Handlers) dropVerification(ctx context.Context) {
 	h.auth.Sessions().Remove(ctx, verifyKey)
-}
-
-// attempts counts the codes checked per verification in this process. The
-// session's own count alone would let racing requests, which each load the
-// same count, check more codes than the limit; this count is taken under a
-// lock before Wix sees the code. Entries live as long as a verification can.
-type attempts struct {
-	mu sync.Mutex
-	m  map[[32]byte]attempt
-}
-
-type attempt struct {
-	n     int
-	until time.Time
-}
-
-// add counts one more attempt at the verification of stateToken, of which
-// the session has seen sessionTries, and returns the count.
-func (a *attempts) add(stateToken string, sessionTries int, now time.Time, ttl time.Duration) int {
-	key := sha256.Sum256([]byte(stateToken))
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.m == nil {
-		a.m = map[[32]byte]attempt{}
-	}
-	for k, v := range a.m {
-		if now.After(v.until) {
-			delete(a.m, k)
-		}
-	}
-	e := a.m[key]
-	e.n = max(e.n, sessionTries) + 1
-	e.until = now.Add(ttl)
-	a.m[key] = e
-	return e.n
-}
-
-// release takes back an attempt that Wix did not check (it failed).
-func (a *attempts) release(stateToken string) {
-	key := sha256.Sum256([]byte(stateToken))
-	a.mu.Lock()
-	if e, ok := a.m[key]; ok && e.n > 0 {
-		e.n--
-		a.m[key] = e
-	}
-	a.mu.Unlock()
-}
-
-func (a *attempts) forget(stateToken string) {
-	key := sha256.Sum256([]byte(stateToken))
-	a.mu.Lock()
-	delete(a.m, key)
-	a.mu.Unlock()
 }

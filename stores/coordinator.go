@@ -5,24 +5,15 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
-	"github.com/wixauth/wixauth"
 )
 
-// Coordinator returns a renewal coordinator (wixauth.Config.Coordinator)
-// over the store's Redis pool, so that the instances of an app renew each
-// session once between them: a short lease taken with SET NX PX, and the
-// result shared under a second key for the others to read. It returns nil
-// for the memory store, which one process owns alone (a nil interface, so
-// it can be assigned to Config.Coordinator either way).
-func (s *Store) Coordinator() wixauth.Coordinator {
-	if s.Redis == nil {
-		return nil
-	}
-	return &RedisCoordinator{pool: s.Redis, prefix: s.Prefix, wait: s.wait}
-}
-
-// RedisCoordinator implements wixauth.Coordinator with two keys per
-// renewal: prefix+"lease:"+key and prefix+"renewed:"+key.
+// RedisCoordinator implements wixauth.Coordinator over a store's Redis
+// pool, so that the instances of an app renew each session once between
+// them: a short lease taken with SET NX PX, and the result shared under a
+// second key for the others to read, with two keys per renewal:
+// prefix+"lease:"+key and prefix+"renewed:"+key. The Redis store's
+// Sessions has its methods, so wixauth.New wires it from the store alone;
+// the memory store, which one process owns alone, has none.
 type RedisCoordinator struct {
 	pool   *redis.Pool
 	prefix string

@@ -12,6 +12,13 @@ import (
 
 var _ wixauth.Coordinator = (*stores.RedisCoordinator)(nil)
 
+// The Redis store's Sessions is its coordinator too, which is how
+// wixauth.New wires both from one field; the memory store is none.
+func coordinatorOf(st *stores.Store) wixauth.Coordinator {
+	co, _ := st.Sessions.(wixauth.Coordinator)
+	return co
+}
+
 func TestRedisCoordinator(t *testing.T) {
 	rs := redistest.Start(t)
 	st, err := stores.Open(rs.URL)
@@ -19,7 +26,10 @@ func TestRedisCoordinator(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	co, ctx := st.Coordinator(), context.Background()
+	co, ctx := coordinatorOf(st), context.Background()
+	if co == nil {
+		t.Fatalf("the Redis store (%T) is no coordinator", st.Sessions)
+	}
 	if won, err := co.Claim(ctx, "k", time.Second); !won || err != nil {
 		t.Fatalf("first claim: %v %v", won, err)
 	}
@@ -50,7 +60,7 @@ func TestRedisCoordinator(t *testing.T) {
 		t.Errorf("lease keys = %v, want them under the store's prefix", keys)
 	}
 	mem, _ := stores.Open("memory")
-	if mem.Coordinator() != nil {
+	if coordinatorOf(mem) != nil {
 		t.Error("the memory store needs no coordinator")
 	}
 }

@@ -8,9 +8,11 @@
 //	"redis://[user:password@]host[:port][/db]"     Redis
 //	"rediss://[user:password@]host[:port][/db]"    Redis over TLS
 //
-// The Redis store is a wixauth.AtomicStore: its conditional saves, which
+// The Redis store is a session.AtomicStore: its conditional saves, which
 // make a login's or logout's retirement of a session final across
-// instances, are one Lua script. Its keys and values are laid out as scs's
+// instances, are one Lua script. It is also the renewal coordinator of the
+// instances that share it (see RedisCoordinator): wixauth.New uses it as
+// one when it holds the sessions, so the store is wired in one place. Its keys and values are laid out as scs's
 // redisstore lays them out (prefix + key, PX expiry), so it reads what
 // redisstore wrote. It needs Redis 2.6 or later (EVALSHA).
 //
@@ -57,5 +59,8 @@
 //	defer st.Close()
 //	log.Printf("session store: %s", st) // password redacted
 //
-//	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: st.Sessions, Keys: keys, BaseURL: baseURL})
+//	auth, err := wixauth.New(wixauth.Config{ClientID: id, BaseURL: baseURL, Store: st.Sessions, Keys: keys})
+//
+// This package imports package session for the store contract, never
+// wixauth itself.
 package stores

@@ -16,8 +16,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gomodule/redigo/redis"
 
-	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/redistest"
+	"github.com/wixauth/wixauth/session"
 )
 
 // openRedis opens a store on srv with extra query parameters and closes it
@@ -35,8 +35,8 @@ func openRedis(t *testing.T, rawURL string, opts ...Option) *Store {
 func TestRedisStoreRoundTrip(t *testing.T) {
 	srv := redistest.Start(t)
 	st := openRedis(t, srv.URL)
-	if _, ok := st.Sessions.(wixauth.AtomicStore); !ok {
-		t.Fatalf("Sessions is %T, want a wixauth.AtomicStore", st.Sessions)
+	if _, ok := st.Sessions.(session.AtomicStore); !ok {
+		t.Fatalf("Sessions is %T, want a session.AtomicStore", st.Sessions)
 	}
 	if st.Redis == nil || st.Prefix != DefaultPrefix || st.String() != srv.URL {
 		t.Fatalf("Store = Redis %v, Prefix %q, String %q", st.Redis, st.Prefix, st.String())

@@ -6,18 +6,22 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
-	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 )
 
 // redisSessions is the Redis session store: an scs.Store (keys and values
 // laid out as scs's redisstore lays them out, so sessions it wrote are read)
-// and a wixauth.AtomicStore, whose conditional save is one Lua script.
+// and a session.AtomicStore, whose conditional save is one Lua script. It
+// is also the renewal coordinator of the instances that share it (the
+// methods of RedisCoordinator over the same pool), which wixauth.New finds
+// through it: wiring the store wires the coordinator.
 //
 // Every call borrows its connection with a bounded wait (wait_timeout): a
 // burst of requests queues for a pooled connection instead of failing, and
 // only a Redis that is slow or down, which keeps every connection busy,
 // turns requests away.
 type redisSessions struct {
+	*RedisCoordinator
 	pool   *redis.Pool
 	prefix string
 	wait   time.Duration
@@ -45,8 +49,8 @@ end
 return 1
 `)
 
-// tombstone is wixauth.TombstoneByte as the one-byte string Lua compares.
-var tombstone = string([]byte{wixauth.TombstoneByte})
+// tombstone is session.TombstoneByte as the one-byte string Lua compares.
+var tombstone = string([]byte{session.TombstoneByte})
 
 func (s *redisSessions) conn(ctx context.Context) (redis.Conn, error) {
 	return borrow(ctx, s.pool, s.wait)
@@ -93,7 +97,7 @@ func (s *redisSessions) FindCtx(ctx context.Context, key string) ([]byte, bool, 
 	return b, err == nil, err
 }
 
-func (s *redisSessions) CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond wixauth.CommitCondition) (bool, error) {
+func (s *redisSessions) CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition) (bool, error) {
 	c, err := s.conn(ctx)
 	if err != nil {
 		return false, err
@@ -105,7 +109,7 @@ func (s *redisSessions) CommitIf(ctx context.Context, key string, b []byte, expi
 }
 
 func (s *redisSessions) CommitCtx(ctx context.Context, key string, b []byte, expiry time.Time) error {
-	_, err := s.CommitIf(ctx, key, b, expiry, wixauth.CommitAlways)
+	_, err := s.CommitIf(ctx, key, b, expiry, session.CommitAlways)
 	return err
 }
 

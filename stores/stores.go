@@ -14,11 +14,13 @@ import (
 // users of the same app (for example a token-renewal lease), instead of each
 // opening its own pool with its own limits.
 type Store struct {
-	// Sessions is the store to pass to wixauth.NewSessions
-	// (SessionOptions.Store). For Redis it is a wixauth.AtomicStore, whose
-	// conditional saves are one Lua script, with keys and values laid out as
-	// scs's redisstore lays them out; for memory it is a
-	// *memstore.MemStore, which NewSessions guards with a lock.
+	// Sessions is the store to pass to wixauth.Config.Store (or to
+	// session.Options.Store when the app builds the manager itself). For
+	// Redis it is a session.AtomicStore, whose conditional saves are one
+	// Lua script, with keys and values laid out as scs's redisstore lays
+	// them out, and a renewal coordinator (see RedisCoordinator), which
+	// wixauth.New uses as one; for memory it is a *memstore.MemStore,
+	// which session.New guards with a lock.
 	Sessions scs.Store
 
 	// Redis is the connection pool behind Sessions for redis:// and
@@ -53,7 +55,7 @@ func Open(rawURL string, opts ...Option) (*Store, error) {
 	}
 	pool := newPool(cfg, o)
 	return &Store{
-		Sessions: &redisSessions{pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout},
+		Sessions: &redisSessions{RedisCoordinator: &RedisCoordinator{pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout}, pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout},
 		Redis:    pool,
 		Prefix:   cfg.prefix,
 		wait:     cfg.waitTimeout,

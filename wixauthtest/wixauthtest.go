@@ -49,7 +49,7 @@ func WithWix(opts ...wixtest.Option) Option {
 }
 
 // WithConfig changes the Auth's Config before New builds it (the app's
-// session manager from wixauth.NewSessions, Lazy, a logger...). Keep
+// session manager from session.New, Lazy, a logger...). Keep
 // Config.Now: it is the shared clock.
 func WithConfig(fn func(*wixauth.Config)) Option {
 	return func(o *options) { o.auth = append(o.auth, fn) }

@@ -10,6 +10,7 @@ import (
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/ecom"
 	"github.com/wixauth/wixauth/members"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixauthtest"
 	"github.com/wixauth/wixauth/wixtest"
 )
@@ -110,7 +111,7 @@ func TestSeedAlmostExpired(t *testing.T) {
 
 // The app's own session manager (as the app builds it) works with the kit.
 func TestWithConfigSessions(t *testing.T) {
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{CookieName: "shop_session"})
+	sm, err := session.New(session.Options{CookieName: "shop_session"})
 	if err != nil {
 		t.Fatal(err)
 	}

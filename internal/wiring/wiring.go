@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 )
 
@@ -23,7 +25,10 @@ type Config struct {
 	APIKey       string // optional Wix API key
 	SessionStore string // "memory" (the default) or a redis:// URL, for stores.Open
 	SessionKeys  string // optional comma-separated base64 AES-256 keys: sessions sealed at rest
-	Logger       *slog.Logger
+	// SessionMigrateUntil opens a migration of sessions in older forms
+	// until then (session.Options.MigrateUntil); zero: none.
+	SessionMigrateUntil time.Time
+	Logger              *slog.Logger
 
 	// Auth and Handlers, if set, change the wixauth.Config and the
 	// handlers.Config before they are used.
@@ -65,25 +70,32 @@ func New(cfg Config) (*App, error) {
 }
 
 func (a *App) build(cfg Config) error {
-	keys, err := wixauth.ParseKeys(cfg.SessionKeys)
+	keys, err := session.ParseKeys(cfg.SessionKeys)
 	if err != nil {
 		return err
 	}
-	// Store keys hashed, sessions sealed to their key when keys are given,
-	// the cookie HttpOnly, SameSite=Lax and, over https, Secure with the
-	// "__Host-" prefix.
-	sm, err := wixauth.NewSessions(wixauth.SessionOptions{Store: a.store.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger})
-	if err != nil {
-		return err
-	}
+	// One field wires the store: store keys hashed, sessions sealed to
+	// their key when keys are given, the cookie HttpOnly, SameSite=Lax and,
+	// over https, Secure with the "__Host-" prefix; over Redis the
+	// instances also renew each session once between them.
 	acfg := wixauth.Config{
-		ClientID:    cfg.ClientID,
-		APIURL:      cfg.APIURL,
-		APIKey:      cfg.APIKey,
-		BaseURL:     cfg.BaseURL,
-		Sessions:    sm,
-		Coordinator: a.store.Coordinator(), // one renewal per session across instances (Redis)
-		Logger:      cfg.Logger,
+		ClientID: cfg.ClientID,
+		APIURL:   cfg.APIURL,
+		APIKey:   cfg.APIKey,
+		BaseURL:  cfg.BaseURL,
+		Store:    a.store.Sessions,
+		Keys:     keys,
+		Logger:   cfg.Logger,
+	}
+	if !cfg.SessionMigrateUntil.IsZero() {
+		// A migration is an option of the manager: build it here; New
+		// still finds the coordinator through its store.
+		sm, err := session.New(session.Options{Store: a.store.Sessions, Keys: keys, BaseURL: cfg.BaseURL, Logger: cfg.Logger,
+			MigrateUntil: cfg.SessionMigrateUntil})
+		if err != nil {
+			return err
+		}
+		acfg.Store, acfg.Keys, acfg.Sessions = nil, nil, sm
 	}
 	if cfg.Auth != nil {
 		cfg.Auth(&acfg)
@@ -91,7 +103,7 @@ func (a *App) build(cfg Config) error {
 	if a.Auth, err = wixauth.New(acfg); err != nil {
 		return err
 	}
-	hcfg := handlers.Config{Prefix: "/auth"}
+	hcfg := handlers.Config{Prefix: "/auth", Counter: a.store.Counter()} // attempt caps and budgets across instances
 	if cfg.Handlers != nil {
 		cfg.Handlers(&hcfg)
 	}

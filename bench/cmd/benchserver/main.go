@@ -1,6 +1,7 @@
 // Command benchserver serves one of the apps of package benchapp on
-// loopback for wrk (bench/run): the floor (scs LoadAndSave, gob) or the
-// wixauth middleware, with one pre-seeded session of valid tokens and the
+// loopback for wrk (bench/run): the floor (scs LoadAndSave, gob), the
+// wixauth middleware or the limit (a bare handler: one map read or one
+// Redis GET on the pool of -pool), with one pre-seeded session of valid tokens and the
 // fake Wix embedded in-process, so that no token call happens in steady
 // state.
 //
@@ -45,7 +46,7 @@ import (
 )
 
 func main() {
-	impl := flag.String("impl", string(benchapp.Wixauth), "app: floor, wixauth, wixauth-gob or wixauth-sealed")
+	impl := flag.String("impl", string(benchapp.Wixauth), "app: floor, floor-bytes, floor-codec, wixauth, wixauth-gob, wixauth-sealed or limit")
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	storeURL := flag.String("store", "memory", `session store: "memory" or a redis:// URL`)
 	poolKind := flag.String("pool", "stores", `Redis pool: "stores" (stores.Open's defaults) or "plain" (scs/redisstore's README)`)
@@ -57,6 +58,7 @@ func main() {
 	defer wix.Close()
 	var store scs.Store // nil: in memory
 	var pool *redis.Pool
+	var prefix string
 	switch {
 	case *storeURL == "memory":
 	case *poolKind == "plain":
@@ -76,7 +78,7 @@ func main() {
 			log.Fatal(err)
 		}
 		defer st.Close()
-		store, pool = st.Sessions, st.Redis
+		store, pool, prefix = st.Sessions, st.Redis, st.Prefix
 	default:
 		log.Fatalf("-pool %q: want stores or plain", *poolKind)
 	}
@@ -99,7 +101,7 @@ func main() {
 	var app *benchapp.App
 	var err error
 	for try := 1; ; try++ {
-		if app, err = benchapp.New(benchapp.Impl(*impl), store, wix); err == nil {
+		if app, err = benchapp.New(benchapp.Impl(*impl), store, wix, benchapp.WithRedis(pool, prefix)); err == nil {
 			break
 		}
 		if try == 3 {

@@ -9,12 +9,12 @@
 //   - floor-bytes: the same, holding one []byte of the size of wixauth's
 //     token record instead of three values: the floor with exactly the
 //     session wixauth keeps, so the difference is the middleware's own work.
-//   - floor-codec: floor-bytes with wixauth.Codec instead of gob: the
+//   - floor-codec: floor-bytes with session.Codec instead of gob: the
 //     floor of the default config, without gob's cost in both.
 //   - wixauth: Auth.Middleware with a session holding valid Wix tokens; the
 //     handler reads them with FromRequest(r).Tokens(). Variants differ only in
-//     the scs codec: wixauth.Codec (the default config), scs's gob codec, and
-//     wixauth.Codec with AES-GCM.
+//     the scs codec: session.Codec (the default config), scs's gob codec, and
+//     session.Codec with AES-GCM.
 //
 // Every app is the same http.ServeMux with one route, GET /, answering "ok".
 package benchapp
@@ -28,10 +28,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/gomodule/redigo/redis"
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -42,15 +45,20 @@ type Impl string
 const (
 	Floor         Impl = "floor"          // scs LoadAndSave, gob codec
 	FloorBytes    Impl = "floor-bytes"    // the same with one []byte value of the record's size
-	FloorCodec    Impl = "floor-codec"    // floor-bytes with wixauth.Codec
-	Wixauth       Impl = "wixauth"        // wixauth middleware, default config (wixauth.Codec)
+	FloorCodec    Impl = "floor-codec"    // floor-bytes with session.Codec
+	Wixauth       Impl = "wixauth"        // wixauth middleware, default config (session.Codec)
 	WixauthGob    Impl = "wixauth-gob"    // wixauth middleware, scs manager with gob codec
-	WixauthSealed Impl = "wixauth-sealed" // wixauth middleware, wixauth.Codec with an AES-GCM key
+	WixauthSealed Impl = "wixauth-sealed" // wixauth middleware, session.Codec with an AES-GCM key
+	Limit         Impl = "limit"          // a bare handler: one map read, or one Redis GET
 )
 
 // Impls lists the apps in the order the tables show them; the floor is
 // first, the base of every ratio.
 var Impls = []Impl{Floor, FloorBytes, FloorCodec, Wixauth, WixauthGob, WixauthSealed}
+
+// HotPathImpls are the apps of the hot-path figures: Impls and the limit
+// (which holds no session, so the memory figures leave it out).
+var HotPathImpls = append(Impls[:len(Impls):len(Impls)], Limit)
 
 // The session keys of the floor's token-sized values.
 const (
@@ -113,7 +121,7 @@ func New(impl Impl, store scs.Store, wix *wixtest.Server, opts ...Option) (*App,
 	case FloorBytes, FloorCodec:
 		sm := scs.New() // gob codec
 		if impl == FloorCodec {
-			sm.Codec = &wixauth.Codec{}
+			sm.Codec = &session.Codec{}
 		}
 		if store != nil {
 			sm.Store = store
@@ -131,6 +139,12 @@ func New(impl Impl, store scs.Store, wix *wixtest.Server, opts ...Option) (*App,
 			return nil, err
 		}
 		return app, nil
+	case Limit:
+		if err := app.limit(mux, store, wix, o); err != nil {
+			return nil, err
+		}
+		app.Handler = mux
+		return app, nil
 	case Wixauth, WixauthGob, WixauthSealed:
 	default:
 		return nil, fmt.Errorf("benchapp: unknown impl %q (want one of %v)", impl, Impls)
@@ -138,14 +152,14 @@ func New(impl Impl, store scs.Store, wix *wixtest.Server, opts ...Option) (*App,
 
 	cfg := wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Logger: Quiet(), HTTPClient: o.httpClient}
 	if impl != Wixauth || store != nil {
-		opts := wixauth.SessionOptions{Store: store, Logger: Quiet()}
+		opts := session.Options{Store: store, Logger: Quiet()}
 		switch impl {
 		case WixauthGob:
 			opts.Codec = scs.GobCodec{}
 		case WixauthSealed:
 			opts.Keys = [][]byte{sealKey}
 		}
-		sm, err := wixauth.NewSessions(opts)
+		sm, err := session.New(opts)
 		if err != nil {
 			return nil, err
 		}
@@ -182,12 +196,93 @@ func New(impl Impl, store scs.Store, wix *wixtest.Server, opts ...Option) (*App,
 type Option func(*options)
 
 type options struct {
-	httpClient *http.Client
+	httpClient  *http.Client
+	redis       *redis.Pool
+	redisPrefix string
+}
+
+// WithRedis gives the limit app the Redis pool of the store (stores.Open's
+// Store.Redis and Store.Prefix), so that its one GET runs on the same pool
+// settings as the library's; other apps ignore it.
+func WithRedis(pool *redis.Pool, prefix string) Option {
+	return func(o *options) { o.redis, o.redisPrefix = pool, prefix }
 }
 
 // WithHTTPClient sets Config.HTTPClient (the default config's client
 // otherwise).
 func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
+
+// limit builds the limit app on mux: the least a server can do to answer
+// the same request from a server-side session. It seeds a wixauth session
+// first (on the same store) so that the cookie and the value it reads have
+// the size of the library's; its own entry is keyed by the cookie's value.
+func (app *App) limit(mux *http.ServeMux, store scs.Store, wix *wixtest.Server, o options) error {
+	w, err := New(Wixauth, store, wix)
+	if err != nil {
+		return err
+	}
+	app.Sessions, app.Cookie, app.Access, app.Refresh = w.Sessions, w.Cookie, w.Access, w.Refresh
+	name, key := w.Cookie.Name, session.Key(w.Cookie.Value)
+	fail := func(w http.ResponseWriter) { http.Error(w, "no session", http.StatusInternalServerError) }
+	if store == nil {
+		val, found, err := w.Sessions.Store.Find(key)
+		if err != nil || !found {
+			return fmt.Errorf("benchapp: limit: the seeded session is not in the store (found %v): %v", found, err)
+		}
+		var mu sync.RWMutex
+		items := map[string][]byte{w.Cookie.Value: val}
+		mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+			c, err := r.Cookie(name)
+			if err != nil {
+				fail(w)
+				return
+			}
+			mu.RLock()
+			v := items[c.Value]
+			mu.RUnlock()
+			if len(v) == 0 {
+				fail(w)
+				return
+			}
+			w.Write(okBody)
+		})
+		return nil
+	}
+	pool := o.redis
+	if pool == nil {
+		return errors.New("benchapp: the limit app over Redis needs WithRedis (the store's pool)")
+	}
+	conn := pool.Get()
+	val, err := redis.Bytes(conn.Do("GET", o.redisPrefix+key))
+	if err == nil {
+		_, err = conn.Do("SET", o.redisPrefix+"limit:"+w.Cookie.Value, val, "EX", 86400)
+	}
+	conn.Close()
+	if err != nil {
+		return fmt.Errorf("benchapp: limit: seeding Redis: %w", err)
+	}
+	prefix := o.redisPrefix + "limit:"
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(name)
+		if err != nil {
+			fail(w)
+			return
+		}
+		conn, err := pool.GetContext(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		v, err := redis.Bytes(conn.Do("GET", prefix+c.Value))
+		conn.Close()
+		if err != nil || len(v) == 0 {
+			fail(w)
+			return
+		}
+		w.Write(okBody)
+	})
+	return nil
+}
 
 // seedFloor stores a token set from the fake in a new floor session.
 func (app *App) seedFloor(wix *wixtest.Server) error {

@@ -1,4 +1,4 @@
-package wixauth
+package renew
 
 import (
 	"context"
@@ -9,19 +9,34 @@ import (
 	"time"
 )
 
-// Direct tests of the layer "one renewal per process" (flight.go).
+// Direct tests of the layer "one renewal per process" (Share), with
+// strings for tokens.
 
-func newShare(backoff time.Duration) *renewals {
-	g := &renewals{}
-	g.init(func(error) time.Duration { return backoff })
+func newShare(backoff time.Duration) *tester {
+	g := &tester{}
+	g.Init(func(error) time.Duration { return backoff })
 	return g
 }
 
-func tokenNamed(v string) Tokens {
-	return Tokens{AccessToken: AccessToken{Value: v}, RefreshToken: RefreshToken{Value: "r", Role: RoleVisitor}}
+// tester wraps Share[string] the way wixauth uses it: a result and whether
+// its caller owns it (saves it).
+type tester struct{ Share[string] }
+
+type result struct {
+	Value string
+	f     *Flight[string]
 }
 
-func anyToken(Tokens) bool { return true }
+func (r result) own() bool { return r.f == nil || r.f.ClaimSave() }
+
+func (g *tester) do(ctx context.Context, key string, usable func(string) bool, fn func() (string, bool, error)) (result, error) {
+	v, f, err := g.Do(ctx, key, usable, fn)
+	return result{v, f}, err
+}
+
+func tokenNamed(v string) string { return v }
+
+func anyToken(string) bool { return true }
 
 // Callers that arrive while a renewal runs share it: one call, one result,
 // and exactly one of them saves it.
@@ -29,7 +44,7 @@ func TestShareOneCallForConcurrentCallers(t *testing.T) {
 	g := newShare(time.Second)
 	var calls atomic.Int32
 	release := make(chan struct{})
-	fn := func() (Tokens, bool, error) {
+	fn := func() (string, bool, error) {
 		calls.Add(1)
 		<-release
 		return tokenNamed("new"), false, nil
@@ -37,7 +52,7 @@ func TestShareOneCallForConcurrentCallers(t *testing.T) {
 	const n = 20
 	var wg sync.WaitGroup
 	var owners atomic.Int32
-	results := make(chan renewed, n)
+	results := make(chan result, n)
 	for range n {
 		wg.Add(1)
 		go func() {
@@ -57,8 +72,8 @@ func TestShareOneCallForConcurrentCallers(t *testing.T) {
 	wg.Wait()
 	close(results)
 	for r := range results {
-		if r.AccessToken.Value != "new" {
-			t.Errorf("a caller got %q", r.AccessToken.Value)
+		if r.Value != "new" {
+			t.Errorf("a caller got %q", r.Value)
 		}
 	}
 	if c := calls.Load(); c != 1 {
@@ -74,7 +89,7 @@ func TestShareOneCallForConcurrentCallers(t *testing.T) {
 func TestShareReusesRecentResult(t *testing.T) {
 	g := newShare(time.Second)
 	var calls atomic.Int32
-	fn := func() (Tokens, bool, error) {
+	fn := func() (string, bool, error) {
 		calls.Add(1)
 		return tokenNamed("new"), false, nil
 	}
@@ -83,8 +98,8 @@ func TestShareReusesRecentResult(t *testing.T) {
 		t.Fatalf("first renewal: %v, own %v", err, first.own())
 	}
 	late, err := g.do(context.Background(), "r", anyToken, fn)
-	if err != nil || late.AccessToken.Value != "new" {
-		t.Fatalf("late caller: %v, %q", err, late.AccessToken.Value)
+	if err != nil || late.Value != "new" {
+		t.Fatalf("late caller: %v, %q", err, late.Value)
 	}
 	if c := calls.Load(); c != 1 {
 		t.Errorf("calls = %d, want 1: the recent result was ignored", c)
@@ -99,17 +114,17 @@ func TestShareReusesRecentResult(t *testing.T) {
 func TestShareNeverHandsBackAStaleResult(t *testing.T) {
 	g := newShare(time.Second)
 	n := 0
-	fn := func() (Tokens, bool, error) {
+	fn := func() (string, bool, error) {
 		n++
 		return tokenNamed([]string{"", "t1", "t2"}[n]), false, nil
 	}
-	if r, _ := g.do(context.Background(), "r", anyToken, fn); r.AccessToken.Value != "t1" {
-		t.Fatalf("first: %q", r.AccessToken.Value)
+	if r, _ := g.do(context.Background(), "r", anyToken, fn); r.Value != "t1" {
+		t.Fatalf("first: %q", r.Value)
 	}
-	notT1 := func(t Tokens) bool { return t.AccessToken.Value != "t1" }
+	notT1 := func(t string) bool { return t != "t1" }
 	r, err := g.do(context.Background(), "r", notT1, fn)
-	if err != nil || r.AccessToken.Value != "t2" || n != 2 {
-		t.Errorf("got %q after %d calls, %v; want a new token t2 from a second call", r.AccessToken.Value, n, err)
+	if err != nil || r.Value != "t2" || n != 2 {
+		t.Errorf("got %q after %d calls, %v; want a new token t2 from a second call", r.Value, n, err)
 	}
 }
 
@@ -118,9 +133,9 @@ func TestShareRepeatsFailureDuringBackoff(t *testing.T) {
 	g := newShare(100 * time.Millisecond)
 	boom := errors.New("wix is down")
 	var calls atomic.Int32
-	fn := func() (Tokens, bool, error) {
+	fn := func() (string, bool, error) {
 		if calls.Add(1) == 1 {
-			return Tokens{}, false, boom
+			return "", false, boom
 		}
 		return tokenNamed("back"), false, nil
 	}
@@ -133,8 +148,8 @@ func TestShareRepeatsFailureDuringBackoff(t *testing.T) {
 		t.Errorf("calls during the back-off = %d, want 1", c)
 	}
 	time.Sleep(120 * time.Millisecond)
-	if r, err := g.do(context.Background(), "r", anyToken, fn); err != nil || r.AccessToken.Value != "back" {
-		t.Errorf("after the back-off: %q, %v", r.AccessToken.Value, err)
+	if r, err := g.do(context.Background(), "r", anyToken, fn); err != nil || r.Value != "back" {
+		t.Errorf("after the back-off: %q, %v", r.Value, err)
 	}
 }
 
@@ -142,7 +157,7 @@ func TestShareRepeatsFailureDuringBackoff(t *testing.T) {
 // request, never by one of this process.
 func TestShareLeavesSavingOfAnotherInstancesResult(t *testing.T) {
 	g := newShare(time.Second)
-	r, err := g.do(context.Background(), "r", anyToken, func() (Tokens, bool, error) { return tokenNamed("theirs"), true, nil })
+	r, err := g.do(context.Background(), "r", anyToken, func() (string, bool, error) { return tokenNamed("theirs"), true, nil })
 	if err != nil || r.own() {
 		t.Errorf("own() = %v, %v; want false for a result published by another instance", r.own(), err)
 	}
@@ -152,7 +167,7 @@ func TestShareLeavesSavingOfAnotherInstancesResult(t *testing.T) {
 func TestShareCallerCancelDoesNotCancelTheRenewal(t *testing.T) {
 	g := newShare(time.Second)
 	release := make(chan struct{})
-	fn := func() (Tokens, bool, error) { <-release; return tokenNamed("new"), false, nil }
+	fn := func() (string, bool, error) { <-release; return tokenNamed("new"), false, nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { _, err := g.do(ctx, "r", anyToken, fn); done <- err }()
@@ -162,34 +177,7 @@ func TestShareCallerCancelDoesNotCancelTheRenewal(t *testing.T) {
 		t.Fatalf("the cancelled caller got %v", err)
 	}
 	close(release)
-	if r, err := g.do(context.Background(), "r", anyToken, fn); err != nil || r.AccessToken.Value != "new" {
-		t.Errorf("after the first caller left: %q, %v", r.AccessToken.Value, err)
-	}
-}
-
-// The margin adapts to the lifetime Wix gives: a token is used for half of
-// a short life, and RenewBefore bounds it for a long one.
-func TestMarginAdaptsToLifetime(t *testing.T) {
-	a := &Auth{cfg: Config{RenewBefore: 5 * time.Minute}}
-	issued := time.Date(2026, 1, 1, 12, 0, 0, 700e6, time.UTC)
-	for _, c := range []struct {
-		lifetime, notDueAt, dueAt time.Duration
-	}{
-		{time.Second, 499 * time.Millisecond, 500 * time.Millisecond},
-		{time.Minute, 29 * time.Second, 30 * time.Second},
-		{4 * time.Hour, 4*time.Hour - 5*time.Minute - time.Millisecond, 4*time.Hour - 5*time.Minute},
-	} {
-		tok := Tokens{AccessToken: AccessToken{Value: "a", ExpiresAt: issued.Unix() + int64(c.lifetime/time.Second), issued: issued.UnixMilli()}}
-		if a.due(tok, issued) {
-			t.Errorf("lifetime %v: due the moment it was issued", c.lifetime)
-		}
-		if a.due(tok, issued.Add(c.notDueAt)) || !a.due(tok, issued.Add(c.dueAt)) {
-			t.Errorf("lifetime %v: want due from %v after issue, not at %v", c.lifetime, c.dueAt, c.notDueAt)
-		}
-	}
-	// Unknown arrival (tokens from the SDK's JSON): RenewBefore, from ExpiresAt.
-	tok := Tokens{AccessToken: AccessToken{Value: "a", ExpiresAt: issued.Unix() + 60}}
-	if !a.due(tok, issued) {
-		t.Error("a token of unknown lifetime expiring within RenewBefore is not due")
+	if r, err := g.do(context.Background(), "r", anyToken, fn); err != nil || r.Value != "new" {
+		t.Errorf("after the first caller left: %q, %v", r.Value, err)
 	}
 }

@@ -1,4 +1,4 @@
-package wixauth
+package session
 
 import (
 	"bytes"
@@ -17,8 +17,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 )
 
-// Codec is an scs.Codec that encodes sessions compactly. NewSessions uses
-// it by default. Use it as SessionOptions.Codec only to tune it.
+// Codec is an scs.Codec that encodes sessions compactly. New uses
+// it by default. Use it as Options.Codec only to tune it.
 //
 // Values of type []byte, string, bool, int, int64, float64 and time.Time
 // (all that wixauth and the handlers store) are written directly, without
@@ -28,11 +28,11 @@ import (
 // also reads scs's default gob format, so that sessions written before an
 // app switched to wixauth survive the switch.
 //
-// To encrypt sessions at rest, give the keys to NewSessions
-// (SessionOptions.Keys): its store seals each session bound to its own
+// To encrypt sessions at rest, give the keys to New
+// (Options.Keys): its store seals each session bound to its own
 // store key, which a Codec cannot do, since it never sees the key. A Codec
 // made with keys still seals (without that binding) for code that uses it
-// on its own; NewSessions reads what it sealed once and writes it back in
+// on its own; New reads what it sealed once and writes it back in
 // the bound form.
 type Codec struct {
 	aeads []cipher.AEAD
@@ -40,7 +40,7 @@ type Codec struct {
 
 // NewCodec returns a Codec that encrypts with keys, or a plain one with
 // none. Each key is 32 random bytes (AES-256); see ParseKeys. Prefer
-// SessionOptions.Keys (see Codec).
+// Options.Keys (see Codec).
 func NewCodec(keys ...[]byte) (*Codec, error) {
 	c := &Codec{}
 	for i, k := range keys {
@@ -318,12 +318,16 @@ func decodePlain(b []byte) (time.Time, map[string]interface{}, error) {
 	return deadline, values, nil
 }
 
+// tokensKey is the key wixauth keeps its tokens under by default
+// (wixauth.Config.SessionKey).
+const tokensKey = "wixauth.tokens"
+
 // internKey returns the session keys that wixauth writes without allocating
 // a new string for each decoded session.
 func internKey(b []byte) string {
 	switch string(b) {
-	case defaultSessionKey:
-		return defaultSessionKey
+	case tokensKey:
+		return tokensKey
 	}
 	return string(b)
 }

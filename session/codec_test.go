@@ -1,4 +1,4 @@
-package wixauth_test
+package session_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/session"
 )
 
 type custom struct{ N int }
@@ -26,13 +26,13 @@ func sampleValues() map[string]interface{} {
 
 func TestCodecRoundTrip(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
-	plain, _ := wixauth.NewCodec()
-	sealed, err := wixauth.NewCodec(key)
+	plain, _ := session.NewCodec()
+	sealed, err := session.NewCodec(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Hour).UTC().Round(0)
-	for name, c := range map[string]*wixauth.Codec{"plain": plain, "sealed": sealed} {
+	for name, c := range map[string]*session.Codec{"plain": plain, "sealed": sealed} {
 		b, err := c.Encode(deadline, sampleValues())
 		if err != nil {
 			t.Fatal(err)
@@ -49,9 +49,9 @@ func TestCodecRoundTrip(t *testing.T) {
 
 func TestCodecKeyRotationAndTampering(t *testing.T) {
 	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
-	before, _ := wixauth.NewCodec(oldKey)
-	after, _ := wixauth.NewCodec(newKey, oldKey)
-	dropped, _ := wixauth.NewCodec(newKey)
+	before, _ := session.NewCodec(oldKey)
+	after, _ := session.NewCodec(newKey, oldKey)
+	dropped, _ := session.NewCodec(newKey)
 	b, _ := before.Encode(time.Now(), sampleValues())
 	if _, _, err := after.Decode(b); err != nil {
 		t.Errorf("the old key no longer decrypts after rotation: %v", err)
@@ -63,7 +63,7 @@ func TestCodecKeyRotationAndTampering(t *testing.T) {
 	if _, _, err := after.Decode(b); err == nil {
 		t.Error("tampered data decoded")
 	}
-	plain, _ := wixauth.NewCodec()
+	plain, _ := session.NewCodec()
 	p, _ := plain.Encode(time.Now(), sampleValues())
 	if _, _, err := after.Decode(p); err == nil {
 		t.Error("plain data was accepted by an encrypting codec: a store writer could forge sessions")
@@ -72,28 +72,28 @@ func TestCodecKeyRotationAndTampering(t *testing.T) {
 
 func TestCodecReadsScsGob(t *testing.T) {
 	b, _ := scs.GobCodec{}.Encode(time.Now(), map[string]interface{}{"k": []byte("v")})
-	c, _ := wixauth.NewCodec()
+	c, _ := session.NewCodec()
 	if _, v, err := c.Decode(b); err != nil || string(v["k"].([]byte)) != "v" {
 		t.Errorf("gob session not read: %v %v", v, err)
 	}
 }
 
 func TestParseKeys(t *testing.T) {
-	keys, err := wixauth.ParseKeys("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=, AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI")
+	keys, err := session.ParseKeys("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=, AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI")
 	if err != nil || len(keys) != 2 || keys[1][0] != 2 {
 		t.Fatalf("ParseKeys: %v %v", keys, err)
 	}
-	if _, err := wixauth.ParseKeys("c2hvcnQ="); err == nil {
+	if _, err := session.ParseKeys("c2hvcnQ="); err == nil {
 		t.Error("a short key was accepted")
 	}
-	if _, err := wixauth.NewCodec([]byte("short")); err == nil {
+	if _, err := session.NewCodec([]byte("short")); err == nil {
 		t.Error("NewCodec took a short key")
 	}
 }
 
 func FuzzCodecDecode(f *testing.F) {
-	c, _ := wixauth.NewCodec()
-	good, _ := c.Encode(time.Unix(1e9, 0), map[string]interface{}{"wixauth.tokens": []byte{1, 2, 3}, "n": 1})
+	c, _ := session.NewCodec()
+	good, _ := c.Encode(time.Unix(1e9, 0), map[string]interface{}{"session.tokens": []byte{1, 2, 3}, "n": 1})
 	f.Add(good)
 	f.Add([]byte{0xC1})
 	f.Add([]byte{0xC1, 0, 0xff, 0xff, 0xff, 0xff, 0x0f})

@@ -1,0 +1,246 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+)
+
+// The store of every manager made by New: keys, frames, sealing and
+// tombstones (see the package documentation).
+
+// The first byte of every value the store writes. None of them can start a
+// gob stream or an older Codec value, so values written before are told
+// apart.
+const (
+	frameOpen    = 0xB1
+	frameSealed  = 0xB2
+	frameRetired = TombstoneByte
+)
+
+// MovedGrace is how long after a retirement a request sent with the old
+// cookie is served without a session it could save (see Load.Retired). It
+// outlives any request that was in flight at the renewal; a tombstone lives
+// at least this long.
+const MovedGrace = time.Minute
+
+// Store is the scs.Store of every manager made by New. scs hands it the
+// hashed key of each session. Check returns it from a manager.
+type Store struct {
+	backend AtomicStore
+	sealer  *Codec // its keys seal; no keys: values in the clear
+	// migrateUntil ends the migration of older values (see
+	// Options.MigrateUntil); zero: none.
+	migrateUntil time.Time
+	noHostPrefix bool // Options.NoHostPrefix: the only way to drop "__Host-" over https
+	log          *slog.Logger
+	sm           *scs.SessionManager // for Lifetime, which the app may set after New
+}
+
+// Find implements scs.Store for callers without a context.
+func (s *Store) Find(key string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), key)
+}
+
+// Commit implements scs.Store for callers without a context.
+func (s *Store) Commit(key string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), key, b, expiry)
+}
+
+// Delete implements scs.Store for callers without a context.
+func (s *Store) Delete(key string) error { return s.DeleteCtx(context.Background(), key) }
+
+// FindCtx returns the codec data of the session under key. A tombstone, or
+// a value that does not open under this key, is no session.
+func (s *Store) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
+	l := loadOf(ctx)
+	var (
+		v     []byte
+		found bool
+		err   error
+	)
+	if l != nil && l.Key == "" && l.ProbeKey == key {
+		v, found = l.ProbeVal, l.ProbeVal != nil // read a moment ago, choosing the cookie
+	} else {
+		v, found, err = s.backend.FindCtx(ctx, key)
+	}
+	if err != nil || !found || len(v) == 0 {
+		return nil, false, err
+	}
+	if l != nil && l.Key != "" {
+		l = nil // a second lookup (scs MergeSession): not the request's own session
+	}
+	data, retired, legacy, ok := s.unframe(key, v)
+	switch {
+	case !retired.IsZero():
+		if l != nil {
+			l.Retired = retired
+		}
+		return nil, false, nil
+	case !ok:
+		return nil, false, nil
+	}
+	if l != nil {
+		l.Key, l.Found, l.Legacy = key, true, legacy
+	}
+	return data, true, nil
+}
+
+// unframe reads a stored value: the codec data of a live session, or when
+// the session was retired. ok is false for a value that must be refused.
+func (s *Store) unframe(key string, v []byte) (data []byte, retired time.Time, legacy, ok bool) {
+	switch v[0] {
+	case frameRetired:
+		ms, n := binary.Varint(v[1:])
+		if n <= 0 {
+			ms = 1 // unreadable: retired long ago
+		}
+		return nil, time.UnixMilli(ms), false, false
+	case frameSealed:
+		data, err := s.sealer.openFor(key, v[1:])
+		if err != nil {
+			s.log.Warn("wixauth: a session value does not open under its own key (copied from another session, tampered with, or sealed with a dropped key); starting a new session")
+			return nil, time.Time{}, false, false
+		}
+		return data, time.Time{}, false, true
+	case frameOpen:
+		if len(s.sealer.aeads) > 0 && !s.migrating() {
+			s.log.Warn("wixauth: an unsealed session value while Keys are set, outside a migration (session.Options.MigrateUntil); starting a new session")
+			return nil, time.Time{}, false, false
+		}
+		return v[1:], time.Time{}, len(s.sealer.aeads) > 0, true
+	}
+	// Written before this store: by an older wixauth Codec (sealed with no
+	// key binding, or plain) or by scs's own stores with any codec.
+	if !s.migrating() {
+		s.log.Warn("wixauth: a session value in an older form, outside a migration (session.Options.MigrateUntil); starting a new session")
+		return nil, time.Time{}, false, false
+	}
+	if v[0] == codecSealed {
+		plain, err := s.sealer.open(v[1:])
+		if err != nil {
+			s.log.Warn("wixauth: an older sealed session value does not open with the configured keys; starting a new session")
+			return nil, time.Time{}, false, false
+		}
+		return plain, time.Time{}, true, true
+	}
+	return v, time.Time{}, true, true
+}
+
+// migrating reports whether the migration of older values is open.
+func (s *Store) migrating() bool { return time.Now().Before(s.migrateUntil) }
+
+// CommitCtx saves a session under the condition its load calls for.
+func (s *Store) CommitCtx(ctx context.Context, key string, b []byte, expiry time.Time) error {
+	l := loadOf(ctx)
+	cond := CommitUnlessRetired
+	if l != nil {
+		if l.Throwaway {
+			l.Committed, l.Refused = true, true
+			return nil
+		}
+		if l.Found && l.Key == key {
+			cond = CommitIfLive
+		}
+	}
+	saved, err := s.backend.CommitIf(ctx, key, s.frame(key, b), expiry, cond)
+	if l != nil {
+		l.Committed = true
+		l.Refused = err == nil && !saved
+		l.Failed = err
+	}
+	return err
+}
+
+// frame seals b to key when keys are set.
+func (s *Store) frame(key string, b []byte) []byte {
+	if len(s.sealer.aeads) == 0 {
+		v := make([]byte, 0, 1+len(b))
+		return append(append(v, frameOpen), b...)
+	}
+	return s.sealer.sealFor(frameSealed, key, b)
+}
+
+// DeleteCtx retires the session under key: scs calls it when it renews a
+// session's token or destroys it. The tombstone lives as long as the
+// session could have, so that no save of it, however late, finds the key
+// free.
+func (s *Store) DeleteCtx(ctx context.Context, key string) error {
+	if key == emptyTokenKey { // a session that was never saved
+		return nil
+	}
+	now := time.Now()
+	tomb := binary.AppendVarint([]byte{frameRetired}, now.UnixMilli())
+	_, err := s.backend.CommitIf(ctx, key, tomb, now.Add(max(s.sm.Lifetime, MovedGrace)), CommitAlways)
+	return err
+}
+
+// Probe reports whether key holds a session this store would load, and
+// returns the value read (for Load.ProbeVal).
+func (s *Store) Probe(ctx context.Context, key string) ([]byte, bool, error) {
+	v, found, err := s.backend.FindCtx(ctx, key)
+	if err != nil || !found || len(v) == 0 {
+		return nil, false, err
+	}
+	_, retired, _, ok := s.unframe(key, v)
+	return v, ok && retired.IsZero(), nil
+}
+
+// Backend returns the AtomicStore the sessions are kept in, for New's
+// caller to find what else it offers (a renewal coordinator).
+func (s *Store) Backend() AtomicStore { return s.backend }
+
+// SealRecord seals b for the renewal coordinator, bound to key like a
+// session, so that a published result copied under another key is refused.
+func (s *Store) SealRecord(key string, b []byte) []byte { return s.frame(key, b) }
+
+// OpenRecord opens what SealRecord sealed under key.
+func (s *Store) OpenRecord(key string, v []byte) ([]byte, bool) {
+	if len(v) == 0 {
+		return nil, false
+	}
+	data, retired, legacy, ok := s.unframe(key, v)
+	return data, ok && retired.IsZero() && !legacy
+}
+
+// Key is the store key of a session token: scs's hashToken, which scs does
+// not export (TestKeyIsScsHash pins the copy to scs).
+func Key(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// emptyTokenKey is what scs hands the store when it destroys or renews a
+// session that was never saved.
+var emptyTokenKey = Key("")
+
+// sealFor seals b with the first key, bound to key, after the frame byte.
+func (c *Codec) sealFor(frame byte, key string, b []byte) []byte {
+	aead := c.aeads[0]
+	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(b)+aead.Overhead())
+	out[0] = frame
+	rand.Read(out[1:])
+	return aead.Seal(out, out[1:], b, []byte(key))
+}
+
+// openFor opens what sealFor sealed for key, with any of the keys.
+func (c *Codec) openFor(key string, b []byte) ([]byte, error) {
+	for _, aead := range c.aeads {
+		if len(b) < aead.NonceSize() {
+			break
+		}
+		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(key)); err == nil {
+			return plain, nil
+		}
+	}
+	return nil, errSealedElsewhere
+}
+
+var errSealedElsewhere = errors.New("wixauth: the value does not open under its key")

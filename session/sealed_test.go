@@ -1,0 +1,78 @@
+package session_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
+	"github.com/wixauth/wixauth/session"
+)
+
+// keySpy records the keys scs hands its store.
+type keySpy struct {
+	scs.Store
+	keys chan string
+}
+
+func (s *keySpy) Commit(key string, b []byte, exp time.Time) error {
+	select {
+	case s.keys <- key:
+	default:
+	}
+	return s.Store.Commit(key, b, exp)
+}
+
+// Key is a copy of scs's unexported hashToken: checked against what scs
+// itself hands its store, so that sessions keep their keys across an
+// upgrade of either.
+func TestKeyIsScsHash(t *testing.T) {
+	got := make(chan string, 1)
+	sm := scs.New()
+	sm.Store, sm.HashTokenInStore = &keySpy{Store: memstore.New(), keys: got}, true
+	ctx, _ := sm.Load(context.Background(), "")
+	sm.Put(ctx, "k", "v")
+	token, _, err := sm.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := <-got; k != session.Key(token) {
+		t.Fatalf("scs stored cookie %q under %q, session.Key says %q", token, k, session.Key(token))
+	}
+}
+
+// The bytes a session is stored as, pinned to what wixauth wrote before
+// this package existed (frame 0xB1, codec 0xC1, the deadline, one value
+// of tag bytes): what is written now is what was written then, and it
+// reads back.
+func TestStoredFormatPinned(t *testing.T) {
+	want, _ := hex.DecodeString("b1c18080989085ffe2fe70010e776978617574682e746f6b656e73010102")
+	backend := session.LockedStore(memstore.New())
+	sm, err := session.New(session.Options{Store: backend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	b, err := sm.Codec.Encode(deadline, map[string]interface{}{"wixauth.tokens": []byte{2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, st := context.Background(), sm.Store.(scs.CtxStore)
+	if err := st.CommitCtx(ctx, "key", b, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if raw, _, _ := backend.FindCtx(ctx, "key"); !bytes.Equal(raw, want) {
+		t.Fatalf("stored %x, want %x", raw, want)
+	}
+	data, found, err := st.FindCtx(ctx, "key")
+	if err != nil || !found {
+		t.Fatalf("FindCtx: %v %v", found, err)
+	}
+	d, values, err := sm.Codec.Decode(data)
+	if err != nil || !d.Equal(deadline) || !bytes.Equal(values["wixauth.tokens"].([]byte), []byte{2}) {
+		t.Fatalf("Decode = %v %v %v", d, values, err)
+	}
+}
