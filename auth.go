@@ -3,6 +3,7 @@ package wixauth
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -59,6 +60,13 @@ func New(cfg Config) (*Auth, error) {
 		cfg.Coordinator = co
 	}
 	a := &Auth{cfg: cfg, store: st}
+	// Every refusal is reported, whichever ErrorHandler answers it, so that
+	// metrics count them without wrapping the default handler.
+	answer := a.cfg.ErrorHandler
+	a.cfg.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		a.emit(r.Context(), Event{Kind: EventRequestRefused, Err: err})
+		answer(w, r, err)
+	}
 	a.share.Init(a.backoffFor)
 	a.visitors.Init(cfg.NewVisitorsPerMinute)
 	return a, nil

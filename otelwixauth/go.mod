@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/wixauth/wixauth => ..
 
 require (
+	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/wixauth/wixauth v0.0.0-00010101000000-000000000000
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0
@@ -14,7 +15,6 @@ require (
 )
 
 require (
-	github.com/alexedwards/scs/v2 v2.9.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect

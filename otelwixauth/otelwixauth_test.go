@@ -253,3 +253,62 @@ func TestInstrumentChainsAndCopies(t *testing.T) {
 		t.Fatal("a nil HTTPClient is not replaced by one like wixauth's default")
 	}
 }
+
+// histCount returns how many values the histogram name recorded for data
+// points whose attributes include all of want.
+func (tel *telemetry) histCount(t *testing.T, name string, want ...attribute.KeyValue) uint64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := tel.reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	var n uint64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if d, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == name {
+				for _, dp := range d.DataPoints {
+					if hasAll(dp.Attributes, want) {
+						n += dp.Count
+					}
+				}
+			}
+		}
+	}
+	return n
+}
+
+func TestStoreCallsAreTimed(t *testing.T) {
+	tel := newTelemetry(t)
+	_, cookie := tel.serve(t, nil) // a new session: saved once
+	tel.serve(t, cookie)           // a steady request: read once, not saved
+	if n := tel.histCount(t, "wixauth.store.duration", attribute.String("wixauth.store.operation", "commit")); n != 1 {
+		t.Fatalf("store commits timed = %d, want 1", n)
+	}
+	if n := tel.histCount(t, "wixauth.store.duration", attribute.String("wixauth.store.operation", "find")); n != 1 {
+		t.Fatalf("store finds timed = %d, want 1 (the second request's load)", n)
+	}
+}
+
+func TestRefusalsAreCountedByReason(t *testing.T) {
+	tel := newTelemetry(t, wixauthtest.WithConfig(func(c *wixauth.Config) {
+		c.NewVisitorsPerMinute = 1
+		c.TrustedAddrHeader = "X-Real-IP"
+	}))
+	serveFrom := func() int {
+		r := httptest.NewRequest(http.MethodGet, wixauthtest.BaseURL+"/", nil)
+		r.Header.Set("X-Real-IP", "203.0.113.7")
+		return tel.env.Serve(http.NotFoundHandler(), r).Code
+	}
+	serveFrom()
+	if code := serveFrom(); code != http.StatusTooManyRequests {
+		t.Fatalf("second new visitor from one address: %d, want 429", code)
+	}
+	if n := tel.sum(t, "wixauth.requests.refused", attribute.String("wixauth.reason", "new_visitor_limit")); n != 1 {
+		t.Fatalf("new_visitor_limit refusals = %d, want 1", n)
+	}
+	tel.env.Wix.Fail(wixtest.EndpointToken, wixtest.Fault{Status: http.StatusServiceUnavailable})
+	tel.serve(t, nil)
+	if n := tel.sum(t, "wixauth.requests.refused", attribute.String("wixauth.reason", "wix")); n != 1 {
+		t.Fatalf("wix refusals = %d, want 1", n)
+	}
+}
