@@ -41,8 +41,8 @@ type Config struct {
 
 	// DetailedLoginErrors makes a failed password login tell a wrong email
 	// (identity.ErrorCodeInvalidEmail) from a wrong password
-	// (ErrorCodeInvalidPassword) and an account that must reset its password
-	// (ErrorCodeResetPassword). By default all three are
+	// (identity.ErrorCodeInvalidPassword) and an account that must reset its password
+	// (identity.ErrorCodeResetPassword). By default all three are
 	// ErrorCodeInvalidCredentials, so that the form does not reveal who is
 	// a member.
 	DetailedLoginErrors bool
