@@ -15,14 +15,14 @@ func TestNumbersAsStringsServeTheSession(t *testing.T) {
 	if code, body := h.get("/"); code != 200 || body != "visitor" {
 		t.Fatalf("new visitor: %d %q", code, body)
 	}
-	if exp := h.lastSeen().Expiry(); exp.Sub(time.Now()) < 4*time.Hour-time.Minute || exp.Sub(time.Now()) > 4*time.Hour+time.Minute {
+	if exp := h.lastSeen().Expiry(); time.Until(exp) < 4*time.Hour-time.Minute || time.Until(exp) > 4*time.Hour+time.Minute {
 		t.Errorf("expiry %v, want now + 4h", exp)
 	}
 	h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
 	if code, body := h.get("/"); code != 200 || body != "member" {
 		t.Fatalf("renewal: %d %q", code, body)
 	}
-	if exp := h.lastSeen().Expiry(); exp.Sub(time.Now()) < 4*time.Hour-time.Minute {
+	if exp := h.lastSeen().Expiry(); time.Until(exp) < 4*time.Hour-time.Minute {
 		t.Errorf("renewed expiry %v, want now + 4h", exp)
 	}
 	if n := h.wix.TokenCalls("refresh_token"); n != 1 {
