@@ -48,8 +48,12 @@
 // # Stores and testing
 //
 // Sessions live in memory by default; package stores opens Redis from a URL
-// for apps that run on several instances. Package wixtest is an in-process
-// fake of the Wix endpoints, for testing an app without reaching Wix.
+// for apps that run on several instances, wired in one field
+// (Config{Store: st.Sessions, Keys: keys}), which also makes the instances
+// renew each session once between them. Package session is how sessions
+// are stored (hashed keys, sealing, tombstones, the store contract).
+// Package wixtest is an in-process fake of the Wix endpoints, for testing
+// an app without reaching Wix.
 //
 // # Security
 //

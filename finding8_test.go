@@ -20,9 +20,9 @@ import (
 )
 
 // Over https the cookie keeps "__Host-" whatever its name: a manager whose
-// cookie was renamed after NewSessions (which silently dropped the prefix)
+// cookie was renamed after session.New (which silently dropped the prefix)
 // is refused by New with what to do; the near misses, a name given to
-// NewSessions (prefixed) and NoHostPrefix (the documented opt-out), pass
+// session.New (prefixed) and NoHostPrefix (the documented opt-out), pass
 // (issue #20, finding 8).
 func TestHostPrefixKeptWhateverTheName(t *testing.T) {
 	wix := wixtest.NewServer()
@@ -41,10 +41,10 @@ func TestHostPrefixKeptWhateverTheName(t *testing.T) {
 		return err
 	}
 	if err := build(session.Options{}, "shop_session"); err == nil || !strings.Contains(err.Error(), "__Host-") || !strings.Contains(err.Error(), "CookieName") {
-		t.Errorf("renamed after NewSessions: %v, want refused, naming CookieName", err)
+		t.Errorf("renamed after session.New: %v, want refused, naming CookieName", err)
 	}
 	if err := build(session.Options{CookieName: "shop_session"}, ""); err != nil {
-		t.Errorf("named by NewSessions: %v", err)
+		t.Errorf("named by session.New: %v", err)
 	}
 	if err := build(session.Options{NoHostPrefix: true}, "shop_session"); err != nil {
 		t.Errorf("NoHostPrefix, renamed: %v", err)

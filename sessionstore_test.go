@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/session"
 )
@@ -103,5 +104,32 @@ func TestOlderSealedSessionsAreMigrated(t *testing.T) {
 			t.Errorf("written back as % x..., want sealed to its key", raw[:4])
 		}
 		h.storedValues(token, key) // opens under its own key
+	}
+}
+
+// The store is given once: to Config (Store, Keys), which makes the
+// manager, or to session.New for a manager the app shares; both at once is
+// an error that says so, and a bad key is refused at start-up.
+func TestStoreGivenOnce(t *testing.T) {
+	key := bytes.Repeat([]byte{9}, 32)
+	a, err := wixauth.New(wixauth.Config{ClientID: "id", BaseURL: "https://shop.example", Store: memstore.New(), Keys: [][]byte{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm := a.Sessions(); sm.Cookie.Name != "__Host-wixauth_session" || !sm.HashTokenInStore {
+		t.Errorf("the manager made from Config.Store: cookie %q, hashed %v", sm.Cookie.Name, sm.HashTokenInStore)
+	}
+	sm, err := session.New(session.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wixauth.New(wixauth.Config{ClientID: "id", Sessions: sm, Store: memstore.New()}); err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Errorf("Sessions and Store: %v, want refused", err)
+	}
+	if _, err := wixauth.New(wixauth.Config{ClientID: "id", Sessions: sm, Keys: [][]byte{key}}); err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Errorf("Sessions and Keys: %v, want refused", err)
+	}
+	if _, err := wixauth.New(wixauth.Config{ClientID: "id", Keys: [][]byte{[]byte("short")}}); err == nil || !strings.Contains(err.Error(), "32 random bytes") {
+		t.Errorf("a short key: %v, want refused", err)
 	}
 }
