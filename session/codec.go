@@ -334,7 +334,8 @@ func decodePlain(b []byte) (time.Time, map[string]interface{}, error) {
 // substrings of it, where a []byte would need a second copy on every
 // request. Codec encodes it exactly as that []byte, so the stored format
 // does not change; other codecs hand back the []byte, which wixauth reads
-// too.
+// too. To hand decoded values to another codec (scs.GobCodec cannot encode
+// an unregistered type), convert a Record back to []byte.
 type Record string
 
 // tokensKey is the key wixauth keeps its tokens under by default
