@@ -64,9 +64,11 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	r = r.WithContext(ctx)
 	st.sw = sessionWriter{ResponseWriter: w, a: a, r: r, cookie: token, load: l, c: &st.c}
 	h(&st.sw, r, &st.c)
-	if !st.sw.written {
-		st.sw.WriteHeader(http.StatusOK)
-	}
+	// A handler that wrote nothing leaves the status to whatever writes
+	// after it: echo's and gin's error handlers write once the chain has
+	// returned, and net/http writes 200 when nothing does. So save now, as
+	// LoadAndSave does, and write no status unless the store failed.
+	st.sw.save()
 }
 
 // requestState holds a request's sessionWriter, Client, load record, the
@@ -304,25 +306,24 @@ func dropCookie(h http.Header, name string) {
 // login, new tokens) was lost would be worse.
 type sessionWriter struct {
 	http.ResponseWriter
-	a       *Auth
-	r       *http.Request
-	cookie  string
-	load    *session.Load
-	c       *Client // the request's Client, which says whether to save (readyToSave)
-	written bool
-	failed  bool // the store failed: the handler's output is discarded
+	a      *Auth
+	r      *http.Request
+	cookie string
+	load   *session.Load
+	c      *Client // the request's Client, which says whether to save (readyToSave)
+	saved  bool    // save ran; what is written from then on passes through
+	failed bool    // the store failed: the handler's output is discarded
 }
 
-func (sw *sessionWriter) WriteHeader(code int) {
-	if sw.written {
-		if !sw.failed {
-			sw.ResponseWriter.WriteHeader(code)
-		}
+// save saves the session and sets its cookie, once, without writing a
+// status. A store that fails gets the ErrorHandler's response instead.
+func (sw *sessionWriter) save() {
+	if sw.saved {
 		return
 	}
-	sw.written = true
+	sw.saved = true
+	oneVary(sw.ResponseWriter.Header())
 	if !sw.c.readyToSave() {
-		sw.ResponseWriter.WriteHeader(code)
 		return
 	}
 	if err := sw.a.saveSession(sw.ResponseWriter, sw.r, sw.cookie, sw.load); err != nil {
@@ -332,15 +333,38 @@ func (sw *sessionWriter) WriteHeader(code int) {
 			delete(h, k)
 		}
 		sw.a.cfg.ErrorHandler(sw.ResponseWriter, sw.r, err)
+	}
+}
+
+// oneVary keeps one "Vary: Cookie" where this middleware and the app's
+// LoadAndSave (inside it) each added one.
+func oneVary(h http.Header) {
+	vs := h["Vary"]
+	if len(vs) < 2 {
 		return
 	}
-	sw.ResponseWriter.WriteHeader(code)
+	keep, seen := vs[:0], false
+	for _, v := range vs {
+		if strings.EqualFold(v, "Cookie") {
+			if seen {
+				continue
+			}
+			seen = true
+		}
+		keep = append(keep, v)
+	}
+	h["Vary"] = keep
+}
+
+func (sw *sessionWriter) WriteHeader(code int) {
+	sw.save()
+	if !sw.failed {
+		sw.ResponseWriter.WriteHeader(code)
+	}
 }
 
 func (sw *sessionWriter) Write(b []byte) (int, error) {
-	if !sw.written {
-		sw.WriteHeader(http.StatusOK)
-	}
+	sw.save()
 	if sw.failed {
 		return len(b), nil
 	}
