@@ -40,10 +40,11 @@
 // # Members
 //
 // Package handlers mounts member login (Wix's hosted page with PKCE, or an
-// email and password form), the callback and logout in one call. The Client
-// methods behind them (AuthURL, GetMemberTokens, Login, Register,
-// ProcessVerification, Logout, ...) mirror the SDK's OAuthStrategy for apps
-// that write their own handlers.
+// email and password form), the callback and logout in one call. The flows
+// behind them, in packages oauth (AuthURL, CompleteLogin, ...), identity
+// (Login, Register, ProcessVerification, ...) and redirects (checkout and
+// other Wix pages), mirror the SDK's OAuthStrategy for apps that write
+// their own handlers.
 //
 // # Stores and testing
 //

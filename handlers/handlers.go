@@ -38,7 +38,7 @@ type Config struct {
 	OutcomeInSession bool
 
 	// DetailedLoginErrors makes a failed password login tell a wrong email
-	// (wixauth.ErrorCodeInvalidEmail) from a wrong password
+	// (identity.ErrorCodeInvalidEmail) from a wrong password
 	// (ErrorCodeInvalidPassword) and an account that must reset its password
 	// (ErrorCodeResetPassword). By default all three are
 	// ErrorCodeInvalidCredentials, so that the form does not reveal who is
@@ -123,7 +123,7 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	if auth == nil {
 		return nil, errors.New("handlers: New needs an *wixauth.Auth")
 	}
-	if auth.BaseURL() == "" && !cfg.AllowHostHeader {
+	if auth.Config().BaseURL == "" && !cfg.AllowHostHeader {
 		return nil, errors.New("handlers: the Auth has no BaseURL: set wixauth.Config.BaseURL (BASE_URL) to the app's public origin, such as \"https://shop.example.com\"; " +
 			"without it the callback URL and password reset links would come from each request's Host header. For local development only, set handlers.Config.AllowHostHeader")
 	}
@@ -168,13 +168,13 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 		cfg.MaxBodyBytes = 64 << 10
 	}
 	if cfg.Now == nil {
-		cfg.Now = auth.Now
+		cfg.Now = auth.Config().Now
 	}
 	cfg.Budgets = cfg.Budgets.withDefaults()
 	if cfg.Counter == nil {
 		cfg.Counter = &counter.Memory{}
 	}
-	cop, err := newOriginCheck(auth.BaseURL(), cfg.TrustedOrigins)
+	cop, err := newOriginCheck(auth.Config().BaseURL, cfg.TrustedOrigins)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 // origin is the app's public origin: the Auth's BaseURL, or else the
 // request's own scheme and host.
 func (h *Handlers) origin(r *http.Request) string {
-	if b := h.auth.BaseURL(); b != "" {
+	if b := h.auth.Config().BaseURL; b != "" {
 		return b
 	}
 	scheme := "http"
