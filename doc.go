@@ -34,7 +34,7 @@
 //
 // Auth.NewClient makes a Client from stored tokens, for background jobs,
 // webhooks and WebSocket connections, and hands every change of the tokens
-// back to be stored. Client.HTTPClient and Client.Transport give code that
+// back to be stored. Client.Transport gives code that
 // brings its own HTTP client (a generated Wix API client) the same rules.
 //
 // # Members

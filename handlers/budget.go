@@ -115,13 +115,13 @@ func (h *Handlers) spend(w http.ResponseWriter, r *http.Request, c cost, email s
 		key := hashKey("budget-"+ck.name, ck.id) + ":" + strconv.FormatInt(window, 36)
 		n, err := h.cfg.Counter.Add(r.Context(), key, 1, end.Sub(now)+time.Second)
 		if err != nil {
-			h.auth.Config().Logger.Error("wixauth/handlers: counting in the shared store failed", slog.String("budget", ck.name), slog.Any("error", err))
+			h.log.Error("wixauth/handlers: counting in the shared store failed", slog.String("budget", ck.name), slog.Any("error", err))
 			w.Header().Set("Retry-After", "5")
 			http.Error(w, "The site cannot take this request right now. Please try again in a few seconds.", http.StatusServiceUnavailable)
 			return false
 		}
 		if n > int64(ck.b.N) {
-			h.auth.Config().Logger.Info("wixauth/handlers: budget spent", slog.String("budget", ck.name))
+			h.log.Info("wixauth/handlers: budget spent", slog.String("budget", ck.name))
 			secs := int64((end.Sub(now) + time.Second - 1) / time.Second)
 			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 			w.Header().Set("Cache-Control", "no-store")
@@ -152,7 +152,7 @@ func tooMany(w http.ResponseWriter, r *http.Request, msg string) {
 // leaves the session budgets out; the address and global ones still count,
 // and the middleware bounds new sessions per client address.
 func (h *Handlers) sessionID(r *http.Request) string {
-	if t := h.auth.Config().Sessions.Token(r.Context()); t != "" {
+	if t := h.sessions.Token(r.Context()); t != "" {
 		return "s:" + t
 	}
 	if rt := wixauth.FromRequest(r).Tokens().RefreshToken.Value; rt != "" {

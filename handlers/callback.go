@@ -49,15 +49,15 @@ func (h *Handlers) Callback() http.Handler {
 		h.consumePendingLogin(ctx, cb.State)
 		if err := oauth.CompleteLogin(ctx, wixauth.FromContext(ctx), cb, d); err != nil {
 			if se := (*wixauth.StoreError)(nil); errors.As(err, &se) {
-				h.auth.Config().Logger.Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
+				h.log.Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
 				h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusServiceUnavailable, Error: "The session could not be saved. Please try again."})
 				return
 			}
-			h.auth.Config().Logger.Error("wixauth/handlers: code exchange failed", slog.Any("error", err))
+			h.log.Error("wixauth/handlers: code exchange failed", slog.Any("error", err))
 			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadGateway, Error: "Wix did not complete the login. Please try again."})
 			return
 		}
-		h.auth.Config().Logger.Info("wixauth/handlers: member logged in")
+		h.log.Info("wixauth/handlers: member logged in")
 		h.fetchMemberAtLogin(ctx)
 		h.respond(w, r, Result{Flow: FlowCallback, State: identity.LoginSuccess, Redirect: h.returnTo(r, d.OriginalURI)})
 	})
@@ -75,7 +75,7 @@ func (h *Handlers) cancelled(w http.ResponseWriter, r *http.Request, cb oauth.Ca
 		returnTo = h.returnTo(r, d.OriginalURI)
 		h.consumePendingLogin(ctx, cb.State)
 	}
-	h.auth.Config().Logger.Info("wixauth/handlers: the hosted login came back with an error", slog.String("error", limit(cb.Error, 64)))
+	h.log.Info("wixauth/handlers: the hosted login came back with an error", slog.String("error", limit(cb.Error, 64)))
 	h.respond(w, r, Result{Flow: FlowCallback, State: identity.LoginFailure, ErrorCode: ErrorCodeLoginCancelled, Form: true, ReturnTo: returnTo})
 }
 

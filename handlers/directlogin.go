@@ -73,7 +73,7 @@ func (h *Handlers) beginDirectLogin(w http.ResponseWriter, r *http.Request, flow
 	}
 	h.addPendingLogin(ctx, d)
 	b, _ := json.Marshal(pendingDirect{State: d.State, URL: u, Started: h.cfg.Now().UnixMilli()})
-	h.auth.Config().Sessions.Put(ctx, directKey, b)
+	h.sessions.Put(ctx, directKey, b)
 	h.respond(w, r, Result{Flow: flow, State: identity.LoginSuccess, Redirect: h.cfg.Prefix + "/direct-login?" + url.Values{"state": {d.State}}.Encode()})
 }
 
@@ -89,14 +89,14 @@ func (h *Handlers) DirectLoginPage() http.Handler {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		ctx := r.Context()
 		var p pendingDirect
-		b, _ := h.auth.Config().Sessions.Get(ctx, directKey).([]byte)
+		b, _ := h.sessions.Get(ctx, directKey).([]byte)
 		state := r.URL.Query().Get("state")
 		if json.Unmarshal(b, &p) != nil || state == "" || p.State != state || !h.live(p.Started, h.cfg.Now()) {
 			h.respond(w, r, Result{Flow: FlowLogin, State: identity.LoginFailure, Status: http.StatusBadRequest, Form: true,
 				Error: "This login is unknown, expired or already completed. Please log in again."})
 			return
 		}
-		h.auth.Config().Sessions.Remove(ctx, directKey)
+		h.sessions.Remove(ctx, directKey)
 		wix, err := url.Parse(p.URL)
 		if err != nil || wix.Host == "" {
 			h.respond(w, r, Result{Flow: FlowLogin, Status: http.StatusBadGateway, Form: true, Error: "Wix answered an unusable login URL. Please try again."})

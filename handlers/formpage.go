@@ -44,7 +44,7 @@ func (h *Handlers) FormPage() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		if err := formTemplate.Execute(w, d); err != nil {
-			h.auth.Config().Logger.Error("wixauth/handlers: rendering the form page failed", slog.Any("error", err))
+			h.log.Error("wixauth/handlers: rendering the form page failed", slog.Any("error", err))
 		}
 	})
 }

@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/counter"
 )
@@ -39,8 +41,8 @@ type Config struct {
 
 	// DetailedLoginErrors makes a failed password login tell a wrong email
 	// (identity.ErrorCodeInvalidEmail) from a wrong password
-	// (ErrorCodeInvalidPassword) and an account that must reset its password
-	// (ErrorCodeResetPassword). By default all three are
+	// (identity.ErrorCodeInvalidPassword) and an account that must reset its password
+	// (identity.ErrorCodeResetPassword). By default all three are
 	// ErrorCodeInvalidCredentials, so that the form does not reveal who is
 	// a member.
 	DetailedLoginErrors bool
@@ -111,11 +113,14 @@ type Config struct {
 // Handlers are the member login, callback and logout handlers of one Auth.
 // Each must run inside the Auth's middleware (Mount sees to it).
 type Handlers struct {
-	auth   *wixauth.Auth
-	cfg    Config
-	cop    *originCheck
-	all    []route          // every route, in the middleware
-	byPath map[string]route // the same, for ServeHTTP
+	auth *wixauth.Auth
+	// sessions and log are the Auth's (Auth.Config), read once.
+	sessions *scs.SessionManager
+	log      *slog.Logger
+	cfg      Config
+	cop      *originCheck
+	all      []route          // every route, in the middleware
+	byPath   map[string]route // the same, for ServeHTTP
 }
 
 // New returns the handlers for auth.
@@ -178,7 +183,8 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handlers{auth: auth, cfg: cfg, cop: cop}
+	acfg := auth.Config()
+	h := &Handlers{auth: auth, sessions: acfg.Sessions, log: acfg.Logger, cfg: cfg, cop: cop}
 	h.all = h.routes()
 	h.byPath = map[string]route{}
 	for _, rt := range h.all {

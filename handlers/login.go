@@ -66,7 +66,7 @@ func (h *Handlers) beginLogin(w http.ResponseWriter, r *http.Request, flow Flow,
 // wixFailed answers a call to Wix that failed for reasons the visitor cannot
 // fix. The details, with Wix's request ID, go to the log only.
 func (h *Handlers) wixFailed(w http.ResponseWriter, r *http.Request, flow Flow, err error, form bool) {
-	h.auth.Config().Logger.Error("wixauth/handlers: Wix call failed", slog.String("flow", string(flow)), slog.Any("error", err))
+	h.log.Error("wixauth/handlers: Wix call failed", slog.String("flow", string(flow)), slog.Any("error", err))
 	status := http.StatusBadGateway
 	if errors.Is(err, wixauth.ErrNoClient) {
 		status = http.StatusInternalServerError

@@ -106,7 +106,7 @@ const outcomeKey = "wixauth.outcome"
 // the middleware, before writing the answer.
 func (h *Handlers) Outcome(r *http.Request) Outcome {
 	ctx := r.Context()
-	if b, ok := h.auth.Config().Sessions.Pop(ctx, outcomeKey).([]byte); ok {
+	if b, ok := h.sessions.Pop(ctx, outcomeKey).([]byte); ok {
 		var o Outcome
 		if json.Unmarshal(b, &o) == nil {
 			return h.clean(r, o)
@@ -147,7 +147,7 @@ func (h *Handlers) toForm(r *http.Request, o Outcome) string {
 	if h.cfg.OutcomeInSession {
 		if !WantsJSON(r) {
 			b, _ := json.Marshal(o)
-			h.auth.Config().Sessions.Put(r.Context(), outcomeKey, b)
+			h.sessions.Put(r.Context(), outcomeKey, b)
 		}
 		return h.cfg.FormPath
 	}

@@ -174,7 +174,7 @@ func (h *Handlers) finish(w http.ResponseWriter, r *http.Request, flow Flow, ret
 	if res.State != identity.LoginEmailVerificationRequired {
 		// Any other outcome ends (or replaces) a verification under way:
 		// its state token is spent or belongs to an abandoned attempt.
-		h.auth.Config().Sessions.Remove(ctx, verifyKey)
+		h.sessions.Remove(ctx, verifyKey)
 	}
 	switch res.State {
 	case identity.LoginSuccess:

@@ -44,7 +44,7 @@ func (h *Handlers) live(started int64, now time.Time) bool {
 // pendingLogins reads the logins under way. Unreadable data reads as none.
 func (h *Handlers) pendingLogins(ctx context.Context) []pendingLogin {
 	var list []pendingLogin
-	if b, ok := h.auth.Config().Sessions.Get(ctx, pendingKey).([]byte); ok {
+	if b, ok := h.sessions.Get(ctx, pendingKey).([]byte); ok {
 		if json.Unmarshal(b, &list) != nil {
 			return nil
 		}
@@ -54,11 +54,11 @@ func (h *Handlers) pendingLogins(ctx context.Context) []pendingLogin {
 
 func (h *Handlers) putPendingLogins(ctx context.Context, list []pendingLogin) {
 	if len(list) == 0 {
-		h.auth.Config().Sessions.Remove(ctx, pendingKey)
+		h.sessions.Remove(ctx, pendingKey)
 		return
 	}
 	b, _ := json.Marshal(list)
-	h.auth.Config().Sessions.Put(ctx, pendingKey, b)
+	h.sessions.Put(ctx, pendingKey, b)
 }
 
 // addPendingLogin keeps d until its callback, dropping expired logins and,
@@ -103,7 +103,7 @@ func (h *Handlers) consumePendingLogin(ctx context.Context, state string) {
 
 func (h *Handlers) pendingVerification(ctx context.Context) (pendingVerify, bool) {
 	var v pendingVerify
-	b, ok := h.auth.Config().Sessions.Get(ctx, verifyKey).([]byte)
+	b, ok := h.sessions.Get(ctx, verifyKey).([]byte)
 	if !ok || json.Unmarshal(b, &v) != nil || v.StateToken == "" || !h.live(v.Started, h.cfg.Now()) {
 		return pendingVerify{}, false
 	}
@@ -116,12 +116,12 @@ func (h *Handlers) putPendingVerification(ctx context.Context, stateToken, retur
 
 func (h *Handlers) savePendingVerification(ctx context.Context, v pendingVerify) {
 	b, _ := json.Marshal(v)
-	h.auth.Config().Sessions.Put(ctx, verifyKey, b)
+	h.sessions.Put(ctx, verifyKey, b)
 }
 
 // dropVerification ends a verification for good. Its count stays (until
 // the verification would have expired), so that racing requests that
 // loaded the session before the drop are refused too.
 func (h *Handlers) dropVerification(ctx context.Context) {
-	h.auth.Config().Sessions.Remove(ctx, verifyKey)
+	h.sessions.Remove(ctx, verifyKey)
 }

@@ -43,7 +43,7 @@ func TestParseCallback(t *testing.T) {
 	}
 }
 
-// The programmatic hosted login: GenerateOAuthData, AuthURL, Wix's page,
+// The programmatic hosted login: NewData, AuthURL, Wix's page,
 // ParseCallback, GetMemberTokens, SetTokens.
 func TestProgrammaticHostedLogin(t *testing.T) {
 	f := flowtest.NewFixture(t, nil)
