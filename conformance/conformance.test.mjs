@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createClient, OAuthStrategy } from '@wix/sdk';
 import { members } from '@wix/members';
 import { currentCart } from '@wix/ecom';
@@ -32,6 +33,47 @@ const newClient = (tokens) =>
 const unique = (tag = '') => `sdk-${randomUUID().slice(0, 8)}${tag}@example.com`;
 const now = () => Math.floor(Date.now() / 1000);
 const requests = async () => (await fake.get('/_wixtest/inspect/requests')).requests;
+
+// The SDK's requests of one flow, recorded in a form that any client's can
+// be compared with field by field: every request the fake received, in
+// order, with the values that are random per run (tokens, PKCE, state,
+// code, session IDs) replaced by their field name. testdata/*.sdk.json
+// holds the recording; the Go side (handlers' TestDirectLoginMatchesSDK)
+// normalizes the library's requests the same way (see that file's
+// "normalization") and compares them with it. UPDATE_RECORDINGS=1
+// rewrites it from this run.
+const DIRECT_LOGIN_RECORDING = new URL('./testdata/direct-login.sdk.json', import.meta.url);
+const RANDOM_FIELDS = ['codeChallenge', 'state', 'sessionToken', 'code', 'codeVerifier', 'refreshToken', 'session_token', 'member_id'];
+function normalizeValue(v) {
+  if (Array.isArray(v)) return v.map(normalizeValue);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, RANDOM_FIELDS.includes(k) ? `<${k}>` : normalizeValue(v[k])]));
+  }
+  return v;
+}
+function normalize(log) {
+  return log.map((r) => ({
+    endpoint: r.endpoint,
+    method: r.method,
+    path: r.path.replace(/^\/_wixtest\/(redirect|s)\/[^/]+/, '/_wixtest/$1/<id>'),
+    ...(r.grant && { grant: r.grant }),
+    status: r.status,
+    contentType: r.contentType ?? '',
+    authorization: r.authorization ? '<access token>' : '',
+    body: r.body ? normalizeValue(JSON.parse(r.body)) : null,
+  }));
+}
+function assertRecording(file, got) {
+  if (process.env.UPDATE_RECORDINGS) {
+    writeFileSync(file, JSON.stringify({
+      about: 'The requests of @wix/sdk 1.21.16 getMemberTokensForDirectLogin(sessionToken) as wixtest received them (conformance.test.mjs), random values replaced by <field name>. Rewritten by UPDATE_RECORDINGS=1 npm test.',
+      normalization: 'path: /_wixtest/redirect/<id>; authorization: "<access token>" when present; body: JSON with sorted keys, the values of ' + RANDOM_FIELDS.join(', ') + ' replaced by "<name>"; the page load has no body (null).',
+      requests: got,
+    }, null, 2) + '\n');
+  }
+  const want = JSON.parse(readFileSync(file, 'utf8')).requests;
+  assert.deepEqual(got, want, `the SDK's requests differ from ${file.pathname}; if the SDK changed on purpose, rerun with UPDATE_RECORDINGS=1`);
+}
 
 function assertTokens(tokens, role) {
   assert.match(tokens.accessToken.value, /^OauthNG\.JWS\./);
@@ -408,8 +450,10 @@ test('getMemberTokensForDirectLogin: the hidden iframe, web_message, no redirect
     const client = newClient();
     const res = await client.auth.login({ email: DEMO.email, password: DEMO.password });
     assert.equal(res.loginState, 'SUCCESS');
+    const from = (await requests()).length;
     const { result: tokens, calls } = await tokenCalls(() => client.auth.getMemberTokensForDirectLogin(res.data.sessionToken));
     assertTokens(tokens, 'member');
+    assertRecording(DIRECT_LOGIN_RECORDING, normalize((await requests()).slice(from)));
     assert.deepEqual(calls, ['authorization_code:200']);
     const log = await requests();
     const ar = JSON.parse(log.filter((r) => r.endpoint === 'redirect-session').at(-1).body).auth;

@@ -49,6 +49,27 @@
 //   - member_id of the authorized_client grant must be a GUID: any other
 //     string is invalid_request, an unknown GUID invalid_grant.
 //
+// # Knobs for what Wix does not show
+//
+// Where neither the SDK's code nor its typings show how Wix answers, an
+// Option makes the fake answer each way Wix might, so that a test shows
+// what the client does under each (knobs.go; docs/protocol.md lists the
+// evidence of each assumption). The defaults are what the SDK's code and
+// typings show:
+//   - WithDirectLoginQuery: a full-page direct login (prompt "none",
+//     responseMode query) redirects to the callback (default), needs its
+//     cookie back, shows the login form, or is refused (A1).
+//   - WithFrameRedirect: the web_message page first redirects to a second
+//     origin of the fake (FrameURL), which posts the message (A16).
+//   - WithRefusal: a refresh token Wix will not renew is answered 400
+//     invalid_grant (default), 400 INVALID_REFRESH_TOKEN, 401
+//     UNAUTHENTICATED, 403 PERMISSION_DENIED or 404 NOT_FOUND (A6).
+//   - WithoutSignOnRefreshToken: the grant after a sign-on answers no
+//     refresh_token (A12).
+//   - WithNumbersAsStrings: expires_in and token-info exp/iat as JSON
+//     strings (A19).
+//   - WithFullURLQuery: every fullUrl carries a query of its own (A20).
+//
 // Member, visitor and contact IDs are version 4 UUIDs from
 // github.com/google/uuid, the shape wixauth checks before sending one.
 //

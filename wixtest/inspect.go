@@ -45,6 +45,7 @@ func (s *Server) InspectHandler() http.Handler {
 			Path          string `json:"path"`
 			Grant         string `json:"grant,omitempty"`
 			Status        int    `json:"status"`
+			ContentType   string `json:"contentType,omitempty"`
 			Authorization string `json:"authorization,omitempty"`
 			Consistent    string `json:"consistent,omitempty"`
 			Body          string `json:"body,omitempty"`
@@ -52,7 +53,7 @@ func (s *Server) InspectHandler() http.Handler {
 		out := []entry{}
 		for _, q := range s.Requests() {
 			out = append(out, entry{string(q.Endpoint), q.Method, q.Path, q.Grant, q.Status,
-				q.Header.Get("Authorization"), q.Header.Get("X-Wix-Consistent"), string(q.Body)})
+				q.Header.Get("Content-Type"), q.Header.Get("Authorization"), q.Header.Get("X-Wix-Consistent"), string(q.Body)})
 		}
 		reply(w, map[string]any{"requests": out})
 	})

@@ -34,7 +34,21 @@ func (s *Server) serveAuthPage(w http.ResponseWriter, r *http.Request, body []by
 	action := s.baseLocked(r) + pagePrefix + id
 	login := page{Kind: "login", Title: "Log In", Action: action, CancelURL: action + "/cancel"}
 
-	if rs.prompt == "none" {
+	formInstead := s.directLoginQuery == QueryShowsLoginForm && snap.responseMode != "web_message"
+	if rs.prompt == "none" && r.Method == http.MethodGet {
+		// The knobs answer without spending the session, outside the lock.
+		s.mu.Unlock()
+		if s.hopToFrameOrigin(w, r, snap) || s.answerQueryDirectLogin(w, r, id, snap) {
+			return
+		}
+		s.mu.Lock()
+		if rs.done {
+			s.mu.Unlock()
+			writePage(w, http.StatusBadRequest, page{Title: "Link expired", Message: "This login link was already used."})
+			return
+		}
+	}
+	if rs.prompt == "none" && !formInstead {
 		params := url.Values{"error": {"login_required"}, "error_description": {"no session token: the member must log in"}, "state": {snap.state}}
 		if rs.memberID != "" {
 			params = s.completeLocked(rs, rs.memberID, now)

@@ -139,7 +139,7 @@ func (s *Server) grantRefresh(w http.ResponseWriter, p tokenParams) {
 	}
 	s.mu.Unlock()
 	if t == nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "refresh token is invalid, expired or revoked")
+		s.refuseRefresh(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -235,7 +235,11 @@ func (s *Server) grantAuthorizedClient(w http.ResponseWriter, r *http.Request, p
 		problem = "session_token is invalid, used, expired or not the member's"
 	}
 	var resp tokenResponse
-	if problem == "" {
+	switch {
+	case problem != "":
+	case session != "" && s.signOnNoRefresh:
+		resp = s.issueAccessLocked("", m.ID, roleMember, now)
+	default:
 		resp = s.issuePairLocked(m.ID, roleMember, now)
 	}
 	s.mu.Unlock()

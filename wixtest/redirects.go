@@ -234,6 +234,11 @@ func (s *Server) handleRedirectSession(w http.ResponseWriter, r *http.Request, b
 		params[k] = v
 		q.Set(k, v)
 	}
+	if s.fullURLQuery {
+		ref := randomB64(8)
+		params[FullURLQueryParam] = ref
+		q.Set(FullURLQueryParam, ref)
+	}
 	full := endpoint
 	if len(q) > 0 {
 		full += "?" + q.Encode()

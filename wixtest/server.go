@@ -43,6 +43,16 @@ type Server struct {
 	offset          atomic.Int64 // nanoseconds added to clock by Advance
 	anyRedirectURI  bool
 
+	// Knobs (knobs.go), set by Options before the server starts.
+	directLoginQuery DirectLoginQuery
+	frameRedirect    bool
+	refusal          Refusal
+	signOnNoRefresh  bool
+	numbersAsStrings bool
+	fullURLQuery     bool
+	frameTS          *httptest.Server
+	frameURL         string
+
 	handler   http.Handler
 	ts        *httptest.Server
 	closed    chan struct{}
@@ -185,6 +195,7 @@ func (s *Server) Start() {
 	s.ts = httptest.NewUnstartedServer(s.handler)
 	s.ts.Start()
 	s.SetURL(s.ts.URL)
+	s.startFrameOrigin()
 }
 
 // Handler returns the fake as an http.Handler, for serving it on a listener
@@ -208,6 +219,9 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.closed) })
 	if s.ts != nil {
 		s.ts.Close()
+	}
+	if s.frameTS != nil {
+		s.frameTS.Close()
 	}
 }
 

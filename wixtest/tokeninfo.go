@@ -13,8 +13,8 @@ type tokenInfo struct {
 	Active      bool   `json:"active"`
 	SubjectType string `json:"subjectType,omitempty"`
 	SubjectID   string `json:"subjectId,omitempty"`
-	Exp         int64  `json:"exp,omitempty"`
-	Iat         int64  `json:"iat,omitempty"`
+	Exp         any    `json:"exp,omitempty"` // numbers, or strings with WithNumbersAsStrings
+	Iat         any    `json:"iat,omitempty"`
 	ClientID    string `json:"clientId,omitempty"`
 	SiteID      string `json:"siteId,omitempty"`
 }
@@ -40,11 +40,11 @@ func (s *Server) handleTokenInfo(w http.ResponseWriter, r *http.Request, body []
 	s.mu.Lock()
 	if t := s.access[b.Token]; t != nil && now.Before(t.expires) {
 		info = tokenInfo{Active: true, SubjectID: t.identity, SubjectType: strings.ToUpper(t.role),
-			Exp: t.expires.Unix(), Iat: t.expires.Add(-s.accessLifetime).Unix()}
+			Exp: s.number(t.expires.Unix()), Iat: s.number(t.expires.Add(-s.accessLifetime).Unix())}
 	} else if t := s.validRefreshLocked(b.Token, now); t != nil {
-		info = tokenInfo{Active: true, SubjectID: t.identity, SubjectType: strings.ToUpper(t.role), Iat: t.issued.Unix()}
+		info = tokenInfo{Active: true, SubjectID: t.identity, SubjectType: strings.ToUpper(t.role), Iat: s.number(t.issued.Unix())}
 		if s.refreshLifetime > 0 {
-			info.Exp = t.issued.Add(s.refreshLifetime).Unix()
+			info.Exp = s.number(t.issued.Add(s.refreshLifetime).Unix())
 		}
 	}
 	s.mu.Unlock()

@@ -35,8 +35,8 @@ type refreshToken struct {
 type tokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	TokenType    string `json:"token_type"`
-	ExpiresIn    int64  `json:"expires_in"`
-	RefreshToken string `json:"refresh_token"`
+	ExpiresIn    any    `json:"expires_in"` // a number, or a string with WithNumbersAsStrings
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
 // issuePairLocked mints a new refresh token and a first access token for it.
@@ -52,7 +52,7 @@ func (s *Server) issueAccessLocked(rt, identity, role string, now time.Time) tok
 	return tokenResponse{
 		AccessToken:  at,
 		TokenType:    "Bearer",
-		ExpiresIn:    int64(s.accessLifetime / time.Second),
+		ExpiresIn:    s.number(int64(s.accessLifetime / time.Second)),
 		RefreshToken: rt,
 	}
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -15,6 +17,9 @@ const (
 	confirmed    verdict = "CONFIRMED"
 	notConfirmed verdict = "NOT CONFIRMED"
 	skipped      verdict = "SKIPPED"
+	// notChecked: no HTTP client can check it (it needs a browser, or
+	// would change the site); the detail says why.
+	notChecked verdict = "NOT CHECKED"
 )
 
 // check is one assumption of docs/protocol.md and how to test it. needs
@@ -60,6 +65,20 @@ var checks = []check{
 	{"A11", "the password-reset email refuses a relative redirect URL", needsMember, checkRelativeReset},
 	{"A12", "sign-on answers sessionToken and identity.id, and the grant takes member_id and session_token without scope", needsAPIKey, checkSignOn},
 	{"A13", "the authorized_client grant refuses a member_id that is not a GUID", needsAPIKey, checkMemberIDFormat},
+	{"A14", "customFields must be a list; an object is refused", nil, because("it would create a member on the site")},
+	{"A15", "GUID and Required fields of redirect-session intents are validated when the session is created", nil, because("it needs real bookings, plans and orders of the site")},
+	{"A16", "the web_message page reaches its postMessage by HTTP redirects only, on origins the frame policy allows", needsMember, checkFrameOrigins},
+	{"A17", "the 7-day sync memory may be noted when the URL is handed out", nil, because("only a browser sees whether the hidden iframe loaded")},
+	{"A18", "session tokens and authorization codes are single use and short-lived", nil, because("their lifetimes would take minutes of waiting to bound, and Wix documents none")},
+	{"A19", "expires_in and token-info exp/iat are JSON numbers, or strings of digits (wixauth reads both)", nil, checkNumberTypes},
+}
+
+// because is the run of a check that cannot be made without a browser or
+// without changing the site: it says so, and why.
+func because(why string) func(context.Context, *config) (verdict, string, error) {
+	return func(context.Context, *config) (verdict, string, error) {
+		return notChecked, "not checked, because " + why, nil
+	}
 }
 
 func runChecks(ctx context.Context, c *config) []result {
@@ -110,33 +129,60 @@ func directLoginCode(ctx context.Context, c *config) (code string, p pkce, detai
 	if rs.Status != http.StatusOK || next == "" {
 		return "", p, "the redirect session was refused: " + rs.String(), nil
 	}
+	f, err := follow(ctx, newBrowser(), next, c.RedirectURI)
+	if err != nil {
+		return "", p, "", err
+	}
+	switch {
+	case f.to == nil && f.last.Location == "":
+		return "", p, fmt.Sprintf("Wix's page answered without redirecting (it may need a browser): %v", f.last), nil
+	case f.to == nil:
+		return "", p, "more than 10 redirects without reaching the redirect URI", nil
+	}
+	q := f.to.Query()
+	if q.Get("code") == "" || q.Get("state") != p.state {
+		return "", p, "back at the redirect URI without a code for the state: " + f.to.String(), nil
+	}
+	return q.Get("code"), p, "", nil
+}
+
+// followed is where a chain of redirects ended.
+type followed struct {
+	last    answer   // the last page loaded
+	to      *url.URL // the redirect to stop at, if reached
+	origins []string // every origin loaded, in order, without repeats
+}
+
+// follow loads start and its redirects with b (its cookies kept), up to
+// 10, and stops before loading a URL under stop ("" never stops).
+func follow(ctx context.Context, b *browser, start, stop string) (followed, error) {
+	var f followed
+	next := start
 	for hop := 0; hop < 10; hop++ {
-		page, err := get(ctx, next)
-		if err != nil {
-			return "", p, "", err
-		}
-		loc := page.Location
-		if loc == "" {
-			return "", p, fmt.Sprintf("Wix's page answered without redirecting (it may need a browser): %v", page), nil
-		}
 		u, err := url.Parse(next)
 		if err != nil {
-			return "", p, "", err
+			return f, err
 		}
-		to, err := u.Parse(loc)
+		if o := u.Scheme + "://" + u.Host; !slices.Contains(f.origins, o) {
+			f.origins = append(f.origins, o)
+		}
+		if f.last, err = b.get(ctx, next); err != nil {
+			return f, err
+		}
+		if f.last.Location == "" {
+			return f, nil
+		}
+		to, err := u.Parse(f.last.Location)
 		if err != nil {
-			return "", p, "", err
+			return f, err
 		}
-		if strings.HasPrefix(to.String(), c.RedirectURI) {
-			q := to.Query()
-			if q.Get("code") == "" || q.Get("state") != p.state {
-				return "", p, "back at the redirect URI without a code for the state: " + to.String(), nil
-			}
-			return q.Get("code"), p, "", nil
+		if stop != "" && strings.HasPrefix(to.String(), stop) {
+			f.to = to
+			return f, nil
 		}
 		next = to.String()
 	}
-	return "", p, "more than 10 redirects without reaching the redirect URI", nil
+	return f, nil
 }
 
 func checkQueryDirectLogin(ctx context.Context, c *config) (verdict, string, error) {
@@ -170,10 +216,11 @@ func checkWebMessageNoRedirect(ctx context.Context, c *config) (verdict, string,
 	if rs.Status != http.StatusOK {
 		return notConfirmed, "the redirect session without redirectUri was refused: " + rs.String(), nil
 	}
-	page, err := get(ctx, rs.str("redirectSession.fullUrl"))
+	f, err := follow(ctx, newBrowser(), rs.str("redirectSession.fullUrl"), "")
 	if err != nil {
 		return "", "", err
 	}
+	page := f.last
 	m := postedCode.FindStringSubmatch(page.Raw)
 	if m == nil || !strings.Contains(page.Raw, p.state) {
 		return notConfirmed, "no code for the state in Wix's web_message page (it may need a browser): " + page.String(), nil
@@ -323,4 +370,92 @@ func checkMemberIDFormat(ctx context.Context, c *config) (verdict, string, error
 		return "", "", err
 	}
 	return verdictOf(g.Status >= 400 && g.Status < 500, "Wix answered "+g.String())
+}
+
+// checkFrameOrigins loads the SDK's direct-login frame (web_message, no
+// redirectUri) as far as HTTP goes, and names the origins it passed
+// through: the frame policy (frame-src) of /auth/direct-login must allow
+// each. What the page's script does, and whether the app's listener takes
+// its message, only a browser shows: run the e2e test for that.
+func checkFrameOrigins(ctx context.Context, c *config) (verdict, string, error) {
+	access, _, err := c.visitor(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	st, err := c.sessionToken(ctx, access)
+	if err != nil {
+		return "", "", err
+	}
+	p := newPKCE()
+	rs, err := c.authSession(ctx, access, p, "", "web_message", "none", st)
+	if err != nil {
+		return "", "", err
+	}
+	if rs.Status != http.StatusOK {
+		return notConfirmed, "the web_message redirect session was refused: " + rs.String(), nil
+	}
+	full := rs.str("redirectSession.fullUrl")
+	f, err := follow(ctx, newBrowser(), full, "")
+	if err != nil {
+		return "", "", err
+	}
+	origins := strings.Join(f.origins, ", ")
+	if !strings.Contains(f.last.Raw, "postMessage") || !strings.Contains(f.last.Raw, p.state) {
+		return notChecked, "not checked, because the page needs a browser past " + origins + " (no postMessage with the state in its HTML): run the e2e test against the site", nil
+	}
+	u, _ := url.Parse(full)
+	if len(f.origins) > 1 {
+		return confirmed, fmt.Sprintf("the frame moved from %s://%s to other origins (%s): the frame policy must allow them all", u.Scheme, u.Host, origins), nil
+	}
+	return confirmed, "the frame stayed on " + origins, nil
+}
+
+// checkNumberTypes reads the JSON types of expires_in (a new visitor) and
+// of token-info's exp and iat (that visitor's access token).
+func checkNumberTypes(ctx context.Context, c *config) (verdict, string, error) {
+	tok, err := c.call(ctx, "/oauth2/token", "", map[string]string{"clientId": c.ClientID, "grantType": "anonymous"})
+	if err != nil {
+		return "", "", err
+	}
+	if tok.Status != http.StatusOK {
+		return notConfirmed, "the anonymous grant failed: " + tok.String(), nil
+	}
+	info, err := c.call(ctx, "/oauth2/token-info", "", map[string]string{"token": tok.str("access_token")})
+	if err != nil {
+		return "", "", err
+	}
+	if info.Status != http.StatusOK {
+		return notConfirmed, "token-info failed: " + info.String(), nil
+	}
+	var forms []string
+	ok := true
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"expires_in", tok.Body["expires_in"]}, {"exp", info.Body["exp"]}, {"iat", info.Body["iat"]}} {
+		form := jsonForm(f.v)
+		ok = ok && (form == "number" || form == "string of digits")
+		forms = append(forms, f.name+": "+form)
+	}
+	if ok {
+		return confirmed, strings.Join(forms, ", "), nil
+	}
+	return notConfirmed, strings.Join(forms, ", ") + ": wixauth refuses such a token answer", nil
+}
+
+// jsonForm names how a decoded JSON value spells a number.
+func jsonForm(v any) string {
+	switch v := v.(type) {
+	case float64:
+		return "number"
+	case string:
+		var n json.Number
+		if v != "" && json.Unmarshal([]byte(v), &n) == nil && strings.Trim(v, "0123456789") == "" {
+			return "string of digits"
+		}
+		return fmt.Sprintf("string %q", v)
+	case nil:
+		return "missing"
+	}
+	return fmt.Sprintf("%T", v)
 }

@@ -19,6 +19,11 @@
 // instead: every assumption should come out confirmed, since the fake
 // follows the strictest reading of each.
 //
+// Assumptions that no HTTP client can check (they need a browser, or would
+// change the site) are listed as NOT CHECKED, each with the reason. The
+// login pages are followed as a browser without JavaScript would: with a
+// cookie jar, one redirect at a time.
+//
 // The exit status is 0 when every check that ran confirmed its assumption,
 // 1 when one did not, 2 on a usage error.
 package main
@@ -88,7 +93,7 @@ func report(w io.Writer, results []result) int {
 			fmt.Fprintf(w, "%13s %s\n", "", r.Detail)
 		}
 	}
-	fmt.Fprintf(w, "\n%d confirmed, %d not confirmed, %d skipped\n", counts[confirmed], counts[notConfirmed], counts[skipped])
+	fmt.Fprintf(w, "\n%d confirmed, %d not confirmed, %d skipped, %d not checked\n", counts[confirmed], counts[notConfirmed], counts[skipped], counts[notChecked])
 	if counts[notConfirmed] > 0 {
 		fmt.Fprintln(w, "Not confirmed: see docs/protocol.md for what each assumption changes in wixauth, and what to do.")
 		return 1

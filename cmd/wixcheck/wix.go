@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 )
@@ -82,19 +83,32 @@ func (c *config) call(ctx context.Context, path, authz string, body any) (answer
 	return do(req)
 }
 
-// get loads a page without following redirects.
-func get(ctx context.Context, u string) (answer, error) {
+// browser loads pages as a browser without JavaScript would: one cookie
+// jar for the whole flow (Wix's pages may set a cookie and redirect to
+// themselves), redirects followed one at a time by the caller, so that it
+// sees where each one goes.
+type browser struct{ c *http.Client }
+
+func newBrowser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{&http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// get loads a page without following its redirect.
+func (b *browser) get(ctx context.Context, u string) (answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return answer{}, err
 	}
-	return do(req)
+	return doWith(b.c, req)
 }
 
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-func do(req *http.Request) (answer, error) {
-	resp, err := noRedirects.Do(req)
+func do(req *http.Request) (answer, error) { return doWith(noRedirects, req) }
+
+func doWith(c *http.Client, req *http.Request) (answer, error) {
+	resp, err := c.Do(req)
 	if err != nil {
 		return answer{}, err
 	}

@@ -57,17 +57,22 @@ type TokenInfo struct {
 	Active      bool   `json:"active"`
 	SubjectType string `json:"subjectType"`
 	SubjectID   string `json:"subjectId"`
-	Exp         int64  `json:"exp"`
-	Iat         int64  `json:"iat"`
-	ClientID    string `json:"clientId,omitempty"`
-	SiteID      string `json:"siteId"`
-	InstanceID  string `json:"instanceId,omitempty"`
+	// Exp and Iat are Unix seconds: numbers in the SDK's typings
+	// (get-token-info.d.ts), taken as strings too (see Seconds).
+	Exp        int64  `json:"exp"`
+	Iat        int64  `json:"iat"`
+	ClientID   string `json:"clientId,omitempty"`
+	SiteID     string `json:"siteId"`
+	InstanceID string `json:"instanceId,omitempty"`
 }
 
-// TokenResponse is the token endpoint's snake_case answer.
+// TokenResponse is the token endpoint's snake_case answer. Fields it does
+// not name are ignored, as the SDK ignores them.
 type TokenResponse struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type"`
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	// ExpiresIn is a number in Wix's docs; a string of one is taken too, as
+	// the SDK's Number(expires_in) takes it (see Seconds).
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
 }
@@ -81,7 +86,11 @@ const MaxExpiresIn = 7 * 24 * 60 * 60
 var ErrMalformedToken = errors.New("malformed token response")
 
 // Check refuses answers that would leave a session unusable: a missing access
-// token or a lifetime that is already over.
+// token or a lifetime that is already over. needRefresh is the caller's to
+// set: false for a grant that may answer an access token alone, such as the
+// scope-less authorized_client grant after a sign-on (the redirects
+// typings: "If this field is left empty, only an access token is granted";
+// the SDK keeps whatever refresh_token is, even none).
 func (r *TokenResponse) Check(needRefresh bool) error {
 	switch {
 	case r.AccessToken == "":
