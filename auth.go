@@ -2,11 +2,8 @@ package wixauth
 
 import (
 	"errors"
-	"log/slog"
 	"sync"
-	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth/internal/limit"
 	"github.com/wixauth/wixauth/internal/renew"
 	"github.com/wixauth/wixauth/session"
@@ -64,30 +61,11 @@ func New(cfg Config) (*Auth, error) {
 	return a, nil
 }
 
-// CloseIdleConnections closes the idle keep-alive connections to Wix of
-// the Auth's HTTP client, as http.Client.CloseIdleConnections; for a
-// graceful shutdown.
-func (a *Auth) CloseIdleConnections() { a.cfg.HTTPClient.CloseIdleConnections() }
-
-// Sessions returns the session manager that holds the tokens, for handlers
-// that keep their own values next to them or renew the session token.
-func (a *Auth) Sessions() *scs.SessionManager { return a.cfg.Sessions }
-
-// ClientID returns the configured OAuth client ID.
-func (a *Auth) ClientID() string { return a.cfg.ClientID }
-
-// BaseURL returns the app's public origin from Config.BaseURL, or "".
-func (a *Auth) BaseURL() string { return a.cfg.BaseURL }
-
-// Logger returns the configured logger.
-func (a *Auth) Logger() *slog.Logger { return a.cfg.Logger }
-
-// APIURL returns the base URL of the Wix API, without a trailing slash.
-func (a *Auth) APIURL() string { return a.cfg.APIURL }
-
-// Now returns the current time by Config.Now, the clock token expiry is
-// judged by; the handlers time pending logins by it too.
-func (a *Auth) Now() time.Time { return a.cfg.Now() }
+// Config returns the Auth's configuration with its defaults filled in:
+// the client ID, API URL, base URL, logger, clock, HTTP client and session
+// manager that the flows of the packages identity, oauth and redirects,
+// and the handlers, work with. Changing the copy changes nothing.
+func (a *Auth) Config() Config { return a.cfg }
 
 var (
 	defaultMu   sync.Mutex

@@ -1,5 +1,9 @@
 package wixauth
 
+// Calls to Wix with JSON in and out: a session's (Client.Get, Post) and
+// those made outside any session (Auth.Post: token grants, token info,
+// sign-on).
+
 import (
 	"bytes"
 	"context"
@@ -8,6 +12,35 @@ import (
 	"io"
 	"net/http"
 )
+
+// Get calls GET path on the Wix API (for example "/ecom/v1/carts/current")
+// and decodes the JSON answer into out, which may be nil. A non-2xx answer is
+// returned as *APIError.
+func (c *Client) Get(ctx context.Context, path string, out any) error {
+	return c.callJSON(ctx, http.MethodGet, path, nil, out)
+}
+
+// Post calls POST path on the Wix API with in encoded as JSON and decodes the
+// answer into out, which may be nil. A non-2xx answer is returned as
+// *APIError.
+func (c *Client) Post(ctx context.Context, path string, in, out any) error {
+	return c.callJSON(ctx, http.MethodPost, path, in, out)
+}
+
+func (c *Client) callJSON(ctx context.Context, method, path string, in, out any) error {
+	if c == nil {
+		return ErrNoClient
+	}
+	req, err := jsonRequest(ctx, method, path, in)
+	if err != nil {
+		return err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	return decodeAnswer(resp, out)
+}
 
 // maxAnswer bounds what is read of any answer from Wix, so that a broken or
 // hostile upstream cannot make the server buffer without limit.
@@ -64,9 +97,16 @@ func decodeAnswer(resp *http.Response, out any) error {
 	return nil
 }
 
-// postJSON posts in to path on the API host, with authz as the raw
-// Authorization value if not empty, and decodes the answer into out. It is
-// for calls made outside a session's Client, such as token grants.
+// Post calls POST path on the Wix API outside any session, with
+// authorization as the raw Authorization value if not empty, and decodes
+// the answer into out, which may be nil. It is for the calls that are not
+// a visitor's or member's: token grants, token info, and the external
+// login's sign-on (which authorizes with a token and an API key). A
+// non-2xx answer is returned as *APIError.
+func (a *Auth) Post(ctx context.Context, path, authorization string, in, out any) error {
+	return a.postJSON(ctx, path, authorization, in, out)
+}
+
 func (a *Auth) postJSON(ctx context.Context, path, authz string, in, out any) error {
 	req, err := jsonRequest(ctx, http.MethodPost, a.cfg.APIURL+path, in)
 	if err != nil {

@@ -196,9 +196,6 @@ func (c *Client) SetTokens(t Tokens) {
 	c.ready = false
 }
 
-// Role returns the role of the session's tokens.
-func (c *Client) Role() Role { return c.Tokens().Role() }
-
 // LoggedIn reports whether the session belongs to a logged-in member.
 func (c *Client) LoggedIn() bool { return c.Tokens().LoggedIn() }
 
@@ -398,18 +395,7 @@ func staleTokenAnswer(resp *http.Response) (*http.Response, bool) {
 		io.Reader
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
-	return resp, staleTokenCode(newAPIError(resp, "", head).Code)
-}
-
-// staleTokenCode reports whether the code of a 401 means a stale token: no
-// code at all, the gRPC status UNAUTHENTICATED that Wix's gateway answers
-// for a token it does not accept, or RFC 6750's invalid_token.
-func staleTokenCode(code string) bool {
-	switch code {
-	case "", "UNAUTHENTICATED", "invalid_token":
-		return true
-	}
-	return false
+	return resp, wire.StaleTokenCode(newAPIError(resp, "", head).Code)
 }
 
 // carriesSecret reports whether a request to path carries a password or a

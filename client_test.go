@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -150,7 +151,7 @@ func TestNilClientSaysWhatIsWrong(t *testing.T) {
 	if err := c.Get(context.Background(), "/x", nil); !errors.Is(err, wixauth.ErrNoClient) {
 		t.Errorf("err = %v, want ErrNoClient", err)
 	}
-	if c.LoggedIn() || c.Role() != wixauth.RoleNone {
+	if c.LoggedIn() || c.Tokens().Role() != wixauth.RoleNone {
 		t.Error("a nil client must read as no session")
 	}
 }
@@ -247,16 +248,16 @@ const wrongPassword401 = `{"message":"wrong password","details":{"applicationErr
 // A 401 that is an answer of the application (a wrong password) is not a
 // stale token: no renewal, the password sent once, the user told.
 func TestWrongPasswordWith401IsAWrongPassword(t *testing.T) {
-	var res wixauth.LoginResult
+	var res identity.Result
 	var err error
 	h := newHarness(t, nil, func(w http.ResponseWriter, r *http.Request) {
-		res, err = wixauth.FromRequest(r).Login(r.Context(), wixtest.DemoEmail, "not-the-password", nil)
+		res, err = identity.Login(r.Context(), wixauth.FromRequest(r), wixtest.DemoEmail, "not-the-password", nil)
 	})
 	h.get("/")
 	h.resetCounts()
 	h.wix.Fail(wixtest.EndpointLogin, wixtest.Fault{Status: 401, Body: wrongPassword401})
 	h.get("/")
-	if err != nil || res.State != wixauth.LoginFailure || res.ErrorCode != wixauth.ErrorCodeInvalidPassword {
+	if err != nil || res.State != identity.LoginFailure || res.ErrorCode != identity.ErrorCodeInvalidPassword {
 		t.Errorf("Login = %+v, %v; want a failure with invalidPassword", res, err)
 	}
 	if n, tok := h.wix.Count(wixtest.EndpointLogin), h.wix.TokenCalls(""); n != 1 || tok != 0 {
@@ -270,7 +271,7 @@ func TestWrongPasswordWith401IsAWrongPassword(t *testing.T) {
 func TestPasswordIsNeverSentTwice(t *testing.T) {
 	var err error
 	h := newHarness(t, nil, func(w http.ResponseWriter, r *http.Request) {
-		_, err = wixauth.FromRequest(r).Login(r.Context(), wixtest.DemoEmail, wixtest.DemoPassword, nil)
+		_, err = identity.Login(r.Context(), wixauth.FromRequest(r), wixtest.DemoEmail, wixtest.DemoPassword, nil)
 	})
 	h.get("/")
 	h.resetCounts()

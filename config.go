@@ -36,7 +36,7 @@ type Config struct {
 	BaseURL string
 
 	// APIKey is a Wix API key with Contacts & Members permissions. It is only
-	// needed for GetMemberTokensForExternalLogin. It is never logged and must
+	// needed for identity.ExternalLogin. It is never logged and must
 	// never reach a browser. Optional.
 	APIKey string
 
@@ -117,7 +117,7 @@ type Config struct {
 	// ends as a new visitor, logged at Warn and reported as
 	// EventSessionEnded. A refresh token that Wix refuses (invalid_grant,
 	// whatever the status) ends its session at once; a timeout, a 5xx or a
-	// 429 never does. The default is DefaultGiveUpAfter (1 minute).
+	// 429 never does. The default is 1 minute.
 	GiveUpAfter time.Duration
 
 	// NewVisitorsPerMinute is how many new visitor sessions one client
@@ -125,7 +125,7 @@ type Config struct {
 	// request without tokens past it gets no token call and no session;
 	// the ErrorHandler gets a *NewVisitorLimitError (by default a 429 with
 	// Retry-After). Sessions that have tokens are never limited. The
-	// default is DefaultNewVisitorsPerMinute (60); a negative value turns
+	// default is 60; a negative value turns
 	// the limit off. HEAD and OPTIONS requests never start a session.
 	//
 	// Connections from loopback and private addresses are not counted
@@ -242,10 +242,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.TokenTimeout = DefaultTokenTimeout
 	}
 	if c.RetryBackoff <= 0 {
-		c.RetryBackoff = DefaultRetryBackoff
+		c.RetryBackoff = defaultRetryBackoff
 	}
 	if c.GiveUpAfter <= 0 {
-		c.GiveUpAfter = DefaultGiveUpAfter
+		c.GiveUpAfter = defaultGiveUpAfter
 	}
 	if c.TrustedHops < 0 {
 		return c, errors.New("wixauth: Config.TrustedHops must not be negative: it is the number of the app's own proxies that append to TrustedAddrHeader")
@@ -254,7 +254,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.TrustedHops = 1
 	}
 	if c.NewVisitorsPerMinute == 0 {
-		c.NewVisitorsPerMinute = DefaultNewVisitorsPerMinute
+		c.NewVisitorsPerMinute = defaultNewVisitorsPerMinute
 	}
 	if c.HTTPClient == nil {
 		// http.DefaultTransport keeps 2 idle connections per host: a burst of
@@ -282,4 +282,37 @@ func (c Config) withDefaults() (Config, error) {
 		c.Now = time.Now
 	}
 	return c, nil
+}
+
+// EventKind names what happened to a session.
+type EventKind string
+
+// The events passed to Config.OnEvent. One token call is one event: a
+// renewal shared by many requests is reported once.
+const (
+	EventNewVisitor   EventKind = "new_visitor"   // new visitor tokens
+	EventRenewal      EventKind = "renewal"       // an access token renewed
+	EventSessionEnded EventKind = "session_ended" // Wix refused a refresh token, or it kept failing (Config.GiveUpAfter)
+	EventLogin        EventKind = "login"         // member tokens stored
+	EventLogout       EventKind = "logout"        // member logged out
+	EventError        EventKind = "error"         // a token call failed
+	// EventTokensUnsaved: tokens changed after the response started, so
+	// they could not be saved (see Config.Lazy).
+	EventTokensUnsaved EventKind = "tokens_unsaved"
+)
+
+// Event is what Config.OnEvent receives. It never holds a token.
+type Event struct {
+	Kind EventKind
+	// Role is the role of the session the event is about.
+	Role Role
+	// Err is the failure, for EventError and EventSessionEnded; an
+	// *APIError carries Wix's request ID.
+	Err error
+}
+
+func (a *Auth) emit(ctx context.Context, e Event) {
+	if a.cfg.OnEvent != nil {
+		a.cfg.OnEvent(ctx, e)
+	}
 }

@@ -34,16 +34,17 @@
 //
 // Auth.NewClient makes a Client from stored tokens, for background jobs,
 // webhooks and WebSocket connections, and hands every change of the tokens
-// back to be stored. Client.HTTPClient and Client.Transport give code that
+// back to be stored. Client.Transport gives code that
 // brings its own HTTP client (a generated Wix API client) the same rules.
 //
 // # Members
 //
 // Package handlers mounts member login (Wix's hosted page with PKCE, or an
-// email and password form), the callback and logout in one call. The Client
-// methods behind them (AuthURL, GetMemberTokens, Login, Register,
-// ProcessVerification, Logout, ...) mirror the SDK's OAuthStrategy for apps
-// that write their own handlers.
+// email and password form), the callback and logout in one call. The flows
+// behind them, in packages oauth (AuthURL, CompleteLogin, ...), identity
+// (Login, Register, ProcessVerification, ...) and redirects (checkout and
+// other Wix pages), mirror the SDK's OAuthStrategy for apps that write
+// their own handlers.
 //
 // # Stores and testing
 //

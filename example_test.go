@@ -42,7 +42,7 @@ func Example() {
 			http.Error(w, "could not add to the cart", http.StatusBadGateway)
 			return
 		}
-		fmt.Fprintf(w, "%s has %d in the cart", wixauth.FromRequest(r).Role(), out.Cart.LineItems[0].Quantity)
+		fmt.Fprintf(w, "%s has %d in the cart", wixauth.FromRequest(r).Tokens().Role(), out.Cart.LineItems[0].Quantity)
 	})
 	app := httptest.NewServer(auth.Middleware(mux))
 	defer app.Close()
@@ -105,7 +105,7 @@ func Example_testing() {
 	defer wix.Close()
 	auth, _ := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL})
 	app := httptest.NewServer(auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, wixauth.FromRequest(r).Role())
+		fmt.Fprint(w, wixauth.FromRequest(r).Tokens().Role())
 	})))
 	defer app.Close()
 
@@ -117,28 +117,6 @@ func Example_testing() {
 	}
 	fmt.Println("anonymous token calls for 3 requests:", wix.TokenCalls("anonymous"))
 	// Output: anonymous token calls for 3 requests: 1
-}
-
-// A checkout on Wix's own page: create a redirect session and send the
-// browser there; Wix brings it back to the app's URLs.
-func ExampleClient_RedirectSession() {
-	wix := wixtest.NewServer()
-	defer wix.Close()
-	auth, _ := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, BaseURL: "https://shop.example"})
-	checkout := auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rs, err := wixauth.FromRequest(r).RedirectSession(r.Context(),
-			map[string]any{"ecomCheckout": map[string]any{"checkoutId": "c0ffee"}},
-			wixauth.Callbacks{PostFlowURL: "https://shop.example/", ThankYouPageURL: "https://shop.example/thanks"})
-		if err != nil {
-			http.Error(w, "checkout is unavailable", http.StatusBadGateway)
-			return
-		}
-		http.Redirect(w, r, rs.FullURL, http.StatusSeeOther)
-	}))
-	rec := httptest.NewRecorder()
-	checkout.ServeHTTP(rec, httptest.NewRequest("POST", "/checkout", nil))
-	fmt.Println(rec.Code, strings.HasPrefix(rec.Header().Get("Location"), wix.URL))
-	// Output: 303 true
 }
 
 // An app's own login (here after its own authentication of a member) and
@@ -164,7 +142,7 @@ func ExampleClient_SignIn() {
 		_ = u // send the browser there (Wix's logout page), or home if ""
 	})
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, wixauth.FromRequest(r).Role())
+		fmt.Fprint(w, wixauth.FromRequest(r).Tokens().Role())
 	})
 	app := httptest.NewServer(auth.Middleware(mux))
 	defer app.Close()

@@ -25,6 +25,8 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/identity"
+	"github.com/wixauth/wixauth/redirects"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -87,8 +89,8 @@ func newFaultApp(t *testing.T) *faultApp {
 		a.answer(w, me.Member.LoginEmail, err)
 	})
 	mux.HandleFunc("GET /checkout", func(w http.ResponseWriter, r *http.Request) {
-		rs, err := wixauth.FromRequest(r).RedirectSession(r.Context(),
-			map[string]any{"ecomCheckout": map[string]any{"checkoutId": "c1"}}, wixauth.Callbacks{PostFlowURL: a.app.URL + "/"})
+		rs, err := redirects.To(r.Context(), wixauth.FromRequest(r),
+			map[string]any{"ecomCheckout": map[string]any{"checkoutId": "c1"}}, redirects.Callbacks{PostFlowURL: a.app.URL + "/"})
 		if err != nil {
 			a.answer(w, "", err)
 			return
@@ -99,7 +101,7 @@ func newFaultApp(t *testing.T) *faultApp {
 		ctx := r.Context()
 		m, _ := a.wix.MemberByEmail(wixtest.DemoEmail)
 		c := wixauth.FromRequest(r)
-		tok, err := c.GetMemberTokensForExternalLogin(ctx, m.ID)
+		tok, err := identity.ExternalLogin(ctx, c, m.ID)
 		if err == nil {
 			err = a.auth.RenewSession(ctx)
 		}

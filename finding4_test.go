@@ -40,7 +40,7 @@ func TestCookieRuleWithAppLoadAndSaveInside(t *testing.T) {
 				}
 				mux := http.NewServeMux()
 				mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-					io.WriteString(w, string(wixauth.FromRequest(r).Role()))
+					io.WriteString(w, string(wixauth.FromRequest(r).Tokens().Role()))
 				})
 				mux.HandleFunc("/touch", func(w http.ResponseWriter, r *http.Request) {
 					sm.Put(r.Context(), "app.seen", strconv.FormatInt(time.Now().UnixNano(), 10))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/oauth"
 )
 
 // FuzzParseCallback: any query and fragment parse without a panic; an
@@ -30,9 +31,9 @@ func FuzzParseCallback(f *testing.F) {
 	f.Add("code=a;state=b", "")
 	f.Fuzz(func(t *testing.T, query, fragment string) {
 		u := &url.URL{Scheme: "https", Host: "app.example", Path: "/auth/callback", RawQuery: query, Fragment: fragment}
-		cb, err := wixauth.ParseCallback(u)
+		cb, err := oauth.ParseCallback(u)
 		if err != nil {
-			if cb != (wixauth.Callback{}) {
+			if cb != (oauth.Callback{}) {
 				t.Fatalf("an error with a non-empty callback: %+v", cb)
 			}
 			return

@@ -199,7 +199,7 @@ func (h *harness) report(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	h.seen = append(h.seen, c.Tokens())
 	h.mu.Unlock()
-	io.WriteString(w, string(c.Role()))
+	io.WriteString(w, string(c.Tokens().Role()))
 }
 
 func (h *harness) lastSeen() wixauth.Tokens {

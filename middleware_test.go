@@ -268,7 +268,7 @@ func TestPackageLevelMiddlewareUsesEnvironment(t *testing.T) {
 	wixauth.SetDefault(nil)
 	defer wixauth.SetDefault(nil)
 	srv := httptest.NewServer(wixauth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, string(wixauth.FromRequest(r).Role()))
+		io.WriteString(w, string(wixauth.FromRequest(r).Tokens().Role()))
 	})))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL)

@@ -207,7 +207,9 @@ func TestOldCookieAfterRenewalIsServedQuietly(t *testing.T) {
 			t.Fatal(err)
 		}
 		mux := http.NewServeMux()
-		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, string(wixauth.FromRequest(r).Role())) })
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, string(wixauth.FromRequest(r).Tokens().Role()))
+		})
 		mux.HandleFunc("/renew", func(w http.ResponseWriter, r *http.Request) {
 			if err := a.RenewSession(r.Context()); err != nil {
 				http.Error(w, err.Error(), 500)

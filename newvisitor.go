@@ -17,9 +17,9 @@ import (
 // spending it. (Renewals of existing sessions are in renewal.go; neither
 // policy ever blocks the other.)
 
-// DefaultNewVisitorsPerMinute is the default of Config.NewVisitorsPerMinute.
+// defaultNewVisitorsPerMinute is the default of Config.NewVisitorsPerMinute.
 // See the README's "New visitors and bots" for the numbers behind it.
-const DefaultNewVisitorsPerMinute = 60
+const defaultNewVisitorsPerMinute = 60
 
 // NewVisitorLimitError is returned when a client address started more new
 // visitor sessions than Config.NewVisitorsPerMinute allows. The default

@@ -25,21 +25,26 @@ func (a *Auth) NewClient(t Tokens, save func(context.Context, Tokens) error) *Cl
 	return &Client{a: a, save: save, rec: record{Tokens: t}}
 }
 
+// Auth returns the Auth that made c, for the flows of packages identity,
+// oauth and redirects, which need its configuration (Auth.Config) or its
+// calls outside the session (Auth.Post, Auth.MemberTokens). It is nil for a
+// nil Client.
+func (c *Client) Auth() *Auth {
+	if c == nil {
+		return nil
+	}
+	return c.a
+}
+
 // Transport returns an http.RoundTripper that sends each request with the
 // Client's tokens, under the rules of Do: the request must be for the Wix
 // API host (Config.APIURL); the access token is added, and renewed when due;
 // a 401 that says it is stale renews it and sends the request once more if
 // its body can be replayed; X-Wix-Consistent is kept and sent back. It is
 // what a generated Wix API client, or any library that takes an
-// http.RoundTripper, needs. Requests go through the Transport of
-// Config.HTTPClient.
+// http.RoundTripper, needs, as &http.Client{Transport: c.Transport()}.
+// Requests go through the Transport of Config.HTTPClient.
 func (c *Client) Transport() http.RoundTripper { return tokenTransport{c} }
-
-// HTTPClient returns an *http.Client that uses Transport, with the timeout
-// of Config.HTTPClient.
-func (c *Client) HTTPClient() *http.Client {
-	return &http.Client{Transport: c.Transport(), Timeout: c.a.cfg.HTTPClient.Timeout}
-}
 
 type tokenTransport struct{ c *Client }
 

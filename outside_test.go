@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -97,7 +98,7 @@ func TestNewClientStartsAndRestartsVisitors(t *testing.T) {
 func TestTransportForOtherHTTPClients(t *testing.T) {
 	a, wix := outsideAuth(t)
 	var saved savedTokens
-	hc := a.NewClient(wixauth.Tokens{}, saved.save).HTTPClient()
+	hc := &http.Client{Transport: a.NewClient(wixauth.Tokens{}, saved.save).Transport()}
 	add := func() int {
 		resp, err := hc.Post(wix.URL+"/ecom/v1/carts/current/add-to-cart", "application/json", strings.NewReader(
 			`{"lineItems":[{"catalogReference":{"appId":"app","catalogItemId":"sock"},"quantity":1}]}`))
@@ -141,8 +142,8 @@ func TestTransportForOtherHTTPClients(t *testing.T) {
 func TestNewClientSaveFailureIsNotFatal(t *testing.T) {
 	a, _ := outsideAuth(t)
 	c := a.NewClient(wixauth.Tokens{}, func(context.Context, wixauth.Tokens) error { return errors.New("db down") })
-	if err := c.Ensure(context.Background()); err != nil || c.Role() != wixauth.RoleVisitor {
-		t.Errorf("Ensure: %v, role %s", err, c.Role())
+	if err := c.Ensure(context.Background()); err != nil || c.Tokens().Role() != wixauth.RoleVisitor {
+		t.Errorf("Ensure: %v, role %s", err, c.Tokens().Role())
 	}
 }
 
@@ -167,7 +168,7 @@ func ExampleAuth_NewClient() {
 		return nil
 	})
 
-	hc := c.HTTPClient()
+	hc := &http.Client{Transport: c.Transport()}
 	resp, err := hc.Post(wix.URL+"/ecom/v1/carts/current/add-to-cart", "application/json", strings.NewReader(
 		`{"lineItems":[{"catalogReference":{"appId":"215238eb-22a5-4c36-9e7b-e7c08025e04e","catalogItemId":"tee"},"quantity":1}]}`))
 	if err != nil {

@@ -171,8 +171,8 @@ func (a *Auth) resolve(ctx context.Context, t Tokens) (renewed, error) {
 	return renewed{Tokens: t}, err
 }
 
-// DefaultRetryBackoff is how long a failed token call is not repeated.
-const DefaultRetryBackoff = 2 * time.Second
+// defaultRetryBackoff is how long a failed token call is not repeated.
+const defaultRetryBackoff = 2 * time.Second
 
 // maxRetryBackoff caps a Retry-After from Wix.
 const maxRetryBackoff = 5 * time.Minute
@@ -189,9 +189,9 @@ func (a *Auth) backoffFor(err error) time.Duration {
 	return d
 }
 
-// DefaultGiveUpAfter is how long a refresh token may keep failing with
+// defaultGiveUpAfter is how long a refresh token may keep failing with
 // answers that are not transient before its session ends.
-const DefaultGiveUpAfter = time.Minute
+const defaultGiveUpAfter = time.Minute
 
 // renewOrRestart renews rt, and starts a new visitor session when Wix
 // refused rt (see isRefusal), or when every renewal of rt failed with an

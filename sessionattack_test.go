@@ -79,7 +79,7 @@ func newAttackApp(t *testing.T, backend session.AtomicStore, tune func(*session.
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, string(wixauth.FromRequest(r).Role()))
+		io.WriteString(w, string(wixauth.FromRequest(r).Tokens().Role()))
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		signInDemo(t, a.wix, r)

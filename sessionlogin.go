@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+
+	"github.com/wixauth/wixauth/internal/wire"
 )
 
 // Login and logout change who the session belongs to. Both renew the
@@ -27,35 +29,31 @@ func (a *Auth) RenewSession(ctx context.Context) error {
 	return nil
 }
 
-// CompleteLogin completes a login that came back from Wix (the hosted page,
-// or a password login through DirectLoginURL): it checks cb's state against
-// d, the login's OAuthData kept since it began, exchanges the code with d's
-// PKCE verifier and then signs the member in (see SignIn). The caller
-// consumes d's state first: it is good once, whatever happens here. An
-// exchange that fails leaves the session as it was; a *StoreError says the
-// session could not be renewed.
-func (c *Client) CompleteLogin(ctx context.Context, cb Callback, d OAuthData) error {
-	if c == nil {
-		return ErrNoClient
-	}
-	tok, err := c.GetMemberTokens(ctx, cb.Code, cb.State, d)
+// MemberTokens makes a member token grant (grant, a wire token request
+// such as authorization_code or authorized_client, sent with authorization
+// if not empty) and returns the member's tokens without storing them: pass
+// them to Client.SignIn. It is the one token call that the member flows of
+// packages oauth and identity make outside the renewal policy.
+func (a *Auth) MemberTokens(ctx context.Context, grant any, authorization string) (Tokens, error) {
+	tr, err := a.requestTokens(ctx, grant, authorization, true)
 	if err != nil {
-		return err
+		return Tokens{}, err
 	}
-	return c.SignIn(ctx, tok)
+	return a.tokensFrom(tr, RefreshToken{Value: tr.RefreshToken, Role: RoleMember}), nil
 }
 
 // SignIn makes the session the member's of t, in the order that keeps
 // session fixation out: it renews the session ID (see RenewSession), then
 // stores t, then calls Config.OnLogin. Use it with the tokens of
-// GetMemberTokens or GetMemberTokensForExternalLogin. A *StoreError means
+// oauth.GetMemberTokens or identity.ExternalLogin (oauth.CompleteLogin
+// does both steps). A *StoreError means
 // the session ID could not be renewed, and nothing was stored.
 func (c *Client) SignIn(ctx context.Context, t Tokens) error {
 	if c == nil {
 		return ErrNoClient
 	}
 	if !t.LoggedIn() {
-		return errors.New("wixauth: SignIn needs a member's tokens (from GetMemberTokens or GetMemberTokensForExternalLogin)")
+		return errors.New("wixauth: SignIn needs a member's tokens (from oauth.GetMemberTokens or identity.ExternalLogin)")
 	}
 	if err := c.a.RenewSession(c.ctx); err != nil {
 		return err
@@ -69,7 +67,7 @@ func (c *Client) SignIn(ctx context.Context, t Tokens) error {
 
 // SignOut logs the member out: it calls Config.OnLogout (while the session
 // is still the member's), asks Wix for its logout page, which ends on
-// postFlowURL (see Client.Logout), then empties the session but for the
+// postFlowURL, and empties the tokens (as the SDK's logout()), then empties the session but for the
 // keys named in Config.KeepOnLogout, and renews the session ID. The local
 // logout always happens: when Wix cannot be reached the URL is "" and the
 // error says so. A *StoreError means the session ID could not be renewed.
@@ -81,7 +79,7 @@ func (c *Client) SignOut(ctx context.Context, postFlowURL string) (string, error
 	if a.cfg.OnLogout != nil && c.LoggedIn() {
 		a.cfg.OnLogout(ctx, c)
 	}
-	u, wixErr := c.Logout(ctx, postFlowURL)
+	u, wixErr := c.logout(ctx, postFlowURL)
 	sm := a.cfg.Sessions
 	for _, k := range sm.Keys(c.ctx) {
 		if !slices.Contains(a.cfg.KeepOnLogout, k) {
@@ -92,4 +90,29 @@ func (c *Client) SignOut(ctx context.Context, postFlowURL string) (string, error
 		return u, err
 	}
 	return u, wixErr
+}
+
+// logout creates Wix's logout redirect session, which lands on postFlowURL,
+// and empties the session's tokens, as the SDK's logout(). The tokens are
+// emptied even when Wix cannot be reached, so a local logout always
+// happens; the error says Wix's side did not.
+func (c *Client) logout(ctx context.Context, postFlowURL string) (string, error) {
+	body := struct {
+		Logout    wire.LogoutIntent `json:"logout"`
+		Callbacks struct {
+			PostFlowURL string `json:"postFlowUrl,omitempty"`
+		} `json:"callbacks"`
+	}{Logout: wire.LogoutIntent{ClientID: c.a.cfg.ClientID}}
+	body.Callbacks.PostFlowURL = postFlowURL
+	var resp wire.RedirectSessionResponse
+	err := c.Post(ctx, wire.RedirectSessionPath, body, &resp)
+	if err == nil && resp.RedirectSession.FullURL == "" {
+		err = errors.New("wixauth: Wix answered a redirect session without a URL")
+	}
+	c.SetTokens(Tokens{})
+	c.a.emit(ctx, Event{Kind: EventLogout, Role: RoleMember})
+	if err != nil {
+		return "", err
+	}
+	return resp.RedirectSession.FullURL, nil
 }

@@ -20,13 +20,13 @@ func TestLoginLogoutHooks(t *testing.T) {
 		c.OnLogin = func(ctx context.Context, cl *wixauth.Client) {
 			mu.Lock()
 			defer mu.Unlock()
-			events = append(events, "login "+string(cl.Role()))
+			events = append(events, "login "+string(cl.Tokens().Role()))
 			c.Sessions.Put(ctx, "app.profile", "Demo")
 		}
 		c.OnLogout = func(ctx context.Context, cl *wixauth.Client) {
 			mu.Lock()
 			defer mu.Unlock()
-			events = append(events, "logout "+string(cl.Role()))
+			events = append(events, "logout "+string(cl.Tokens().Role()))
 		}
 	}, func(w http.ResponseWriter, r *http.Request) {
 		c := wixauth.FromRequest(r)

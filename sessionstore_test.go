@@ -61,9 +61,9 @@ func TestDefaultSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := a.Sessions().Cookie
-		if c.Name != want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != strings.HasPrefix(base, "https") || !a.Sessions().HashTokenInStore {
-			t.Errorf("BaseURL %q: cookie %+v, hashed %v", base, c, a.Sessions().HashTokenInStore)
+		c := a.Config().Sessions.Cookie
+		if c.Name != want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != strings.HasPrefix(base, "https") || !a.Config().Sessions.HashTokenInStore {
+			t.Errorf("BaseURL %q: cookie %+v, hashed %v", base, c, a.Config().Sessions.HashTokenInStore)
 		}
 	}
 }
@@ -116,7 +116,7 @@ func TestStoreGivenOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sm := a.Sessions(); sm.Cookie.Name != "__Host-wixauth_session" || !sm.HashTokenInStore {
+	if sm := a.Config().Sessions; sm.Cookie.Name != "__Host-wixauth_session" || !sm.HashTokenInStore {
 		t.Errorf("the manager made from Config.Store: cookie %q, hashed %v", sm.Cookie.Name, sm.HashTokenInStore)
 	}
 	sm, err := session.New(session.Options{})

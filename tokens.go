@@ -79,14 +79,5 @@ func (t Tokens) Role() Role {
 // LoggedIn reports whether the tokens belong to a site member.
 func (t Tokens) LoggedIn() bool { return t.Role() == RoleMember }
 
-// ExpiresWithin reports whether the access token is missing or expires
-// within d of now. With d == 0 it is the SDK's own rule (expiresAt < now).
-func (t Tokens) ExpiresWithin(now time.Time, d time.Duration) bool {
-	if t.AccessToken.Value == "" {
-		return true
-	}
-	return time.Unix(t.AccessToken.ExpiresAt, 0).Before(now.Add(d))
-}
-
 // Expiry returns when the access token expires.
 func (t Tokens) Expiry() time.Time { return time.Unix(t.AccessToken.ExpiresAt, 0) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/redirects"
 )
 
 // ErrEmptyCart is returned by CreateCheckout and CheckoutURL when the
@@ -35,12 +36,12 @@ func CreateCheckout(ctx context.Context, c *wixauth.Client) (string, error) {
 // send the browser there. callbacks say where Wix sends the browser back
 // (ThankYouPageURL after paying, CartPageURL, PostFlowURL); give only URLs
 // of your own app.
-func CheckoutURL(ctx context.Context, c *wixauth.Client, callbacks wixauth.Callbacks) (string, error) {
+func CheckoutURL(ctx context.Context, c *wixauth.Client, callbacks redirects.Callbacks) (string, error) {
 	id, err := CreateCheckout(ctx, c)
 	if err != nil {
 		return "", err
 	}
-	rs, err := c.RedirectSession(ctx, map[string]any{"ecomCheckout": map[string]string{"checkoutId": id}}, callbacks)
+	rs, err := redirects.To(ctx, c, map[string]any{"ecomCheckout": map[string]string{"checkoutId": id}}, callbacks)
 	if err != nil {
 		return "", err
 	}

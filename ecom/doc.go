@@ -5,7 +5,7 @@
 //
 //	c := wixauth.FromRequest(r)
 //	cart, err := ecom.AddToCart(ctx, c, ecom.StoresProduct(productID, 1))
-//	url, err := ecom.CheckoutURL(ctx, c, wixauth.Callbacks{ThankYouPageURL: base + "/thanks"})
+//	url, err := ecom.CheckoutURL(ctx, c, redirects.Callbacks{ThankYouPageURL: base + "/thanks"})
 //	http.Redirect(w, r, url, http.StatusSeeOther)
 //
 // Every failure from Wix is a *wixauth.APIError, with Wix's request ID.

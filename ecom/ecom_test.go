@@ -9,6 +9,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/ecom"
+	"github.com/wixauth/wixauth/redirects"
 	"github.com/wixauth/wixauth/wixauthtest"
 	"github.com/wixauth/wixauth/wixtest"
 )
@@ -99,13 +100,13 @@ func TestCheckoutURL(t *testing.T) {
 	ctx := e.Visitor(t).Context(t)
 	c := wixauth.FromContext(ctx)
 
-	if _, err := ecom.CheckoutURL(ctx, c, wixauth.Callbacks{}); !errors.Is(err, ecom.ErrEmptyCart) {
+	if _, err := ecom.CheckoutURL(ctx, c, redirects.Callbacks{}); !errors.Is(err, ecom.ErrEmptyCart) {
 		t.Fatalf("checkout without a cart: %v, want ErrEmptyCart", err)
 	}
 	if _, err := ecom.AddToCart(ctx, c, ecom.StoresProduct("shoe", 1)); err != nil {
 		t.Fatal(err)
 	}
-	cb := wixauth.Callbacks{ThankYouPageURL: wixauthtest.BaseURL + "/thanks", CartPageURL: wixauthtest.BaseURL + "/cart"}
+	cb := redirects.Callbacks{ThankYouPageURL: wixauthtest.BaseURL + "/thanks", CartPageURL: wixauthtest.BaseURL + "/cart"}
 	u, err := ecom.CheckoutURL(ctx, c, cb)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +146,7 @@ func TestCheckoutURL(t *testing.T) {
 }
 
 func TestCheckoutNeedsAClient(t *testing.T) {
-	if _, err := ecom.CheckoutURL(t.Context(), nil, wixauth.Callbacks{}); !errors.Is(err, wixauth.ErrNoClient) {
+	if _, err := ecom.CheckoutURL(t.Context(), nil, redirects.Callbacks{}); !errors.Is(err, wixauth.ErrNoClient) {
 		t.Fatalf("nil client: %v, want ErrNoClient", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/ecom"
+	"github.com/wixauth/wixauth/redirects"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -38,7 +39,7 @@ func Example() {
 		fmt.Fprintf(w, "%d items, %s", cart.Count(), cart.Subtotal.FormattedAmount)
 	})
 	mux.HandleFunc("POST /checkout", func(w http.ResponseWriter, r *http.Request) {
-		u, err := ecom.CheckoutURL(r.Context(), wixauth.FromRequest(r), wixauth.Callbacks{ThankYouPageURL: "https://shop.example/thanks"})
+		u, err := ecom.CheckoutURL(r.Context(), wixauth.FromRequest(r), redirects.Callbacks{ThankYouPageURL: "https://shop.example/thanks"})
 		if err != nil {
 			http.Error(w, "checkout unavailable", http.StatusBadGateway)
 			return

@@ -8,6 +8,7 @@ import (
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/ecom"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/members"
 )
 
@@ -70,7 +71,7 @@ func (a *app) cartAdd(w http.ResponseWriter, r *http.Request) {
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	o := a.members.Outcome(r)
 	d := &pageData{Title: "Log in"}
-	f := loginForm{ReturnTo: o.ReturnTo, Verify: o.State == wixauth.LoginEmailVerificationRequired}
+	f := loginForm{ReturnTo: o.ReturnTo, Verify: o.State == identity.LoginEmailVerificationRequired}
 	if f.ReturnTo == "" || f.ReturnTo == "/" {
 		f.ReturnTo = "/account"
 	}
@@ -118,7 +119,7 @@ func (a *app) loadCart(w http.ResponseWriter, r *http.Request, d *pageData) bool
 // still gets a clean error answer, then writes it with status.
 func (a *app) render(w http.ResponseWriter, r *http.Request, status int, page string, d *pageData) {
 	if c := wixauth.FromRequest(r); c != nil {
-		d.Session = sessionInfo{Role: string(c.Role()), LoggedIn: c.LoggedIn()}
+		d.Session = sessionInfo{Role: string(c.Tokens().Role()), LoggedIn: c.LoggedIn()}
 	}
 	d.Demo = a.demoHint()
 	var buf bytes.Buffer

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/ecom"
+	"github.com/wixauth/wixauth/redirects"
 )
 
 // The Wix calls of the app go through the typed helpers of packages ecom
@@ -16,8 +17,8 @@ import (
 var demoItem = ecom.StoresProduct("demo-item", 1)
 
 // checkoutCallbacks are where Wix's checkout page sends the browser back.
-func (a *app) checkoutCallbacks() wixauth.Callbacks {
-	return wixauth.Callbacks{ThankYouPageURL: a.base + "/account", CartPageURL: a.base + "/", PostFlowURL: a.base + "/"}
+func (a *app) checkoutCallbacks() redirects.Callbacks {
+	return redirects.Callbacks{ThankYouPageURL: a.base + "/account", CartPageURL: a.base + "/", PostFlowURL: a.base + "/"}
 }
 
 // checkout sends the browser to Wix's checkout page for the current cart.

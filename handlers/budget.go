@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
 )
 
 // Budget is how many calls of one kind may be made in each window of Per.
@@ -114,13 +115,13 @@ func (h *Handlers) spend(w http.ResponseWriter, r *http.Request, c cost, email s
 		key := hashKey("budget-"+ck.name, ck.id) + ":" + strconv.FormatInt(window, 36)
 		n, err := h.cfg.Counter.Add(r.Context(), key, 1, end.Sub(now)+time.Second)
 		if err != nil {
-			h.auth.Logger().Error("wixauth/handlers: counting in the shared store failed", slog.String("budget", ck.name), slog.Any("error", err))
+			h.log.Error("wixauth/handlers: counting in the shared store failed", slog.String("budget", ck.name), slog.Any("error", err))
 			w.Header().Set("Retry-After", "5")
 			http.Error(w, "The site cannot take this request right now. Please try again in a few seconds.", http.StatusServiceUnavailable)
 			return false
 		}
 		if n > int64(ck.b.N) {
-			h.auth.Logger().Info("wixauth/handlers: budget spent", slog.String("budget", ck.name))
+			h.log.Info("wixauth/handlers: budget spent", slog.String("budget", ck.name))
 			secs := int64((end.Sub(now) + time.Second - 1) / time.Second)
 			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 			w.Header().Set("Cache-Control", "no-store")
@@ -133,7 +134,7 @@ func (h *Handlers) spend(w http.ResponseWriter, r *http.Request, c cost, email s
 
 // ErrorCodeTooManyRequests is the errorCode of a JSON request refused by a
 // budget (see Budgets); other requests get the message as plain text.
-const ErrorCodeTooManyRequests wixauth.ErrorCode = "tooManyRequests"
+const ErrorCodeTooManyRequests identity.ErrorCode = "tooManyRequests"
 
 // tooMany answers 429 with msg: as JSON to an API call, else plain text.
 func tooMany(w http.ResponseWriter, r *http.Request, msg string) {
@@ -151,7 +152,7 @@ func tooMany(w http.ResponseWriter, r *http.Request, msg string) {
 // leaves the session budgets out; the address and global ones still count,
 // and the middleware bounds new sessions per client address.
 func (h *Handlers) sessionID(r *http.Request) string {
-	if t := h.auth.Sessions().Token(r.Context()); t != "" {
+	if t := h.sessions.Token(r.Context()); t != "" {
 		return "s:" + t
 	}
 	if rt := wixauth.FromRequest(r).Tokens().RefreshToken.Value; rt != "" {

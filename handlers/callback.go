@@ -6,13 +6,15 @@ import (
 	"net/http"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
+	"github.com/wixauth/wixauth/oauth"
 )
 
 // Callback completes a login when Wix sends the browser back. It checks, in
 // order: an error from Wix (the member cancelled), a code and a state, and a
 // state of a login under way in this session and not expired. Any of these
 // failing is a 400 that leaves the session as it was. Then it uses the state
-// up and completes the login with Client.CompleteLogin (the code exchanged
+// up and completes the login with oauth.CompleteLogin (the code exchanged
 // with the login's PKCE verifier, the session ID renewed against session
 // fixation, the member's tokens stored, Config.OnLogin called) and redirects
 // to the login's return URL. A failed exchange is a 502 that keeps the
@@ -24,7 +26,7 @@ func (h *Handlers) Callback() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		ctx := r.Context()
-		cb, err := wixauth.ParseCallback(r.URL)
+		cb, err := oauth.ParseCallback(r.URL)
 		if err != nil {
 			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "The login callback is malformed. Please start the login again."})
 			return
@@ -45,19 +47,19 @@ func (h *Handlers) Callback() http.Handler {
 		// The state is good once, even if Wix refuses its code: a code
 		// cannot be exchanged twice anyway.
 		h.consumePendingLogin(ctx, cb.State)
-		if err := wixauth.FromContext(ctx).CompleteLogin(ctx, cb, d); err != nil {
+		if err := oauth.CompleteLogin(ctx, wixauth.FromContext(ctx), cb, d); err != nil {
 			if se := (*wixauth.StoreError)(nil); errors.As(err, &se) {
-				h.auth.Logger().Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
+				h.log.Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
 				h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusServiceUnavailable, Error: "The session could not be saved. Please try again."})
 				return
 			}
-			h.auth.Logger().Error("wixauth/handlers: code exchange failed", slog.Any("error", err))
+			h.log.Error("wixauth/handlers: code exchange failed", slog.Any("error", err))
 			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadGateway, Error: "Wix did not complete the login. Please try again."})
 			return
 		}
-		h.auth.Logger().Info("wixauth/handlers: member logged in")
+		h.log.Info("wixauth/handlers: member logged in")
 		h.fetchMemberAtLogin(ctx)
-		h.respond(w, r, Result{Flow: FlowCallback, State: wixauth.LoginSuccess, Redirect: h.returnTo(r, d.OriginalURI)})
+		h.respond(w, r, Result{Flow: FlowCallback, State: identity.LoginSuccess, Redirect: h.returnTo(r, d.OriginalURI)})
 	})
 }
 
@@ -66,15 +68,15 @@ func (h *Handlers) Callback() http.Handler {
 // ErrorCodeLoginCancelled and the login's returnTo. Not back to returnTo
 // itself: a members-only page would send the visitor straight back to
 // Wix's login page, in a loop. Wix's own error text goes to the log only.
-func (h *Handlers) cancelled(w http.ResponseWriter, r *http.Request, cb wixauth.Callback) {
+func (h *Handlers) cancelled(w http.ResponseWriter, r *http.Request, cb oauth.Callback) {
 	ctx := r.Context()
 	returnTo := h.cfg.DefaultReturnTo
 	if d, ok := h.findPendingLogin(ctx, cb.State); ok {
 		returnTo = h.returnTo(r, d.OriginalURI)
 		h.consumePendingLogin(ctx, cb.State)
 	}
-	h.auth.Logger().Info("wixauth/handlers: the hosted login came back with an error", slog.String("error", limit(cb.Error, 64)))
-	h.respond(w, r, Result{Flow: FlowCallback, State: wixauth.LoginFailure, ErrorCode: ErrorCodeLoginCancelled, Form: true, ReturnTo: returnTo})
+	h.log.Info("wixauth/handlers: the hosted login came back with an error", slog.String("error", limit(cb.Error, 64)))
+	h.respond(w, r, Result{Flow: FlowCallback, State: identity.LoginFailure, ErrorCode: ErrorCodeLoginCancelled, Form: true, ReturnTo: returnTo})
 }
 
 // limit cuts s to n bytes, for text from outside that goes to the log.

@@ -50,7 +50,7 @@ func (h *Handlers) releaseAttempt(ctx context.Context, pv pendingVerify) {
 // shared store is down, and a code or a mail is never let through
 // uncounted.
 func (h *Handlers) storeFailed(w http.ResponseWriter, r *http.Request, flow Flow, err error) {
-	h.auth.Logger().Error("wixauth/handlers: counting in the shared store failed", slog.String("flow", string(flow)), slog.Any("error", err))
+	h.log.Error("wixauth/handlers: counting in the shared store failed", slog.String("flow", string(flow)), slog.Any("error", err))
 	w.Header().Set("Retry-After", "5")
 	h.respond(w, r, Result{Flow: flow, Status: http.StatusServiceUnavailable, Form: true, ErrorCode: ErrorCodeUnavailable})
 }

@@ -3,8 +3,8 @@ package handlers_test
 import (
 	"testing"
 
-	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -41,7 +41,7 @@ func TestCredentialFailuresAreOneAnswer(t *testing.T) {
 			}
 			continue
 		}
-		for name, code := range map[string]wixauth.ErrorCode{"wrong password": wixauth.ErrorCodeInvalidPassword, "unknown email": wixauth.ErrorCodeInvalidEmail, "reset required": wixauth.ErrorCodeResetPassword} {
+		for name, code := range map[string]identity.ErrorCode{"wrong password": identity.ErrorCodeInvalidPassword, "unknown email": identity.ErrorCodeInvalidEmail, "reset required": identity.ErrorCodeResetPassword} {
 			if got[name].code != string(code) {
 				t.Errorf("DetailedLoginErrors, %s: %+v, want %s", name, got[name], code)
 			}

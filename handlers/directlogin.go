@@ -10,6 +10,8 @@ import (
 	"net/url"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
+	"github.com/wixauth/wixauth/oauth"
 )
 
 // DirectLoginMode says how a login by the app's own form (PasswordLogin,
@@ -62,17 +64,17 @@ var directLoginPage = template.Must(template.New("direct").Parse(`<!DOCTYPE html
 // session and sends the browser to DirectLoginPage. One waits at a time: a
 // newer form login in another tab replaces it (its page then says to log
 // in again), as the session token it holds is spent by then anyway.
-func (h *Handlers) beginDirectLogin(w http.ResponseWriter, r *http.Request, flow Flow, d wixauth.OAuthData, sessionToken string) {
+func (h *Handlers) beginDirectLogin(w http.ResponseWriter, r *http.Request, flow Flow, d oauth.Data, sessionToken string) {
 	ctx := r.Context()
-	u, err := wixauth.FromContext(ctx).AuthURL(ctx, d, wixauth.AuthURLOptions{Prompt: "none", SessionToken: sessionToken, ResponseMode: string(DirectLoginWebMessage)})
+	u, err := oauth.AuthURL(ctx, wixauth.FromContext(ctx), d, oauth.AuthURLOptions{Prompt: "none", SessionToken: sessionToken, ResponseMode: string(DirectLoginWebMessage)})
 	if err != nil {
 		h.wixFailed(w, r, flow, err, true)
 		return
 	}
 	h.addPendingLogin(ctx, d)
 	b, _ := json.Marshal(pendingDirect{State: d.State, URL: u, Started: h.cfg.Now().UnixMilli()})
-	h.auth.Sessions().Put(ctx, directKey, b)
-	h.respond(w, r, Result{Flow: flow, State: wixauth.LoginSuccess, Redirect: h.cfg.Prefix + "/direct-login?" + url.Values{"state": {d.State}}.Encode()})
+	h.sessions.Put(ctx, directKey, b)
+	h.respond(w, r, Result{Flow: flow, State: identity.LoginSuccess, Redirect: h.cfg.Prefix + "/direct-login?" + url.Values{"state": {d.State}}.Encode()})
 }
 
 // DirectLoginPage serves the page of DirectLoginWebMessage: GET with the
@@ -87,14 +89,14 @@ func (h *Handlers) DirectLoginPage() http.Handler {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		ctx := r.Context()
 		var p pendingDirect
-		b, _ := h.auth.Sessions().Get(ctx, directKey).([]byte)
+		b, _ := h.sessions.Get(ctx, directKey).([]byte)
 		state := r.URL.Query().Get("state")
 		if json.Unmarshal(b, &p) != nil || state == "" || p.State != state || !h.live(p.Started, h.cfg.Now()) {
-			h.respond(w, r, Result{Flow: FlowLogin, State: wixauth.LoginFailure, Status: http.StatusBadRequest, Form: true,
+			h.respond(w, r, Result{Flow: FlowLogin, State: identity.LoginFailure, Status: http.StatusBadRequest, Form: true,
 				Error: "This login is unknown, expired or already completed. Please log in again."})
 			return
 		}
-		h.auth.Sessions().Remove(ctx, directKey)
+		h.sessions.Remove(ctx, directKey)
 		wix, err := url.Parse(p.URL)
 		if err != nil || wix.Host == "" {
 			h.respond(w, r, Result{Flow: FlowLogin, Status: http.StatusBadGateway, Form: true, Error: "Wix answered an unusable login URL. Please try again."})

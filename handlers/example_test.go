@@ -35,11 +35,11 @@ func Example() {
 		panic(err)
 	}
 	// Wix sends members back only to the OAuth app's allowed redirect URIs.
-	wix.AllowRedirectURI(auth.BaseURL() + "/auth/callback")
+	wix.AllowRedirectURI(auth.Config().BaseURL + "/auth/callback")
 	mux := http.NewServeMux()
 	handlers.Mount(mux, auth, "/auth")
 	mux.HandleFunc("/account", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello, %s", wixauth.FromRequest(r).Role())
+		fmt.Fprintf(w, "hello, %s", wixauth.FromRequest(r).Tokens().Role())
 	})
 	root = auth.Middleware(mux)
 	app.Start()

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
 )
 
 // formPage is the path of the built-in form page under Prefix.
@@ -31,8 +31,8 @@ func (h *Handlers) FormPage() http.Handler {
 			Prefix:   h.cfg.Prefix,
 			ReturnTo: returnTo,
 			Hosted:   h.cfg.Prefix + "/login?returnTo=" + url.QueryEscape(returnTo),
-			Verify:   o.State == wixauth.LoginEmailVerificationRequired,
-			Approval: o.State == wixauth.LoginOwnerApprovalRequired,
+			Verify:   o.State == identity.LoginEmailVerificationRequired,
+			Approval: o.State == identity.LoginOwnerApprovalRequired,
 		}
 		if o.Flow == FlowPasswordReset && o.ErrorCode == "" {
 			d.Notice = "If this email belongs to a member, a link to choose a new password is on its way."
@@ -44,7 +44,7 @@ func (h *Handlers) FormPage() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		if err := formTemplate.Execute(w, d); err != nil {
-			h.auth.Logger().Error("wixauth/handlers: rendering the form page failed", slog.Any("error", err))
+			h.log.Error("wixauth/handlers: rendering the form page failed", slog.Any("error", err))
 		}
 	})
 }

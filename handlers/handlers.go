@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/counter"
 )
@@ -38,9 +40,9 @@ type Config struct {
 	OutcomeInSession bool
 
 	// DetailedLoginErrors makes a failed password login tell a wrong email
-	// (wixauth.ErrorCodeInvalidEmail) from a wrong password
-	// (ErrorCodeInvalidPassword) and an account that must reset its password
-	// (ErrorCodeResetPassword). By default all three are
+	// (identity.ErrorCodeInvalidEmail) from a wrong password
+	// (identity.ErrorCodeInvalidPassword) and an account that must reset its password
+	// (identity.ErrorCodeResetPassword). By default all three are
 	// ErrorCodeInvalidCredentials, so that the form does not reveal who is
 	// a member.
 	DetailedLoginErrors bool
@@ -111,11 +113,14 @@ type Config struct {
 // Handlers are the member login, callback and logout handlers of one Auth.
 // Each must run inside the Auth's middleware (Mount sees to it).
 type Handlers struct {
-	auth   *wixauth.Auth
-	cfg    Config
-	cop    *originCheck
-	all    []route          // every route, in the middleware
-	byPath map[string]route // the same, for ServeHTTP
+	auth *wixauth.Auth
+	// sessions and log are the Auth's (Auth.Config), read once.
+	sessions *scs.SessionManager
+	log      *slog.Logger
+	cfg      Config
+	cop      *originCheck
+	all      []route          // every route, in the middleware
+	byPath   map[string]route // the same, for ServeHTTP
 }
 
 // New returns the handlers for auth.
@@ -123,7 +128,7 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	if auth == nil {
 		return nil, errors.New("handlers: New needs an *wixauth.Auth")
 	}
-	if auth.BaseURL() == "" && !cfg.AllowHostHeader {
+	if auth.Config().BaseURL == "" && !cfg.AllowHostHeader {
 		return nil, errors.New("handlers: the Auth has no BaseURL: set wixauth.Config.BaseURL (BASE_URL) to the app's public origin, such as \"https://shop.example.com\"; " +
 			"without it the callback URL and password reset links would come from each request's Host header. For local development only, set handlers.Config.AllowHostHeader")
 	}
@@ -168,17 +173,18 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 		cfg.MaxBodyBytes = 64 << 10
 	}
 	if cfg.Now == nil {
-		cfg.Now = auth.Now
+		cfg.Now = auth.Config().Now
 	}
 	cfg.Budgets = cfg.Budgets.withDefaults()
 	if cfg.Counter == nil {
 		cfg.Counter = &counter.Memory{}
 	}
-	cop, err := newOriginCheck(auth.BaseURL(), cfg.TrustedOrigins)
+	cop, err := newOriginCheck(auth.Config().BaseURL, cfg.TrustedOrigins)
 	if err != nil {
 		return nil, err
 	}
-	h := &Handlers{auth: auth, cfg: cfg, cop: cop}
+	acfg := auth.Config()
+	h := &Handlers{auth: auth, sessions: acfg.Sessions, log: acfg.Logger, cfg: cfg, cop: cop}
 	h.all = h.routes()
 	h.byPath = map[string]route{}
 	for _, rt := range h.all {
@@ -190,7 +196,7 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 // origin is the app's public origin: the Auth's BaseURL, or else the
 // request's own scheme and host.
 func (h *Handlers) origin(r *http.Request) string {
-	if b := h.auth.BaseURL(); b != "" {
+	if b := h.auth.Config().BaseURL; b != "" {
 		return b
 	}
 	scheme := "http"

@@ -24,6 +24,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/internal/testbrowser"
 	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixtest"
@@ -149,7 +150,7 @@ func (e *env) routes(mux *http.ServeMux) {
 		e.mu.Lock()
 		e.lastSeen = c.Tokens()
 		e.mu.Unlock()
-		fmt.Fprintf(w, "%s %s", c.Role(), r.URL.RequestURI())
+		fmt.Fprintf(w, "%s %s", c.Tokens().Role(), r.URL.RequestURI())
 	})
 	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
 		var out struct {
@@ -217,7 +218,7 @@ func (e *env) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /external", func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		c := wixauth.FromRequest(r)
-		tok, err := c.GetMemberTokensForExternalLogin(ctx, r.URL.Query().Get("member"))
+		tok, err := identity.ExternalLogin(ctx, c, r.URL.Query().Get("member"))
 		if err != nil {
 			http.Error(w, "external login failed", http.StatusBadGateway)
 			return

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
+	"github.com/wixauth/wixauth/oauth"
 )
 
 // Login starts a member login. GET sends the browser to Wix's hosted login
@@ -35,7 +37,7 @@ func (h *Handlers) Login() http.Handler {
 func (h *Handlers) beginLogin(w http.ResponseWriter, r *http.Request, flow Flow, returnTo, sessionToken string, form bool) {
 	ctx := r.Context()
 	c := wixauth.FromContext(ctx)
-	d := wixauth.GenerateOAuthData(h.absolute(r, h.cfg.CallbackPath), returnTo)
+	d := oauth.NewData(h.absolute(r, h.cfg.CallbackPath), returnTo)
 	if sessionToken != "" && h.cfg.DirectLogin == DirectLoginWebMessage {
 		h.beginDirectLogin(w, r, flow, d, sessionToken)
 		return
@@ -45,9 +47,9 @@ func (h *Handlers) beginLogin(w http.ResponseWriter, r *http.Request, flow Flow,
 		err error
 	)
 	if sessionToken == "" {
-		u, err = c.AuthURL(ctx, d, wixauth.AuthURLOptions{})
+		u, err = oauth.AuthURL(ctx, c, d, oauth.AuthURLOptions{})
 	} else {
-		u, err = c.DirectLoginURL(ctx, sessionToken, d)
+		u, err = oauth.DirectLoginURL(ctx, c, sessionToken, d)
 	}
 	if err != nil {
 		h.wixFailed(w, r, flow, err, form)
@@ -56,7 +58,7 @@ func (h *Handlers) beginLogin(w http.ResponseWriter, r *http.Request, flow Flow,
 	h.addPendingLogin(ctx, d)
 	res := Result{Flow: flow, Redirect: u}
 	if sessionToken != "" {
-		res.State = wixauth.LoginSuccess
+		res.State = identity.LoginSuccess
 	}
 	h.respond(w, r, res)
 }
@@ -64,7 +66,7 @@ func (h *Handlers) beginLogin(w http.ResponseWriter, r *http.Request, flow Flow,
 // wixFailed answers a call to Wix that failed for reasons the visitor cannot
 // fix. The details, with Wix's request ID, go to the log only.
 func (h *Handlers) wixFailed(w http.ResponseWriter, r *http.Request, flow Flow, err error, form bool) {
-	h.auth.Logger().Error("wixauth/handlers: Wix call failed", slog.String("flow", string(flow)), slog.Any("error", err))
+	h.log.Error("wixauth/handlers: Wix call failed", slog.String("flow", string(flow)), slog.Any("error", err))
 	status := http.StatusBadGateway
 	if errors.Is(err, wixauth.ErrNoClient) {
 		status = http.StatusInternalServerError

@@ -31,14 +31,14 @@ func (h *Handlers) Logout() http.Handler {
 		returnTo := h.returnTo(r, f["returnTo"])
 		logoutURL, err := wixauth.FromContext(ctx).SignOut(ctx, h.absolute(r, returnTo))
 		if se := (*wixauth.StoreError)(nil); errors.As(err, &se) {
-			h.auth.Logger().Error("wixauth/handlers: renewing the session token at logout failed", slog.Any("error", err))
+			h.log.Error("wixauth/handlers: renewing the session token at logout failed", slog.Any("error", err))
 		} else if err != nil {
-			h.auth.Logger().Warn("wixauth/handlers: Wix logout failed; logged out locally", slog.Any("error", err))
+			h.log.Warn("wixauth/handlers: Wix logout failed; logged out locally", slog.Any("error", err))
 		}
 		if logoutURL == "" {
 			logoutURL = returnTo
 		}
-		h.auth.Logger().Info("wixauth/handlers: member logged out")
+		h.log.Info("wixauth/handlers: member logged out")
 		h.respond(w, r, Result{Flow: FlowLogout, Redirect: logoutURL})
 	}))
 }

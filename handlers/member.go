@@ -52,7 +52,7 @@ func (h *Handlers) member(ctx context.Context) (*members.Member, error) {
 	if !tok.LoggedIn() {
 		return nil, wixauth.ErrNotMember
 	}
-	sm := h.auth.Sessions()
+	sm := h.sessions
 	id := loginID(tok)
 	if b, ok := sm.Get(ctx, memberKey).([]byte); ok {
 		var cm cachedMember
@@ -73,14 +73,14 @@ func (h *Handlers) member(ctx context.Context) (*members.Member, error) {
 // failure only costs a fetch on first use: the login stands.
 func (h *Handlers) fetchMemberAtLogin(ctx context.Context) {
 	if _, err := h.member(ctx); err != nil {
-		h.auth.Logger().Warn("wixauth/handlers: fetching the member's profile at login failed; it will be fetched on first use", slog.Any("error", err))
+		h.log.Warn("wixauth/handlers: fetching the member's profile at login failed; it will be fetched on first use", slog.Any("error", err))
 	}
 }
 
 // ForgetMember drops the cached profile of the session, so that the next
 // Member fetches it again (after the member changed it, say).
 func (h *Handlers) ForgetMember(r *http.Request) {
-	h.auth.Sessions().Remove(r.Context(), memberKey)
+	h.sessions.Remove(r.Context(), memberKey)
 }
 
 // RequireMember lets only logged-in members through to next: a session
@@ -96,7 +96,7 @@ func (h *Handlers) ForgetMember(r *http.Request) {
 func (h *Handlers) RequireMember(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ok, err := h.memberTokens(r); err != nil {
-			h.auth.Logger().Error("wixauth/handlers: checking the member's tokens failed", slog.Any("error", err))
+			h.log.Error("wixauth/handlers: checking the member's tokens failed", slog.Any("error", err))
 			w.Header().Set("Retry-After", "5")
 			http.Error(w, "Wix cannot be reached to check your login. Please try again in a few seconds.", http.StatusServiceUnavailable)
 			return

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
 )
 
-// The error codes the handlers add to the SDK's (wixauth.ErrorCode...).
+// The error codes the handlers add to the SDK's (identity.ErrorCode...).
 // Together they are the whole vocabulary an app's form page has to word:
 // the handlers never send free text to it.
 const (
@@ -15,58 +15,58 @@ const (
 	// account that must reset its password. By
 	// default they are not told apart, so that the form cannot be used
 	// to probe for members (see Config.DetailedLoginErrors).
-	ErrorCodeInvalidCredentials wixauth.ErrorCode = "invalidCredentials"
+	ErrorCodeInvalidCredentials identity.ErrorCode = "invalidCredentials"
 	// ErrorCodeMissingFields: a required field of the form was empty.
-	ErrorCodeMissingFields wixauth.ErrorCode = "missingFields"
+	ErrorCodeMissingFields identity.ErrorCode = "missingFields"
 	// ErrorCodeWrongCode: the emailed verification code was not right; the
 	// member may try again (MaxVerificationAttempts in all).
-	ErrorCodeWrongCode wixauth.ErrorCode = "wrongCode"
+	ErrorCodeWrongCode identity.ErrorCode = "wrongCode"
 	// ErrorCodeTooManyAttempts: too many wrong verification codes; the
 	// verification is dropped and the member has to log in again.
-	ErrorCodeTooManyAttempts wixauth.ErrorCode = "tooManyAttempts"
+	ErrorCodeTooManyAttempts identity.ErrorCode = "tooManyAttempts"
 	// ErrorCodeNoVerification: no verification is pending (it expired, or
 	// was dropped).
-	ErrorCodeNoVerification wixauth.ErrorCode = "noVerification"
+	ErrorCodeNoVerification identity.ErrorCode = "noVerification"
 	// ErrorCodeOwnerApproval: the account waits for the site owner.
-	ErrorCodeOwnerApproval wixauth.ErrorCode = "ownerApprovalRequired"
+	ErrorCodeOwnerApproval identity.ErrorCode = "ownerApprovalRequired"
 	// ErrorCodeLoginCancelled: the hosted login came back with an error,
 	// usually the member closing Wix's page.
-	ErrorCodeLoginCancelled wixauth.ErrorCode = "loginCancelled"
+	ErrorCodeLoginCancelled identity.ErrorCode = "loginCancelled"
 	// ErrorCodeUnavailable: Wix could not be reached; trying later may work.
-	ErrorCodeUnavailable wixauth.ErrorCode = "wixUnavailable"
+	ErrorCodeUnavailable identity.ErrorCode = "wixUnavailable"
 	// ErrorCodeBadRequest: the form could not be read (too large, not
 	// UTF-8, a field given twice).
-	ErrorCodeBadRequest wixauth.ErrorCode = "badRequest"
+	ErrorCodeBadRequest identity.ErrorCode = "badRequest"
 	// ErrorCodeRefused: Wix refused the request for a reason the SDK does
 	// not name.
-	ErrorCodeRefused wixauth.ErrorCode = "refused"
+	ErrorCodeRefused identity.ErrorCode = "refused"
 )
 
 // messages word every code for the person at the form. Fixed text only:
 // nothing that came with the request is ever shown.
-var messages = map[wixauth.ErrorCode]string{
-	ErrorCodeInvalidCredentials:          "The email or the password is not right. Forgot it, or asked for a new one? Use “Forgot password”.",
-	wixauth.ErrorCodeInvalidEmail:        "No member has this email, or the email is not valid.",
-	wixauth.ErrorCodeInvalidPassword:     "The password is not right.",
-	wixauth.ErrorCodeResetPassword:       "This account needs a new password: use “Forgot password”.",
-	wixauth.ErrorCodeMissingCaptchaToken: "Please complete the captcha.",
-	wixauth.ErrorCodeInvalidCaptchaToken: "The captcha was not accepted. Please try again.",
-	wixauth.ErrorCodeEmailAlreadyExists:  "A member with this email already exists. Log in instead.",
-	ErrorCodeMissingFields:               "Please fill in every field.",
-	ErrorCodeWrongCode:                   "The code is not right. Please check the email and try again.",
-	ErrorCodeTooManyAttempts:             "Too many wrong codes. Please log in again to get a new one.",
-	ErrorCodeNoVerification:              "No verification is pending, or it expired. Please log in again.",
-	ErrorCodeOwnerApproval:               "Your account waits for the site owner's approval.",
-	ErrorCodeLoginCancelled:              "The login was cancelled. You can try again.",
-	ErrorCodeUnavailable:                 "Wix could not be reached. Please try again in a moment.",
-	ErrorCodeBadRequest:                  "The form could not be read. Please try again.",
-	ErrorCodeRefused:                     "Wix refused the request. Please try again.",
+var messages = map[identity.ErrorCode]string{
+	ErrorCodeInvalidCredentials:           "The email or the password is not right. Forgot it, or asked for a new one? Use “Forgot password”.",
+	identity.ErrorCodeInvalidEmail:        "No member has this email, or the email is not valid.",
+	identity.ErrorCodeInvalidPassword:     "The password is not right.",
+	identity.ErrorCodeResetPassword:       "This account needs a new password: use “Forgot password”.",
+	identity.ErrorCodeMissingCaptchaToken: "Please complete the captcha.",
+	identity.ErrorCodeInvalidCaptchaToken: "The captcha was not accepted. Please try again.",
+	identity.ErrorCodeEmailAlreadyExists:  "A member with this email already exists. Log in instead.",
+	ErrorCodeMissingFields:                "Please fill in every field.",
+	ErrorCodeWrongCode:                    "The code is not right. Please check the email and try again.",
+	ErrorCodeTooManyAttempts:              "Too many wrong codes. Please log in again to get a new one.",
+	ErrorCodeNoVerification:               "No verification is pending, or it expired. Please log in again.",
+	ErrorCodeOwnerApproval:                "Your account waits for the site owner's approval.",
+	ErrorCodeLoginCancelled:               "The login was cancelled. You can try again.",
+	ErrorCodeUnavailable:                  "Wix could not be reached. Please try again in a moment.",
+	ErrorCodeBadRequest:                   "The form could not be read. Please try again.",
+	ErrorCodeRefused:                      "Wix refused the request. Please try again.",
 }
 
 // Message words an error code for the person at the form, in English, or
 // returns a generic sentence for a code it does not know. An app's own
 // form page may use it or word the codes itself.
-func Message(code wixauth.ErrorCode) string {
+func Message(code identity.ErrorCode) string {
 	if m, ok := messages[code]; ok {
 		return m
 	}
@@ -78,8 +78,8 @@ func Message(code wixauth.ErrorCode) string {
 // the visitor was going. It never holds free text.
 type Outcome struct {
 	Flow      Flow               `json:"flow,omitempty"`
-	State     wixauth.LoginState `json:"state,omitempty"`
-	ErrorCode wixauth.ErrorCode  `json:"errorCode,omitempty"`
+	State     identity.State     `json:"state,omitempty"`
+	ErrorCode identity.ErrorCode `json:"errorCode,omitempty"`
 	// ReturnTo is a safe local path (SafeReturnTo), or "".
 	ReturnTo string `json:"returnTo,omitempty"`
 }
@@ -87,7 +87,7 @@ type Outcome struct {
 // Message is Message(o.ErrorCode), or "" when the outcome is no failure.
 func (o Outcome) Message() string {
 	if o.ErrorCode == "" {
-		if o.State == wixauth.LoginFailure {
+		if o.State == identity.LoginFailure {
 			return Message(ErrorCodeRefused)
 		}
 		return ""
@@ -106,14 +106,14 @@ const outcomeKey = "wixauth.outcome"
 // the middleware, before writing the answer.
 func (h *Handlers) Outcome(r *http.Request) Outcome {
 	ctx := r.Context()
-	if b, ok := h.auth.Sessions().Pop(ctx, outcomeKey).([]byte); ok {
+	if b, ok := h.sessions.Pop(ctx, outcomeKey).([]byte); ok {
 		var o Outcome
 		if json.Unmarshal(b, &o) == nil {
 			return h.clean(r, o)
 		}
 	}
 	q := r.URL.Query()
-	return h.clean(r, Outcome{Flow: Flow(q.Get("flow")), State: wixauth.LoginState(q.Get("state")), ErrorCode: wixauth.ErrorCode(q.Get("errorCode")), ReturnTo: q.Get("returnTo")})
+	return h.clean(r, Outcome{Flow: Flow(q.Get("flow")), State: identity.State(q.Get("state")), ErrorCode: identity.ErrorCode(q.Get("errorCode")), ReturnTo: q.Get("returnTo")})
 }
 
 // clean keeps only values the handlers could have sent.
@@ -124,7 +124,7 @@ func (h *Handlers) clean(r *http.Request, o Outcome) Outcome {
 		o.Flow = ""
 	}
 	switch o.State {
-	case wixauth.LoginSuccess, wixauth.LoginEmailVerificationRequired, wixauth.LoginOwnerApprovalRequired, wixauth.LoginFailure:
+	case identity.LoginSuccess, identity.LoginEmailVerificationRequired, identity.LoginOwnerApprovalRequired, identity.LoginFailure:
 	default:
 		o.State = ""
 	}
@@ -147,7 +147,7 @@ func (h *Handlers) toForm(r *http.Request, o Outcome) string {
 	if h.cfg.OutcomeInSession {
 		if !WantsJSON(r) {
 			b, _ := json.Marshal(o)
-			h.auth.Sessions().Put(r.Context(), outcomeKey, b)
+			h.sessions.Put(r.Context(), outcomeKey, b)
 		}
 		return h.cfg.FormPath
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -32,7 +33,7 @@ func TestOneLineAppNever404s(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "home") })
 	handlers.Mount(mux, auth, "/auth")
-	wix.AllowRedirectURI(auth.BaseURL() + "/auth/callback")
+	wix.AllowRedirectURI(auth.Config().BaseURL + "/auth/callback")
 	root = auth.Middleware(mux)
 	app.Start()
 	defer app.Close()
@@ -85,7 +86,7 @@ func TestLoginErrorsGenericByDefault(t *testing.T) {
 		if !detailed && (!same || wrongPw.ErrorCode != string(handlers.ErrorCodeInvalidCredentials)) {
 			t.Errorf("default: %+v and %+v, want one code and message", wrongPw, noMember)
 		}
-		if detailed && (wrongPw.ErrorCode != string(wixauth.ErrorCodeInvalidPassword) || noMember.ErrorCode != string(wixauth.ErrorCodeInvalidEmail)) {
+		if detailed && (wrongPw.ErrorCode != string(identity.ErrorCodeInvalidPassword) || noMember.ErrorCode != string(identity.ErrorCodeInvalidEmail)) {
 			t.Errorf("detailed: %+v and %+v", wrongPw, noMember)
 		}
 	}
@@ -116,7 +117,7 @@ func TestOutcomeFromQueryIsCleaned(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/login?flow=login&state=FAILURE&errorCode=%3Cscript%3E&returnTo=https://evil.example/&error=free+text", nil)
 	var got handlers.Outcome
 	e.auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = e.h.Outcome(r) })).ServeHTTP(httptest.NewRecorder(), r)
-	if got != (handlers.Outcome{Flow: handlers.FlowLogin, State: wixauth.LoginFailure}) {
+	if got != (handlers.Outcome{Flow: handlers.FlowLogin, State: identity.LoginFailure}) {
 		t.Errorf("Outcome = %+v, want flow and state only", got)
 	}
 	if got.Message() != handlers.Message(handlers.ErrorCodeRefused) {

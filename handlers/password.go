@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
 )
 
 // PasswordLogin logs a member in with an email/password form: POST with
@@ -23,13 +24,13 @@ func (h *Handlers) PasswordLogin() http.Handler {
 	return h.formHandler(FlowLogin, func(w http.ResponseWriter, r *http.Request, f map[string]string) {
 		returnTo := h.returnTo(r, f["returnTo"])
 		if f["email"] == "" || f["password"] == "" {
-			h.respond(w, r, Result{Flow: FlowLogin, State: wixauth.LoginFailure, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
+			h.respond(w, r, Result{Flow: FlowLogin, State: identity.LoginFailure, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
 			return
 		}
 		if !h.spend(w, r, costForm, f["email"]) {
 			return
 		}
-		res, err := wixauth.FromRequest(r).Login(r.Context(), f["email"], f["password"], captcha(f))
+		res, err := identity.Login(r.Context(), wixauth.FromRequest(r), f["email"], f["password"], captcha(f))
 		h.finish(w, r, FlowLogin, returnTo, res, err)
 	})
 }
@@ -42,17 +43,17 @@ func (h *Handlers) Register() http.Handler {
 	return h.formHandler(FlowRegister, func(w http.ResponseWriter, r *http.Request, f map[string]string) {
 		returnTo := h.returnTo(r, f["returnTo"])
 		if f["email"] == "" || f["password"] == "" {
-			h.respond(w, r, Result{Flow: FlowRegister, State: wixauth.LoginFailure, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
+			h.respond(w, r, Result{Flow: FlowRegister, State: identity.LoginFailure, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: returnTo})
 			return
 		}
-		var profile *wixauth.Profile
+		var profile *identity.Profile
 		if f["firstName"] != "" || f["lastName"] != "" || f["nickname"] != "" {
-			profile = &wixauth.Profile{FirstName: f["firstName"], LastName: f["lastName"], Nickname: f["nickname"]}
+			profile = &identity.Profile{FirstName: f["firstName"], LastName: f["lastName"], Nickname: f["nickname"]}
 		}
 		if !h.spend(w, r, costForm, f["email"]) {
 			return
 		}
-		res, err := wixauth.FromRequest(r).Register(r.Context(), f["email"], f["password"], profile, captcha(f))
+		res, err := identity.Register(r.Context(), wixauth.FromRequest(r), f["email"], f["password"], profile, captcha(f))
 		h.finish(w, r, FlowRegister, returnTo, res, err)
 	})
 }
@@ -69,11 +70,11 @@ func (h *Handlers) Verify() http.Handler {
 		ctx := r.Context()
 		pv, ok := h.pendingVerification(ctx)
 		if !ok {
-			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginFailure, ErrorCode: ErrorCodeNoVerification, Status: http.StatusBadRequest, Form: true})
+			h.respond(w, r, Result{Flow: FlowVerify, State: identity.LoginFailure, ErrorCode: ErrorCodeNoVerification, Status: http.StatusBadRequest, Form: true})
 			return
 		}
 		if f["code"] == "" {
-			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginEmailVerificationRequired, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: pv.ReturnTo})
+			h.respond(w, r, Result{Flow: FlowVerify, State: identity.LoginEmailVerificationRequired, ErrorCode: ErrorCodeMissingFields, Status: http.StatusBadRequest, Form: true, ReturnTo: pv.ReturnTo})
 			return
 		}
 		// The attempt counts before Wix sees it, so that racing requests
@@ -87,13 +88,13 @@ func (h *Handlers) Verify() http.Handler {
 			h.tooManyAttempts(w, r, pv)
 			return
 		}
-		res, err := wixauth.FromRequest(r).ProcessVerification(ctx, f["code"], pv.StateToken)
+		res, err := identity.ProcessVerification(ctx, wixauth.FromRequest(r), f["code"], pv.StateToken)
 		if err != nil {
 			// Wix did not check the code: the attempt does not count, and
 			// the session stays as it was.
 			h.releaseAttempt(ctx, pv)
 		}
-		if err == nil && res.State == wixauth.LoginFailure {
+		if err == nil && res.State == identity.LoginFailure {
 			if n >= h.cfg.MaxVerificationAttempts {
 				h.tooManyAttempts(w, r, pv)
 				return
@@ -102,7 +103,7 @@ func (h *Handlers) Verify() http.Handler {
 			// may have mistyped.
 			pv.Tries = n
 			h.savePendingVerification(ctx, pv)
-			h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginEmailVerificationRequired, ErrorCode: ErrorCodeWrongCode, Status: http.StatusBadRequest, Form: true, ReturnTo: pv.ReturnTo})
+			h.respond(w, r, Result{Flow: FlowVerify, State: identity.LoginEmailVerificationRequired, ErrorCode: ErrorCodeWrongCode, Status: http.StatusBadRequest, Form: true, ReturnTo: pv.ReturnTo})
 			return
 		}
 		h.finish(w, r, FlowVerify, pv.ReturnTo, res, err)
@@ -112,7 +113,7 @@ func (h *Handlers) Verify() http.Handler {
 // tooManyAttempts drops the verification and says so.
 func (h *Handlers) tooManyAttempts(w http.ResponseWriter, r *http.Request, pv pendingVerify) {
 	h.dropVerification(r.Context())
-	h.respond(w, r, Result{Flow: FlowVerify, State: wixauth.LoginFailure, ErrorCode: ErrorCodeTooManyAttempts, Status: http.StatusTooManyRequests, Form: true, ReturnTo: pv.ReturnTo})
+	h.respond(w, r, Result{Flow: FlowVerify, State: identity.LoginFailure, ErrorCode: ErrorCodeTooManyAttempts, Status: http.StatusTooManyRequests, Form: true, ReturnTo: pv.ReturnTo})
 }
 
 // PasswordReset asks Wix to email a password reset link: POST with "email"
@@ -130,7 +131,7 @@ func (h *Handlers) PasswordReset() http.Handler {
 			return
 		}
 		target := h.absolute(r, returnTo)
-		err := wixauth.FromRequest(r).SendPasswordResetEmail(r.Context(), f["email"], target)
+		err := identity.SendPasswordResetEmail(r.Context(), wixauth.FromRequest(r), f["email"], target)
 		// Wix refusing the email is not told apart from success.
 		var ae *wixauth.APIError
 		if err != nil && !(errors.As(err, &ae) && !ae.Temporary()) {
@@ -164,43 +165,43 @@ func (h *Handlers) formHandler(flow Flow, fn func(http.ResponseWriter, *http.Req
 }
 
 // finish acts on the outcome of a login, registration or verification.
-func (h *Handlers) finish(w http.ResponseWriter, r *http.Request, flow Flow, returnTo string, res wixauth.LoginResult, err error) {
+func (h *Handlers) finish(w http.ResponseWriter, r *http.Request, flow Flow, returnTo string, res identity.Result, err error) {
 	ctx := r.Context()
 	if err != nil {
 		h.wixFailed(w, r, flow, err, true)
 		return
 	}
-	if res.State != wixauth.LoginEmailVerificationRequired {
+	if res.State != identity.LoginEmailVerificationRequired {
 		// Any other outcome ends (or replaces) a verification under way:
 		// its state token is spent or belongs to an abandoned attempt.
-		h.auth.Sessions().Remove(ctx, verifyKey)
+		h.sessions.Remove(ctx, verifyKey)
 	}
 	switch res.State {
-	case wixauth.LoginSuccess:
+	case identity.LoginSuccess:
 		h.beginLogin(w, r, flow, returnTo, res.SessionToken, true)
-	case wixauth.LoginEmailVerificationRequired:
+	case identity.LoginEmailVerificationRequired:
 		h.putPendingVerification(ctx, res.StateToken, returnTo)
 		h.respond(w, r, Result{Flow: flow, State: res.State, Status: http.StatusAccepted, Form: true, ReturnTo: returnTo})
-	case wixauth.LoginOwnerApprovalRequired:
+	case identity.LoginOwnerApprovalRequired:
 		h.respond(w, r, Result{Flow: flow, State: res.State, ErrorCode: ErrorCodeOwnerApproval, Status: http.StatusForbidden, Form: true, ReturnTo: returnTo})
 	default:
 		code := h.failureCode(flow, res.ErrorCode)
-		h.respond(w, r, Result{Flow: flow, State: wixauth.LoginFailure, ErrorCode: code, Status: failureStatus(code), Form: true, ReturnTo: returnTo})
+		h.respond(w, r, Result{Flow: flow, State: identity.LoginFailure, ErrorCode: code, Status: failureStatus(code), Form: true, ReturnTo: returnTo})
 	}
 }
 
-func captcha(f map[string]string) *wixauth.CaptchaTokens {
+func captcha(f map[string]string) *identity.CaptchaTokens {
 	if f["recaptchaToken"] == "" && f["invisibleRecaptchaToken"] == "" {
 		return nil
 	}
-	return &wixauth.CaptchaTokens{RecaptchaToken: f["recaptchaToken"], InvisibleRecaptchaToken: f["invisibleRecaptchaToken"]}
+	return &identity.CaptchaTokens{RecaptchaToken: f["recaptchaToken"], InvisibleRecaptchaToken: f["invisibleRecaptchaToken"]}
 }
 
-func failureStatus(code wixauth.ErrorCode) int {
+func failureStatus(code identity.ErrorCode) int {
 	switch code {
-	case wixauth.ErrorCodeInvalidPassword, wixauth.ErrorCodeInvalidEmail, ErrorCodeInvalidCredentials:
+	case identity.ErrorCodeInvalidPassword, identity.ErrorCodeInvalidEmail, ErrorCodeInvalidCredentials:
 		return http.StatusUnauthorized
-	case wixauth.ErrorCodeEmailAlreadyExists:
+	case identity.ErrorCodeEmailAlreadyExists:
 		return http.StatusConflict
 	}
 	return http.StatusBadRequest
@@ -211,7 +212,7 @@ func failureStatus(code wixauth.ErrorCode) int {
 // reset-required account are one code unless Config.DetailedLoginErrors,
 // so that the form does not tell who is a member (password reset hides it
 // too): Wix answers resetPassword to any password of such an account.
-func (h *Handlers) failureCode(flow Flow, code wixauth.ErrorCode) wixauth.ErrorCode {
+func (h *Handlers) failureCode(flow Flow, code identity.ErrorCode) identity.ErrorCode {
 	switch {
 	case code == "":
 		return ErrorCodeRefused
@@ -223,8 +224,8 @@ func (h *Handlers) failureCode(flow Flow, code wixauth.ErrorCode) wixauth.ErrorC
 
 // credentialFailure lists Wix's codes that would tell an unknown email from
 // a member's account.
-var credentialFailure = map[wixauth.ErrorCode]bool{
-	wixauth.ErrorCodeInvalidEmail:    true,
-	wixauth.ErrorCodeInvalidPassword: true,
-	wixauth.ErrorCodeResetPassword:   true,
+var credentialFailure = map[identity.ErrorCode]bool{
+	identity.ErrorCodeInvalidEmail:    true,
+	identity.ErrorCodeInvalidPassword: true,
+	identity.ErrorCodeResetPassword:   true,
 }

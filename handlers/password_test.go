@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -111,14 +111,14 @@ func TestPasswordLoginFailures(t *testing.T) {
 		name   string
 		fields map[string]string
 		state  string
-		code   wixauth.ErrorCode
+		code   identity.ErrorCode
 		status int
 	}{
 		{"wrong password", map[string]string{"email": wixtest.DemoEmail, "password": "not-the-password"}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
 		{"unknown email", map[string]string{"email": "nobody@example.com", "password": "whatever-pw"}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
 		{"reset required", map[string]string{"email": "reset@example.com", "password": wixtest.ResetRequiredPassword}, "FAILURE", handlers.ErrorCodeInvalidCredentials, 401},
-		{"missing captcha", map[string]string{"email": "captcha+m@example.com", "password": "captcha-password"}, "FAILURE", wixauth.ErrorCodeMissingCaptchaToken, 400},
-		{"bad captcha", map[string]string{"email": wixtest.DemoEmail, "password": wixtest.DemoPassword, "recaptchaToken": wixtest.BadCaptchaToken}, "FAILURE", wixauth.ErrorCodeInvalidCaptchaToken, 400},
+		{"missing captcha", map[string]string{"email": "captcha+m@example.com", "password": "captcha-password"}, "FAILURE", identity.ErrorCodeMissingCaptchaToken, 400},
+		{"bad captcha", map[string]string{"email": wixtest.DemoEmail, "password": wixtest.DemoPassword, "recaptchaToken": wixtest.BadCaptchaToken}, "FAILURE", identity.ErrorCodeInvalidCaptchaToken, 400},
 		{"owner approval", map[string]string{"email": "approve@example.com", "password": "approve-password"}, "OWNER_APPROVAL_REQUIRED", handlers.ErrorCodeOwnerApproval, 403},
 		{"no password", map[string]string{"email": wixtest.DemoEmail}, "FAILURE", handlers.ErrorCodeMissingFields, 400},
 	} {
@@ -200,14 +200,14 @@ func TestRegister(t *testing.T) {
 	t.Run("existing", func(t *testing.T) {
 		b := e.browser()
 		status, res := b.postJSON("/auth/register", map[string]string{"email": wixtest.DemoEmail, "password": pw})
-		if status != http.StatusConflict || res.ErrorCode != string(wixauth.ErrorCodeEmailAlreadyExists) {
+		if status != http.StatusConflict || res.ErrorCode != string(identity.ErrorCodeEmailAlreadyExists) {
 			t.Errorf("existing email: %d %+v", status, res)
 		}
 	})
 	t.Run("bad email", func(t *testing.T) {
 		b := e.browser()
 		p := b.post("/auth/register", url.Values{"email": {"not-an-email"}, "password": {pw}})
-		if p.URL().Query().Get("errorCode") != string(wixauth.ErrorCodeInvalidEmail) {
+		if p.URL().Query().Get("errorCode") != string(identity.ErrorCodeInvalidEmail) {
 			t.Errorf("bad email: %s", p.URL())
 		}
 	})
@@ -267,7 +267,7 @@ func TestRespondHook(t *testing.T) {
 		t.Fatalf("the hook saw %d results", len(got))
 	}
 	r := got[0]
-	if r.Flow != handlers.FlowLogin || r.State != wixauth.LoginFailure || r.ErrorCode != handlers.ErrorCodeInvalidCredentials || r.Status != http.StatusUnauthorized || !r.Form || r.Error == "" {
+	if r.Flow != handlers.FlowLogin || r.State != identity.LoginFailure || r.ErrorCode != handlers.ErrorCodeInvalidCredentials || r.Status != http.StatusUnauthorized || !r.Form || r.Error == "" {
 		t.Errorf("result = %+v", r)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/oauth"
 )
 
 // Session keys of the handlers' own values, next to the tokens.
@@ -18,7 +18,7 @@ const (
 // pendingLogin is the server-side half of one login under way: the OAuth
 // data, where to land, and when it started.
 type pendingLogin struct {
-	Data wixauth.OAuthData `json:"d"`
+	Data oauth.Data `json:"d"`
 	// Started is in Unix milliseconds: whole seconds would cut up to a
 	// second off every TTL, and make a short TTL expire at once.
 	Started int64 `json:"ms"`
@@ -44,7 +44,7 @@ func (h *Handlers) live(started int64, now time.Time) bool {
 // pendingLogins reads the logins under way. Unreadable data reads as none.
 func (h *Handlers) pendingLogins(ctx context.Context) []pendingLogin {
 	var list []pendingLogin
-	if b, ok := h.auth.Sessions().Get(ctx, pendingKey).([]byte); ok {
+	if b, ok := h.sessions.Get(ctx, pendingKey).([]byte); ok {
 		if json.Unmarshal(b, &list) != nil {
 			return nil
 		}
@@ -54,16 +54,16 @@ func (h *Handlers) pendingLogins(ctx context.Context) []pendingLogin {
 
 func (h *Handlers) putPendingLogins(ctx context.Context, list []pendingLogin) {
 	if len(list) == 0 {
-		h.auth.Sessions().Remove(ctx, pendingKey)
+		h.sessions.Remove(ctx, pendingKey)
 		return
 	}
 	b, _ := json.Marshal(list)
-	h.auth.Sessions().Put(ctx, pendingKey, b)
+	h.sessions.Put(ctx, pendingKey, b)
 }
 
 // addPendingLogin keeps d until its callback, dropping expired logins and,
 // past the cap, the oldest.
-func (h *Handlers) addPendingLogin(ctx context.Context, d wixauth.OAuthData) {
+func (h *Handlers) addPendingLogin(ctx context.Context, d oauth.Data) {
 	now := h.cfg.Now()
 	list := []pendingLogin{}
 	for _, p := range h.pendingLogins(ctx) {
@@ -80,14 +80,14 @@ func (h *Handlers) addPendingLogin(ctx context.Context, d wixauth.OAuthData) {
 
 // findPendingLogin returns the live login of state without changing the
 // session, so that a forged or stale callback leaves it exactly as it was.
-func (h *Handlers) findPendingLogin(ctx context.Context, state string) (wixauth.OAuthData, bool) {
+func (h *Handlers) findPendingLogin(ctx context.Context, state string) (oauth.Data, bool) {
 	now := h.cfg.Now()
 	for _, p := range h.pendingLogins(ctx) {
 		if subtle.ConstantTimeCompare([]byte(p.Data.State), []byte(state)) == 1 && h.live(p.Started, now) {
 			return p.Data, true
 		}
 	}
-	return wixauth.OAuthData{}, false
+	return oauth.Data{}, false
 }
 
 // consumePendingLogin removes the login of state: a state is good once.
@@ -103,7 +103,7 @@ func (h *Handlers) consumePendingLogin(ctx context.Context, state string) {
 
 func (h *Handlers) pendingVerification(ctx context.Context) (pendingVerify, bool) {
 	var v pendingVerify
-	b, ok := h.auth.Sessions().Get(ctx, verifyKey).([]byte)
+	b, ok := h.sessions.Get(ctx, verifyKey).([]byte)
 	if !ok || json.Unmarshal(b, &v) != nil || v.StateToken == "" || !h.live(v.Started, h.cfg.Now()) {
 		return pendingVerify{}, false
 	}
@@ -116,12 +116,12 @@ func (h *Handlers) putPendingVerification(ctx context.Context, stateToken, retur
 
 func (h *Handlers) savePendingVerification(ctx context.Context, v pendingVerify) {
 	b, _ := json.Marshal(v)
-	h.auth.Sessions().Put(ctx, verifyKey, b)
+	h.sessions.Put(ctx, verifyKey, b)
 }
 
 // dropVerification ends a verification for good. Its count stays (until
 // the verification would have expired), so that racing requests that
 // loaded the session before the drop are refused too.
 func (h *Handlers) dropVerification(ctx context.Context) {
-	h.auth.Sessions().Remove(ctx, verifyKey)
+	h.sessions.Remove(ctx, verifyKey)
 }

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/identity"
 )
 
 // Flow names the handler a Result comes from.
@@ -27,11 +27,11 @@ const (
 type Result struct {
 	Flow Flow `json:"flow"`
 	// State is the login state of the identity flows, such as
-	// wixauth.LoginSuccess or wixauth.LoginEmailVerificationRequired.
-	State wixauth.LoginState `json:"state,omitempty"`
+	// identity.LoginSuccess or identity.LoginEmailVerificationRequired.
+	State identity.State `json:"state,omitempty"`
 	// ErrorCode says why a form failed: the SDK's errorCode of a failed
 	// login or registration, or one of the handlers' own (ErrorCode...).
-	ErrorCode wixauth.ErrorCode `json:"errorCode,omitempty"`
+	ErrorCode identity.ErrorCode `json:"errorCode,omitempty"`
 	// Error is a fixed message for the person at the browser (Message of
 	// ErrorCode for forms), or "". It never holds text from the request.
 	Error string `json:"error,omitempty"`

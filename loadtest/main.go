@@ -54,6 +54,7 @@ type options struct {
 	race, outage          bool
 	failStuck             bool
 	pause, down, grace    time.Duration
+	failover              string
 }
 
 func main() {
@@ -68,6 +69,7 @@ func main() {
 	flag.DurationVar(&o.down, "down", 500*time.Millisecond, "how long Redis stays down after the crash")
 	flag.DurationVar(&o.pause, "pause", 2*time.Second, "how long Redis is paused (SIGSTOP)")
 	flag.DurationVar(&o.grace, "grace", 1500*time.Millisecond, "how long after Redis answers again an outage window lasts (stores' read timeout, and a margin)")
+	flag.StringVar(&o.failover, "failover", "", `instead of the crash and pause, fail over once 30 % of the sessions are done: "endpoint" (a managed Redis: one address, the replica promoted behind it) or "sentinel" (3 Sentinels promote the replica after the primary is killed); see failover.go`)
 	flag.Parse()
 	code, err := run(o)
 	if err != nil {
@@ -89,11 +91,23 @@ func run(o options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	red, err := startRedis(tmp)
-	if err != nil {
-		return 0, err
+	var red *redisServer
+	var topo *topology
+	storeURL := ""
+	if o.failover != "" {
+		topo, err = startTopology(o.failover, tmp)
+		defer topo.stop()
+		if err != nil {
+			return 0, err
+		}
+		red, storeURL = topo.primary, topo.storeURL
+	} else {
+		if red, err = startRedis(tmp); err != nil {
+			return 0, err
+		}
+		defer red.stop()
+		storeURL = "redis://" + red.addr + "/0"
 	}
-	defer red.stop()
 
 	// Tokens live 2 × renewAfter: the library renews a token past half its
 	// life when that is shorter than RenewBefore, so a session that pauses
@@ -113,7 +127,7 @@ func run(o options) (int, error) {
 		"WIX_CLIENT_ID=" + wix.ClientID,
 		"WIX_API_URL=" + wix.URL,
 		"WIX_API_KEY=" + wix.APIKey,
-		"SESSION_STORE=redis://" + red.addr + "/0",
+		"SESSION_STORE=" + storeURL,
 		"LOADTEST_DEBUG_ADDR=127.0.0.1:0",
 		// The fake has no rate limit to protect, and a full run starts
 		// hundreds of logins a minute: the global budget would refuse them.
@@ -145,7 +159,28 @@ func run(o options) (int, error) {
 	var chaos sync.WaitGroup
 	chaosErr := make(chan error, 1)
 	var sessionsBeforeCrash, sessionsAfterRestart int
-	if o.outage {
+	var firstSave time.Duration
+	if topo != nil {
+		chaos.Add(1)
+		go func() {
+			defer chaos.Done()
+			for r.finished.Load() < int64(0.3*float64(o.sessions)) {
+				if ctx.Err() != nil {
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			sessionsBeforeCrash, _ = red.sessions(stores.DefaultPrefix)
+			var err error
+			if firstSave, err = r.outages.failover(topo, app.url); err != nil {
+				chaosErr <- err
+				cancel()
+				return
+			}
+			red = topo.replica // the primary now
+			sessionsAfterRestart, _ = red.sessions(stores.DefaultPrefix)
+		}()
+	} else if o.outage {
 		chaos.Add(1)
 		go func() {
 			defer chaos.Done()
@@ -215,6 +250,9 @@ func run(o options) (int, error) {
 	for _, w := range r.outages.report() {
 		fmt.Printf("outage            %s\n", w)
 	}
+	if topo != nil {
+		fmt.Printf("first good save   %v after the promotion (a new visitor's session saved)\n", firstSave.Round(time.Millisecond))
+	}
 	// Reported, not checked: requests in flight between the count and the
 	// crash may delete or retire keys. The browsers' checks (sessions lost)
 	// are what tells a lost session.
@@ -238,7 +276,8 @@ func run(o options) (int, error) {
 		{len(errOut) == 0, fmt.Sprintf("the app logged %d errors outside the outage windows", len(errOut))},
 		{after.Goroutines <= before.Goroutines, fmt.Sprintf("the app's goroutines grew: %d before the load, %d after", before.Goroutines, after.Goroutines)},
 		{clientsAfter <= stores.DefaultMaxIdle, fmt.Sprintf("%d Redis connections left open, more than max_idle %d", clientsAfter, stores.DefaultMaxIdle)},
-		{!o.outage || len(r.outages.report()) == 2, "the outages did not all happen (the run ended first)"},
+		{!o.outage || len(r.outages.report()) == map[bool]int{true: 1, false: 2}[topo != nil], "the outages did not all happen (the run ended first)"},
+		{topo == nil || firstSave <= 2*time.Second, fmt.Sprintf("the first good save came %v after the promotion, more than 2 s", firstSave)},
 		{!timedOut, "the run outlasted -timeout " + o.timeout.String()},
 	} {
 		if !c.ok {

@@ -22,13 +22,26 @@ import (
 
 type redisServer struct {
 	bin, dir, addr string
+	extra          []string // more arguments (a replica's --replicaof)
+	sentinel       string   // a Sentinel's config file; "" for a server
 	cmd            *exec.Cmd
 	exited         chan struct{}
 	log            bytes.Buffer
 }
 
-// startRedis starts redis-server ($REDIS_SERVER or on PATH) in dir.
-func startRedis(dir string) (*redisServer, error) {
+// startRedis starts redis-server ($REDIS_SERVER or on PATH) in dir, with
+// extra arguments.
+func startRedis(dir string, extra ...string) (*redisServer, error) {
+	s, err := newRedis(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.extra = extra
+	return s, s.start()
+}
+
+// newRedis picks the binary and a free port.
+func newRedis(dir string) (*redisServer, error) {
 	bin := os.Getenv("REDIS_SERVER")
 	if bin == "" {
 		bin = "redis-server"
@@ -42,16 +55,20 @@ func startRedis(dir string) (*redisServer, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &redisServer{bin: bin, dir: dir, addr: addr}
-	return s, s.start()
+	return &redisServer{bin: bin, dir: dir, addr: addr}, nil
 }
 
 func (s *redisServer) start() error {
 	_, port, _ := net.SplitHostPort(s.addr)
 	s.log.Reset()
-	s.cmd = exec.Command(s.bin, "--port", port, "--bind", "127.0.0.1", "--dir", s.dir,
+	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", s.dir,
 		"--save", "", "--appendonly", "yes", "--appendfsync", "always",
-		"--logfile", "", "--loglevel", "warning")
+		"--logfile", "", "--loglevel", "warning", "--repl-diskless-sync-delay", "0"}, s.extra...)
+	if s.sentinel != "" {
+		args = []string{s.sentinel, "--sentinel", "--port", port, "--bind", "127.0.0.1", "--dir", s.dir,
+			"--logfile", "", "--loglevel", "warning"}
+	}
+	s.cmd = exec.Command(s.bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
 	if err := s.cmd.Start(); err != nil {
 		return err

@@ -20,13 +20,14 @@ type RedisCoordinator struct {
 	wait   time.Duration // for a free connection, as the session store
 }
 
-func (c *RedisCoordinator) do(ctx context.Context, cmd string, args ...any) (any, error) {
-	conn, err := borrow(ctx, c.pool, c.wait)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	return conn.Do(cmd, args...)
+// do runs one command, retried once after a failover reply (see withConn):
+// SET NX, GET and DEL may run twice.
+func (c *RedisCoordinator) do(ctx context.Context, cmd string, args ...any) (reply any, err error) {
+	err = withConn(ctx, c.pool, c.wait, func(conn redis.Conn) (err error) {
+		reply, err = conn.Do(cmd, args...)
+		return err
+	})
+	return reply, err
 }
 
 // Claim implements wixauth.Coordinator.
@@ -40,16 +41,13 @@ func (c *RedisCoordinator) Claim(ctx context.Context, key string, ttl time.Durat
 
 // Publish implements wixauth.Coordinator.
 func (c *RedisCoordinator) Publish(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	conn, err := borrow(ctx, c.pool, c.wait)
-	if err != nil {
+	return withConn(ctx, c.pool, c.wait, func(conn redis.Conn) error {
+		conn.Send("MULTI")
+		conn.Send("SET", c.prefix+"renewed:"+key, value, "PX", ttl.Milliseconds())
+		conn.Send("DEL", c.prefix+"lease:"+key)
+		_, err := conn.Do("EXEC")
 		return err
-	}
-	defer conn.Close()
-	conn.Send("MULTI")
-	conn.Send("SET", c.prefix+"renewed:"+key, value, "PX", ttl.Milliseconds())
-	conn.Send("DEL", c.prefix+"lease:"+key)
-	_, err = conn.Do("EXEC")
-	return err
+	})
 }
 
 // Result implements wixauth.Coordinator.

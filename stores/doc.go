@@ -7,6 +7,39 @@
 //	""  "memory"  "memory://"                      in-process, see memstore
 //	"redis://[user:password@]host[:port][/db]"     Redis
 //	"rediss://[user:password@]host[:port][/db]"    Redis over TLS
+//	"redis-sentinel://[user:password@]s1[:26379],s2[:26379],.../name[/db]"
+//	                                               a Sentinel-managed primary
+//	"rediss-sentinel://..."                        the same over TLS
+//
+// With Sentinel, the hosts are the Sentinels (any number, comma-separated,
+// port 26379 by default), name is the primary's name as in sentinel.conf's
+// "sentinel monitor <name> ...", and the user and password are the
+// primary's. Sentinels that require a password of their own take it as the
+// query parameters sentinel_password (and sentinel_username); it is
+// redacted like the primary's. TLS (rediss-sentinel) applies to the
+// Sentinels and the primary alike; as Sentinel reports the primary by IP
+// address, a certificate without that IP needs WithTLSConfig with its
+// ServerName. For example:
+//
+//	redis-sentinel://:s3cret@10.0.0.5,10.0.0.6,10.0.0.7/mymaster/0?sentinel_password=t0p
+//
+// Every new connection asks a Sentinel (the last one that answered first)
+// for the primary's address, with SENTINEL get-master-addr-by-name, and
+// checks with ROLE that the server it reaches is a primary.
+//
+// # Failover
+//
+// Sentinel, and managed Redis services (ElastiCache, Memorystore, Azure
+// Cache, Redis Enterprise), fail over by promoting a replica; the old
+// primary often becomes a replica with its connections still open, and
+// answers every write on them with READONLY. A connection that answers
+// READONLY, MASTERDOWN, LOADING or UNBLOCKED is closed rather than pooled,
+// and so is every connection dialed before that answer, when next used;
+// the call that met the answer is tried once more on a new connection. New
+// connections go to the new primary (through the re-resolved DNS name or
+// Sentinel) and are checked with ROLE, as are connections idle for over a
+// minute. Saves succeed again within a second or so of the promotion,
+// without a restart (docs/reliability.md has the measurements).
 //
 // The Redis store is a session.AtomicStore: its conditional saves, which
 // make a login's or logout's retirement of a session final across
@@ -47,8 +80,8 @@
 //
 // A pooled connection that Redis closed (say across a Redis restart) fails the
 // one call that next uses it, and is then discarded; connections idle for
-// over a minute are PINGed before use, so mostly only recently used ones can
-// fail this way.
+// over a minute are checked (ROLE) before use, so mostly only recently used
+// ones can fail this way.
 //
 // Typical use:
 //

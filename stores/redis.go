@@ -8,10 +8,12 @@ import (
 	"github.com/gomodule/redigo/redis"
 )
 
-// pingAfterIdle is how long a pooled connection may sit idle before it is
-// PINGed on borrow. Checking every borrow would double the round trips of
-// every session read; connections that were used within the last minute are
-// very likely still alive, and a dead one is discarded after its first error.
+// pingAfterIdle is how long a pooled connection may sit idle before its
+// server's ROLE is checked on borrow (a PING would succeed on a replica).
+// Checking every borrow would double the round trips of every session read;
+// connections used within the last minute are very likely still alive and
+// still to the primary, a dead one is discarded after its first error, and
+// one to a demoted primary after its first READONLY (failover.go).
 const pingAfterIdle = time.Minute
 
 // NewRedisPool returns a connection pool and key prefix for a redis:// or
@@ -28,7 +30,7 @@ func NewRedisPool(rawURL string, opts ...Option) (*redis.Pool, string, error) {
 		return nil, "", err
 	}
 	if cfg.kind != kindRedis {
-		return nil, "", errors.New(`stores: NewRedisPool needs a redis:// or rediss:// URL, not "memory"`)
+		return nil, "", errors.New(`stores: NewRedisPool needs a redis://, rediss:// or Sentinel URL, not "memory"`)
 	}
 	return newPool(cfg, applyOptions(opts)), cfg.prefix, nil
 }
@@ -58,23 +60,62 @@ func newPool(c config, o options) *redis.Pool {
 	if c.useTLS && o.tlsConfig != nil {
 		dialOpts = append(dialOpts, redis.DialTLSConfig(o.tlsConfig))
 	}
-	addr := c.addr
+	gen := &generation{}
+	addr, sent := c.addr, c.sentinel
+	sentinelOpts := []redis.DialOption{
+		redis.DialConnectTimeout(c.dialTimeout),
+		redis.DialTLSHandshakeTimeout(c.dialTimeout),
+		redis.DialReadTimeout(c.readTimeout),
+		redis.DialWriteTimeout(c.writeTimeout),
+		redis.DialUseTLS(c.useTLS),
+	}
+	if c.useTLS && o.tlsConfig != nil {
+		sentinelOpts = append(sentinelOpts, redis.DialTLSConfig(o.tlsConfig))
+	}
 	return &redis.Pool{
 		// DialContext rather than Dial so that callers using GetContext (a
-		// lease holder, say) can also cancel a slow dial.
+		// lease holder, say) can also cancel a slow dial. Every new
+		// connection is checked to be to a primary (ROLE): after a
+		// failover, a DNS name or Sentinel may point at the old primary for
+		// a moment, and a replica would answer every save with READONLY.
 		DialContext: func(ctx context.Context) (redis.Conn, error) {
-			return redis.DialContext(ctx, "tcp", addr, dialOpts...)
-		},
-		TestOnBorrow: func(conn redis.Conn, lastUsed time.Time) error {
-			if time.Since(lastUsed) < pingAfterIdle {
-				return nil
+			to := addr
+			if sent != nil {
+				var err error
+				if to, err = sent.primary(ctx, sentinelOpts); err != nil {
+					return nil, err
+				}
 			}
-			_, err := conn.Do("PING")
-			return err
+			conn, err := dialPrimary(ctx, to, dialOpts)
+			if err != nil && sent != nil {
+				// Sentinel may still name the old primary just after a
+				// failover: look for the promoted replica.
+				if to := sent.promoted(ctx, sentinelOpts, dialOpts); to != "" {
+					conn, err = dialPrimary(ctx, to, dialOpts)
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+			return newGuarded(conn, gen), nil
 		},
-		MaxIdle:     c.maxIdle,
-		MaxActive:   c.maxActive,
-		IdleTimeout: c.idleTimeout,
-		Wait:        true,
+		TestOnBorrow: testOnBorrow,
+		MaxIdle:      c.maxIdle,
+		MaxActive:    c.maxActive,
+		IdleTimeout:  c.idleTimeout,
+		Wait:         true,
 	}
+}
+
+// dialPrimary dials addr and checks that it is a primary.
+func dialPrimary(ctx context.Context, addr string, opts []redis.DialOption) (redis.Conn, error) {
+	conn, err := redis.DialContext(ctx, "tcp", addr, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPrimary(conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }

@@ -52,8 +52,24 @@ return 1
 // tombstone is session.TombstoneByte as the one-byte string Lua compares.
 var tombstone = string([]byte{session.TombstoneByte})
 
-func (s *redisSessions) conn(ctx context.Context) (redis.Conn, error) {
-	return borrow(ctx, s.pool, s.wait)
+// withConn runs f on a pooled connection, and once more on another if the
+// first answered as a replica or while loading (a failover): that answer
+// retired the connections dialed before it (failover.go), so the second
+// try dials the current primary. Every command here may run twice: reads,
+// a DEL, and a conditional SET that writes the same value.
+func withConn(ctx context.Context, pool *redis.Pool, wait time.Duration, f func(redis.Conn) error) error {
+	for try := 0; ; try++ {
+		c, err := borrow(ctx, pool, wait)
+		if err != nil {
+			return err
+		}
+		err = f(c)
+		c.Close()
+		if try == 0 && isFailover(err) {
+			continue
+		}
+		return err
+	}
 }
 
 // borrow takes a connection from pool, waiting at most wait for one to be
@@ -85,12 +101,11 @@ func (e errPoolBusy) Error() string {
 }
 
 func (s *redisSessions) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
-	c, err := s.conn(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	defer c.Close()
-	b, err := redis.Bytes(c.Do("GET", s.prefix+key))
+	var b []byte
+	err := withConn(ctx, s.pool, s.wait, func(c redis.Conn) (err error) {
+		b, err = redis.Bytes(c.Do("GET", s.prefix+key))
+		return err
+	})
 	if err == redis.ErrNil {
 		return nil, false, nil
 	}
@@ -98,13 +113,12 @@ func (s *redisSessions) FindCtx(ctx context.Context, key string) ([]byte, bool, 
 }
 
 func (s *redisSessions) CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition) (bool, error) {
-	c, err := s.conn(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer c.Close()
-	ttl := time.Until(expiry).Milliseconds()
-	n, err := redis.Int(commitIf.Do(c, s.prefix+key, b, ttl, int(cond), tombstone))
+	var n int
+	err := withConn(ctx, s.pool, s.wait, func(c redis.Conn) (err error) {
+		ttl := time.Until(expiry).Milliseconds()
+		n, err = redis.Int(commitIf.Do(c, s.prefix+key, b, ttl, int(cond), tombstone))
+		return err
+	})
 	return n == 1, err
 }
 
@@ -114,13 +128,10 @@ func (s *redisSessions) CommitCtx(ctx context.Context, key string, b []byte, exp
 }
 
 func (s *redisSessions) DeleteCtx(ctx context.Context, key string) error {
-	c, err := s.conn(ctx)
-	if err != nil {
+	return withConn(ctx, s.pool, s.wait, func(c redis.Conn) error {
+		_, err := c.Do("DEL", s.prefix+key)
 		return err
-	}
-	defer c.Close()
-	_, err = c.Do("DEL", s.prefix+key)
-	return err
+	})
 }
 
 // Find, Commit and Delete implement scs.Store for callers without a

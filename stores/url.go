@@ -63,10 +63,10 @@ const (
 )
 
 // acceptedForms ends every "what is wrong with this URL" error.
-const acceptedForms = `use "memory" or "redis://[user:password@]host[:port][/db]" (rediss:// for TLS)`
+const acceptedForms = `use "memory", "redis://[user:password@]host[:port][/db]" (rediss:// for TLS) or "redis-sentinel://[user:password@]sentinel1[:26379],sentinel2[:26379]/primary-name[/db]" (rediss-sentinel:// for TLS)`
 
 // queryParams lists the accepted query parameters, for errors.
-const queryParams = "prefix, max_idle, max_active, idle_timeout, dial_timeout, read_timeout, write_timeout, wait_timeout"
+const queryParams = "prefix, max_idle, max_active, idle_timeout, dial_timeout, read_timeout, write_timeout, wait_timeout; with Sentinel also sentinel_username, sentinel_password"
 
 type storeKind int
 
@@ -81,7 +81,8 @@ type config struct {
 	redacted string // the URL with the password replaced, for logs and errors
 
 	// Redis only.
-	addr         string // host:port
+	addr         string     // host:port; "" with Sentinel
+	sentinel     *sentinels // nil without Sentinel
 	useTLS       bool
 	username     string
 	password     string
@@ -104,9 +105,13 @@ func parseURL(rawURL string) (config, error) {
 	if s == "" || s == "memory" {
 		return config{kind: kindMemory, redacted: "memory"}, nil
 	}
+	s, hosts := cutSentinelHosts(s)
 	u, err := url.Parse(s)
 	if err != nil {
 		return config{}, parseError(s, err)
+	}
+	if hosts != "" {
+		u.Host = hosts
 	}
 	switch u.Scheme {
 	case "memory":
@@ -114,7 +119,7 @@ func parseURL(rawURL string) (config, error) {
 			return config{}, fmt.Errorf("stores: memory session store URL %q takes no host, path or parameters: use \"memory\"", redact(u))
 		}
 		return config{kind: kindMemory, redacted: "memory"}, nil
-	case "redis", "rediss":
+	case "redis", "rediss", "redis-sentinel", "rediss-sentinel":
 		return parseRedis(u)
 	case "":
 		return config{}, fmt.Errorf("stores: session store URL %q has no scheme: %s", redact(u), acceptedForms)
@@ -148,18 +153,35 @@ func parseRedis(u *url.URL) (config, error) {
 		waitTimeout:  DefaultWaitTimeout,
 	}
 
-	// Require the host rather than default to localhost: "redis://" is more
-	// likely an unset variable in "redis://${REDIS_HOST}" than a wish.
-	host, port := u.Hostname(), u.Port()
-	if host == "" {
-		return bad("missing host; %s", acceptedForms)
+	sentinel := strings.HasSuffix(u.Scheme, "-sentinel")
+	path := u.Path
+	if sentinel {
+		c.useTLS = u.Scheme == "rediss-sentinel"
+		st := &sentinels{}
+		for _, h := range strings.Split(u.Host, ",") {
+			addr, err := hostPort(h, DefaultSentinelPort)
+			if err != nil {
+				return bad("Sentinel address %q: %v; %s", h, err, acceptedForms)
+			}
+			st.addrs = append(st.addrs, addr)
+		}
+		name, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+		if name == "" {
+			return bad("missing the primary's name after the Sentinel addresses (the name in sentinel.conf's 'sentinel monitor <name> ...'); %s", acceptedForms)
+		}
+		st.name = name
+		c.sentinel = st
+		path = rest
+	} else {
+		// Require the host rather than default to localhost: "redis://" is
+		// more likely an unset variable in "redis://${REDIS_HOST}" than a
+		// wish.
+		addr, err := hostPort(u.Host, DefaultPort)
+		if err != nil {
+			return bad("%v; %s", err, acceptedForms)
+		}
+		c.addr = addr
 	}
-	if port == "" {
-		port = DefaultPort
-	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return bad("port %q is not a number from 1 to 65535", port)
-	}
-	c.addr = net.JoinHostPort(host, port)
 
 	if u.User != nil {
 		if pw, ok := u.User.Password(); ok {
@@ -171,7 +193,7 @@ func parseRedis(u *url.URL) (config, error) {
 		}
 	}
 
-	switch p := u.Path; {
+	switch p := path; {
 	case p == "" || p == "/":
 		c.db = 0
 	default:
@@ -214,6 +236,15 @@ func parseRedis(u *url.URL) (config, error) {
 			c.writeTimeout, err = parseDuration(v, false)
 		case "wait_timeout":
 			c.waitTimeout, err = parseDuration(v, false)
+		case "sentinel_username", "sentinel_password":
+			if !sentinel {
+				return bad("parameter %s is only for redis-sentinel:// and rediss-sentinel:// URLs", k)
+			}
+			if k == "sentinel_username" {
+				c.sentinel.username = v
+			} else {
+				c.sentinel.password = v
+			}
 		default:
 			return bad("unknown parameter %q (accepted: %s)", k, queryParams)
 		}
@@ -222,6 +253,41 @@ func parseRedis(u *url.URL) (config, error) {
 		}
 	}
 	return c, nil
+}
+
+// cutSentinelHosts takes the comma-separated Sentinel addresses out of a
+// Sentinel URL, which net/url cannot parse as one host (it would read
+// "a:1,b" as host "a" with port "1,b"), and leaves a placeholder.
+func cutSentinelHosts(s string) (string, string) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || (scheme != "redis-sentinel" && scheme != "rediss-sentinel") {
+		return s, ""
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	start := strings.LastIndex(rest[:end], "@") + 1
+	hosts := rest[start:end]
+	if hosts == "" {
+		return s, ""
+	}
+	return scheme + "://" + rest[:start] + "sentinels" + rest[end:], hosts
+}
+
+// hostPort checks one "host[:port]" of a URL and adds the default port.
+func hostPort(h, defaultPort string) (string, error) {
+	u := url.URL{Host: h}
+	host, port := u.Hostname(), u.Port()
+	if host == "" {
+		return "", errors.New("missing host")
+	}
+	if port == "" {
+		port = defaultPort
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
+	}
+	return net.JoinHostPort(host, port), nil
 }
 
 func parseCount(v string) (int, error) {
@@ -248,10 +314,16 @@ func parseDuration(v string, zeroOK bool) (time.Duration, error) {
 
 // redact returns u as a string with the password replaced by "xxxxx".
 func redact(u *url.URL) string {
-	if u.User == nil {
-		return u.String()
-	}
 	v := *u
+	if q, err := url.ParseQuery(u.RawQuery); err == nil && q.Has("sentinel_password") {
+		q.Set("sentinel_password", "xxxxx")
+		v.RawQuery = q.Encode()
+	} else if err != nil && strings.Contains(u.RawQuery, "sentinel_password") {
+		v.RawQuery = "xxxxx"
+	}
+	if u.User == nil {
+		return v.String()
+	}
 	if _, ok := u.User.Password(); ok {
 		v.User = url.UserPassword(u.User.Username(), "xxxxx")
 	} else {
@@ -265,6 +337,10 @@ func redact(u *url.URL) string {
 // whole input and its inner error may quote part of it, so when the URL has
 // user info (which may hold a password) neither is shown.
 func parseError(s string, err error) error {
+	if i := strings.Index(s, "?"); i >= 0 && strings.Contains(s[i:], "password") {
+		s = s[:i] + "?xxxxx"
+		err = errors.New("bad URL")
+	}
 	if i := strings.LastIndex(s, "@"); i >= 0 {
 		start := 0
 		if j := strings.Index(s, "://"); j >= 0 && j < i {

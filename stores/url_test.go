@@ -102,7 +102,7 @@ func TestParseURLErrors(t *testing.T) {
 		raw  string
 		want []string // substrings of the error
 	}{
-		{"foo://x", []string{`unsupported session store URL scheme "foo"`, `use "memory" or "redis://`}},
+		{"foo://x", []string{`unsupported session store URL scheme "foo"`, `use "memory", "redis://`, `redis-sentinel://`}},
 		{"postgres://u:hunter2@db/x", []string{`scheme "postgres"`}},
 		{"memcached", []string{`has no scheme`, `use "memory"`}},
 		{"localhost:6379", []string{`scheme "localhost"`, `redis://`}},
@@ -172,5 +172,47 @@ func TestErrorsRedactPassword(t *testing.T) {
 	}
 	if _, _, err := NewRedisPool("redis://:hunter2@h:1?max_active=x"); err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("NewRedisPool error = %v, want an error without the password", err)
+	}
+}
+
+func TestParseURLSentinel(t *testing.T) {
+	c, err := parseURL("rediss-sentinel://u:pw@10.0.0.5,s2.example:26380,[::1]/mymaster/3?sentinel_password=sp&sentinel_username=su&prefix=p:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.sentinel
+	if s == nil || c.addr != "" || !c.useTLS || c.db != 3 || c.username != "u" || c.password != "pw" || c.prefix != "p:" {
+		t.Fatalf("config = %+v", c)
+	}
+	if want := []string{"10.0.0.5:26379", "s2.example:26380", "[::1]:26379"}; strings.Join(s.addrs, " ") != strings.Join(want, " ") {
+		t.Errorf("sentinels %q, want %q", s.addrs, want)
+	}
+	if s.name != "mymaster" || s.username != "su" || s.password != "sp" {
+		t.Errorf("sentinels = %+v", s)
+	}
+	if strings.Contains(c.redacted, "sp") || strings.Contains(c.redacted, "pw") {
+		t.Errorf("redacted URL %q shows a password", c.redacted)
+	}
+	c, err = parseURL("redis-sentinel://h/m")
+	if err != nil || c.useTLS || c.db != 0 || c.sentinel.name != "m" {
+		t.Fatalf("redis-sentinel://h/m = %+v, %v", c, err)
+	}
+
+	for raw, want := range map[string]string{
+		"redis-sentinel://h1,h2":                                 "missing the primary's name",
+		"redis-sentinel://h1,h2/":                                "missing the primary's name",
+		"redis-sentinel://h1,:99/m":                              `Sentinel address ":99": missing host`,
+		"redis-sentinel://h1:0/m":                                `port "0"`,
+		"redis-sentinel://h1/m/x":                                `database "x"`,
+		"redis://h/0?sentinel_password=secretvalue":              "only for redis-sentinel://",
+		"redis-sentinel://h1/m?sentinel_password=secretvalue%zz": "bad query",
+	} {
+		_, err := parseURL(raw)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parseURL(%q) = %v, want an error with %q", raw, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secretvalue") {
+			t.Errorf("parseURL(%q) error shows the password: %v", raw, err)
+		}
 	}
 }

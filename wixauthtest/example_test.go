@@ -19,7 +19,7 @@ func Example() {
 	e := wixauthtest.New(t)
 	s := e.Member(t, wixtest.DemoEmail)
 	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello, %s", wixauth.FromRequest(r).Role())
+		fmt.Fprintf(w, "hello, %s", wixauth.FromRequest(r).Tokens().Role())
 	})
 
 	w := e.Serve(hello, s.NewRequest(http.MethodGet, "/account", nil))

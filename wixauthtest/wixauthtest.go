@@ -79,10 +79,10 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("wixauthtest: %v", err)
 	}
-	t.Cleanup(a.CloseIdleConnections)
+	t.Cleanup(a.Config().HTTPClient.CloseIdleConnections)
 	// The callback of handlers mounted under /auth, as registered in the
 	// Wix dashboard.
-	wix.AllowRedirectURI(a.BaseURL() + "/auth/callback")
+	wix.AllowRedirectURI(a.Config().BaseURL + "/auth/callback")
 	return &Env{Wix: wix, Auth: a}
 }
 
@@ -114,7 +114,7 @@ func (e *Env) tokens(access, refresh string, role wixauth.Role) wixauth.Tokens {
 // Seed stores a new session holding tok and returns it.
 func (e *Env) Seed(t testing.TB, tok wixauth.Tokens) *Session {
 	t.Helper()
-	sm := e.Auth.Sessions()
+	sm := e.Auth.Config().Sessions
 	ctx, err := sm.Load(context.Background(), "")
 	if err != nil {
 		t.Fatalf("wixauthtest: loading a new session: %v", err)
@@ -145,14 +145,14 @@ type Session struct {
 
 // Cookie is the session cookie a browser would send.
 func (s *Session) Cookie() *http.Cookie {
-	return &http.Cookie{Name: s.e.Auth.Sessions().Cookie.Name, Value: s.Token}
+	return &http.Cookie{Name: s.e.Auth.Config().Sessions.Cookie.Name, Value: s.Token}
 }
 
 // NewRequest is httptest.NewRequest on the app's BaseURL with the session
 // cookie, for Env.Serve.
 func (s *Session) NewRequest(method, target string, body io.Reader) *http.Request {
 	if strings.HasPrefix(target, "/") {
-		base := s.e.Auth.BaseURL()
+		base := s.e.Auth.Config().BaseURL
 		if base == "" {
 			base = BaseURL
 		}
@@ -169,7 +169,7 @@ func (s *Session) NewRequest(method, target string, body io.Reader) *http.Reques
 // Save.
 func (s *Session) Context(t testing.TB) context.Context {
 	t.Helper()
-	ctx, err := s.e.Auth.Sessions().Load(context.Background(), s.Token)
+	ctx, err := s.e.Auth.Config().Sessions.Load(context.Background(), s.Token)
 	if err != nil {
 		t.Fatalf("wixauthtest: loading the session: %v", err)
 	}
@@ -181,7 +181,7 @@ func (s *Session) Context(t testing.TB) context.Context {
 // (a login or logout in the code under test) is followed.
 func (s *Session) Save(t testing.TB, ctx context.Context) {
 	t.Helper()
-	token, _, err := s.e.Auth.Sessions().Commit(ctx)
+	token, _, err := s.e.Auth.Config().Sessions.Commit(ctx)
 	if err != nil {
 		t.Fatalf("wixauthtest: saving the session: %v", err)
 	}

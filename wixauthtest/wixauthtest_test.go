@@ -22,7 +22,7 @@ func cartHandler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	fmt.Fprintf(w, "%s %d", wixauth.FromRequest(r).Role(), cart.Count())
+	fmt.Fprintf(w, "%s %d", wixauth.FromRequest(r).Tokens().Role(), cart.Count())
 }
 
 // Advancing the shared clock past the access token's lifetime shows up as

@@ -50,10 +50,11 @@ type Server struct {
 	// at cleanup.
 	Dir string
 
-	t     testing.TB
-	bin   string
-	extra []string
-	port  int
+	t        testing.TB
+	bin      string
+	extra    []string
+	port     int
+	sentinel string // the config file of a Sentinel; "" for a plain server
 
 	mu   sync.Mutex
 	proc *process // nil while stopped
@@ -161,6 +162,20 @@ func (s *Server) start() error {
 		"--daemonize", "no",
 		"--logfile", "",
 		"--loglevel", "warning",
+		// A replica's first sync starts at once, not after Redis 7's
+		// default 5 s wait for more replicas to share it.
+		"--repl-diskless-sync-delay", "0",
+	}
+	if s.sentinel != "" {
+		// Sentinel takes its configuration file first and rewrites it.
+		args = []string{s.sentinel, "--sentinel",
+			"--port", strconv.Itoa(s.port),
+			"--bind", "127.0.0.1",
+			"--dir", s.Dir,
+			"--daemonize", "no",
+			"--logfile", "",
+			"--loglevel", "warning",
+		}
 	}
 	cmd := exec.Command(s.bin, append(args, s.extra...)...)
 	cmd.Dir = s.Dir
@@ -236,6 +251,20 @@ func (s *Server) Restart() {
 	s.Stop()
 	if err := s.start(); err != nil {
 		s.t.Fatalf("redistest: restart: %v", err)
+	}
+}
+
+// Kill ends the server with SIGKILL, as a crash or a lost machine would:
+// no shutdown, no last word to replicas or Sentinels. Restart starts it
+// again.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	p := s.proc
+	s.proc = nil
+	s.mu.Unlock()
+	if p != nil {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
 	}
 }
 

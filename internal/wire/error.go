@@ -26,3 +26,16 @@ type FieldViolation struct {
 		Type string `json:"type"`
 	} `json:"data"`
 }
+
+// StaleTokenCode reports whether the code of a 401 means that the access
+// token itself is stale rather than that the application refused: no code
+// at all, the gRPC status UNAUTHENTICATED that Wix's gateway answers for a
+// token it does not accept, or RFC 6750's invalid_token. The Client renews
+// on it; the identity calls tell it from a wrong password by it.
+func StaleTokenCode(code string) bool {
+	switch code {
+	case "", "UNAUTHENTICATED", "invalid_token":
+		return true
+	}
+	return false
+}

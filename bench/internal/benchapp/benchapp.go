@@ -169,7 +169,7 @@ func New(impl Impl, store scs.Store, wix *wixtest.Server, opts ...Option) (*App,
 	if err != nil {
 		return nil, err
 	}
-	app.Auth, app.Sessions = a, a.Sessions()
+	app.Auth, app.Sessions = a, a.Config().Sessions
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		t := wixauth.FromRequest(r).Tokens()
 		if t.AccessToken.Value == "" || t.RefreshToken.Value == "" || t.AccessToken.ExpiresAt == 0 {

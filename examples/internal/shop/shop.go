@@ -14,6 +14,7 @@ import (
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/ecom"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/redirects"
 )
 
 // Shop holds what its handlers share.
@@ -37,7 +38,7 @@ func (s *Shop) Home(w http.ResponseWriter, r *http.Request) {
 	homePage.Execute(w, struct {
 		Role  wixauth.Role
 		Items int
-	}{wixauth.FromRequest(r).Role(), cart.Count()})
+	}{wixauth.FromRequest(r).Tokens().Role(), cart.Count()})
 }
 
 var homePage = template.Must(template.New("home").Parse(`<!doctype html><title>Shop</title>
@@ -50,7 +51,7 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html><title>S
 // Session answers {"role", "loggedIn"}, never a token.
 func (s *Shop) Session(w http.ResponseWriter, r *http.Request) {
 	c := wixauth.FromRequest(r)
-	writeJSON(w, http.StatusOK, map[string]any{"role": c.Role(), "loggedIn": c.LoggedIn()})
+	writeJSON(w, http.StatusOK, map[string]any{"role": c.Tokens().Role(), "loggedIn": c.LoggedIn()})
 }
 
 // Cart answers {"cart": ...}.
@@ -81,7 +82,7 @@ func (s *Shop) AddToCart(w http.ResponseWriter, r *http.Request) {
 // Checkout sends the browser to Wix's checkout page, or answers {"url"}
 // to a JSON request.
 func (s *Shop) Checkout(w http.ResponseWriter, r *http.Request) {
-	u, err := ecom.CheckoutURL(r.Context(), wixauth.FromRequest(r), wixauth.Callbacks{
+	u, err := ecom.CheckoutURL(r.Context(), wixauth.FromRequest(r), redirects.Callbacks{
 		ThankYouPageURL: s.BaseURL + "/account", CartPageURL: s.BaseURL + "/", PostFlowURL: s.BaseURL + "/"})
 	if errors.Is(err, ecom.ErrEmptyCart) {
 		http.Error(w, "Your cart is empty.", http.StatusConflict)

@@ -1,10 +1,11 @@
-package wixauth
+package redirects
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/wire"
 )
 
@@ -44,9 +45,9 @@ type Preferences struct {
 	CheckIfPublish *bool `json:"checkIfPublish,omitempty"`
 }
 
-// RedirectRequest is a redirect session to create, as the SDK's
+// Request is a redirect session to create, as the SDK's
 // createRedirectSession() takes it.
-type RedirectRequest struct {
+type Request struct {
 	// Intent names the page and its data, exactly one, as Wix's REST docs
 	// give it, for example
 	//
@@ -58,8 +59,9 @@ type RedirectRequest struct {
 	Origin string
 }
 
-// RedirectSession is Wix's answer to a redirect session request.
-type RedirectSession struct {
+// Session is Wix's answer to a redirect session request: a one-time URL
+// on one of Wix's pages.
+type Session struct {
 	ID string
 	// FullURL is where to send the browser.
 	FullURL  string
@@ -71,19 +73,19 @@ type RedirectSession struct {
 	SessionToken string
 }
 
-// RedirectSession creates a one-time URL on one of Wix's own pages, such as
-// checkout, with the session's tokens. intent names the page and its data
-// (see RedirectRequest) and callbacks say where Wix sends the browser
-// afterwards. CreateRedirectSession also takes preferences and an origin.
-func (c *Client) RedirectSession(ctx context.Context, intent map[string]any, callbacks Callbacks) (*RedirectSession, error) {
-	return c.CreateRedirectSession(ctx, RedirectRequest{Intent: intent, Callbacks: callbacks})
+// To creates a one-time URL on one of Wix's own pages, such as checkout,
+// with the tokens of c's session. intent names the page and its data (see
+// Request) and callbacks say where Wix sends the browser afterwards. Create
+// also takes preferences and an origin.
+func To(ctx context.Context, c *wixauth.Client, intent map[string]any, callbacks Callbacks) (*Session, error) {
+	return Create(ctx, c, Request{Intent: intent, Callbacks: callbacks})
 }
 
-// CreateRedirectSession creates the redirect session req describes, as the
-// SDK's redirects.createRedirectSession().
-func (c *Client) CreateRedirectSession(ctx context.Context, req RedirectRequest) (*RedirectSession, error) {
+// Create creates the redirect session req describes, as the SDK's
+// redirects.createRedirectSession().
+func Create(ctx context.Context, c *wixauth.Client, req Request) (*Session, error) {
 	if c == nil {
-		return nil, ErrNoClient
+		return nil, wixauth.ErrNoClient
 	}
 	if len(req.Intent) != 1 {
 		return nil, errors.New("wixauth: a redirect session takes exactly one intent, such as {\"ecomCheckout\": {...}}")
@@ -101,15 +103,15 @@ func (c *Client) CreateRedirectSession(ctx context.Context, req RedirectRequest)
 	if req.Origin != "" {
 		body["origin"] = req.Origin
 	}
-	return c.redirect(ctx, body)
+	return CreateFromBody(ctx, c, body)
 }
 
 // SyncURL returns a URL that sets Wix's own session cookie in the browser:
 // load it once in a hidden iframe so that later redirects to Wix's pages
 // (login, checkout) are faster. SyncToWixPages does the same with the
 // SDK's memory of when it last did.
-func (c *Client) SyncURL(ctx context.Context) (string, error) {
-	rs, err := c.redirect(ctx, map[string]any{"login": struct{}{}})
+func SyncURL(ctx context.Context, c *wixauth.Client) (string, error) {
+	rs, err := CreateFromBody(ctx, c, map[string]any{"login": struct{}{}})
 	if err != nil {
 		return "", err
 	}
@@ -124,17 +126,18 @@ const SyncMemory = 7 * 24 * time.Hour
 // not.
 const syncKey = "wixauth.wixPagesSynced"
 
-// IsSessionSynced reports whether SyncToWixPages gave this session a URL
-// within SyncMemory, as the SDK's sessions.isSessionSynced().
-func (c *Client) IsSessionSynced() bool {
+// IsSessionSynced reports whether SyncToWixPages gave the session of ctx
+// a URL within SyncMemory, as the SDK's sessions.isSessionSynced().
+func IsSessionSynced(ctx context.Context, c *wixauth.Client) bool {
 	if c == nil {
 		return false
 	}
-	ms, ok := c.a.cfg.Sessions.Get(c.ctx, syncKey).(int64)
+	cfg := c.Auth().Config()
+	ms, ok := cfg.Sessions.Get(ctx, syncKey).(int64)
 	if !ok {
 		return false
 	}
-	age := c.a.cfg.Now().Sub(time.UnixMilli(ms))
+	age := cfg.Now().Sub(time.UnixMilli(ms))
 	return age >= 0 && age < SyncMemory
 }
 
@@ -143,26 +146,29 @@ func (c *Client) IsSessionSynced() bool {
 // SyncURL) and remembers in the session that it did; else it returns "".
 // The SDK notes the time once the iframe has loaded; a server cannot see
 // that, so the time is noted when the URL is handed out.
-func (c *Client) SyncToWixPages(ctx context.Context, force bool) (string, error) {
+func SyncToWixPages(ctx context.Context, c *wixauth.Client, force bool) (string, error) {
 	if c == nil {
-		return "", ErrNoClient
+		return "", wixauth.ErrNoClient
 	}
-	if !force && c.IsSessionSynced() {
+	if !force && IsSessionSynced(ctx, c) {
 		return "", nil
 	}
-	c.a.cfg.Sessions.Remove(c.ctx, syncKey)
-	u, err := c.SyncURL(ctx)
+	cfg := c.Auth().Config()
+	cfg.Sessions.Remove(ctx, syncKey)
+	u, err := SyncURL(ctx, c)
 	if err != nil {
 		return "", err
 	}
-	c.a.cfg.Sessions.Put(c.ctx, syncKey, c.a.cfg.Now().UnixMilli())
+	cfg.Sessions.Put(ctx, syncKey, cfg.Now().UnixMilli())
 	return u, nil
 }
 
-// redirect creates a redirect session from body.
-func (c *Client) redirect(ctx context.Context, body any) (*RedirectSession, error) {
+// CreateFromBody creates a redirect session from body, a request as Wix's REST
+// docs give it, for intents that Create does not build, such as package
+// oauth's auth intent.
+func CreateFromBody(ctx context.Context, c *wixauth.Client, body any) (*Session, error) {
 	if c == nil {
-		return nil, ErrNoClient
+		return nil, wixauth.ErrNoClient
 	}
 	var resp wire.RedirectSessionResponse
 	if err := c.Post(ctx, wire.RedirectSessionPath, body, &resp); err != nil {
@@ -172,6 +178,6 @@ func (c *Client) redirect(ctx context.Context, body any) (*RedirectSession, erro
 	if rs.FullURL == "" {
 		return nil, errors.New("wixauth: Wix answered a redirect session without a URL")
 	}
-	return &RedirectSession{ID: rs.ID, FullURL: rs.FullURL, ShortURL: rs.ShortURL,
+	return &Session{ID: rs.ID, FullURL: rs.FullURL, ShortURL: rs.ShortURL,
 		AuthorizationEndpoint: rs.URLDetails.Endpoint, SessionToken: rs.SessionToken}, nil
 }

@@ -1,4 +1,4 @@
-package wixauth
+package oauth
 
 import (
 	"context"
@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/wire"
+	"github.com/wixauth/wixauth/redirects"
 )
 
 // AuthURLOptions tune AuthURL. The zero value asks for Wix's login page with
@@ -51,8 +53,8 @@ type AuthURLResult struct {
 // AuthURL creates an auth redirect session for d and returns the URL of
 // Wix's login page to send the browser to. See GetAuthURL for the rest of
 // the SDK's answer.
-func (c *Client) AuthURL(ctx context.Context, d OAuthData, opts AuthURLOptions) (string, error) {
-	res, err := c.GetAuthURL(ctx, d, opts)
+func AuthURL(ctx context.Context, c *wixauth.Client, d Data, opts AuthURLOptions) (string, error) {
+	res, err := GetAuthURL(ctx, c, d, opts)
 	return res.AuthURL, err
 }
 
@@ -61,15 +63,15 @@ func (c *Client) AuthURL(ctx context.Context, d OAuthData, opts AuthURLOptions) 
 // token. d.RedirectURI may be empty only with ResponseMode "web_message",
 // where the code is posted rather than redirected (the SDK's direct login
 // sends none).
-func (c *Client) GetAuthURL(ctx context.Context, d OAuthData, opts AuthURLOptions) (AuthURLResult, error) {
+func GetAuthURL(ctx context.Context, c *wixauth.Client, d Data, opts AuthURLOptions) (AuthURLResult, error) {
 	if c == nil { // reads the client ID below, before any call would say so
-		return AuthURLResult{}, ErrNoClient
+		return AuthURLResult{}, wixauth.ErrNoClient
 	}
-	req, err := authRequest(c.a.cfg.ClientID, d, opts)
+	req, err := authRequest(c.Auth().Config().ClientID, d, opts)
 	if err != nil {
 		return AuthURLResult{}, err
 	}
-	rs, err := c.redirect(ctx, struct {
+	rs, err := redirects.CreateFromBody(ctx, c, struct {
 		Auth wire.AuthIntent `json:"auth"`
 	}{req})
 	if err != nil {
@@ -79,7 +81,7 @@ func (c *Client) GetAuthURL(ctx context.Context, d OAuthData, opts AuthURLOption
 }
 
 // authRequest checks opts and builds the auth intent the SDK sends.
-func authRequest(clientID string, d OAuthData, opts AuthURLOptions) (wire.AuthIntent, error) {
+func authRequest(clientID string, d Data, opts AuthURLOptions) (wire.AuthIntent, error) {
 	if opts.Prompt == "" {
 		opts.Prompt = "login"
 	}
@@ -97,7 +99,7 @@ func authRequest(clientID string, d OAuthData, opts AuthURLOptions) (wire.AuthIn
 		return wire.AuthIntent{}, fmt.Errorf("wixauth: AuthURLOptions.ResponseMode %q is not one of query, fragment, web_message", opts.ResponseMode)
 	}
 	if (d.RedirectURI == "" && opts.ResponseMode != "web_message") || d.State == "" || d.CodeChallenge == "" {
-		return wire.AuthIntent{}, errors.New("wixauth: AuthURL needs OAuthData from GenerateOAuthData with a redirect URI")
+		return wire.AuthIntent{}, errors.New("wixauth: AuthURL needs Data from GenerateData with a redirect URI")
 	}
 	idp := opts.IDP
 	if id, ok := idpConnectionIDs[idp]; ok {
@@ -127,11 +129,11 @@ func authRequest(clientID string, d OAuthData, opts AuthURLOptions) (wire.AuthIn
 // The SDK's own way, a hidden iframe and responseMode "web_message", is
 // AuthURL with Prompt "none", SessionToken and that ResponseMode; the
 // handlers package offers both.
-func (c *Client) DirectLoginURL(ctx context.Context, sessionToken string, d OAuthData) (string, error) {
+func DirectLoginURL(ctx context.Context, c *wixauth.Client, sessionToken string, d Data) (string, error) {
 	if sessionToken == "" {
 		return "", errors.New("wixauth: DirectLoginURL needs the session token of a successful login")
 	}
-	return c.AuthURL(ctx, d, AuthURLOptions{Prompt: "none", SessionToken: sessionToken})
+	return AuthURL(ctx, c, d, AuthURLOptions{Prompt: "none", SessionToken: sessionToken})
 }
 
 // Callback is what Wix put on the callback URL.
@@ -161,49 +163,42 @@ func ParseCallback(u *url.URL) (Callback, error) {
 
 // GetMemberTokens checks the callback against d and exchanges its code for
 // member tokens (the authorization_code grant, with d's verifier), as the
-// SDK's getMemberTokens(). It returns the tokens without storing them: call
-// SetTokens (after renewing the session token, see the handlers package).
-func (c *Client) GetMemberTokens(ctx context.Context, code, state string, d OAuthData) (Tokens, error) {
+// SDK's getMemberTokens(). It returns the tokens without storing them: pass
+// them to Client.SignIn, or use CompleteLogin, which does both.
+func GetMemberTokens(ctx context.Context, c *wixauth.Client, code, state string, d Data) (wixauth.Tokens, error) {
 	if c == nil {
-		return Tokens{}, ErrNoClient
+		return wixauth.Tokens{}, wixauth.ErrNoClient
 	}
 	if code == "" || state == "" {
-		return Tokens{}, errors.New("wixauth: the callback has no code or no state")
+		return wixauth.Tokens{}, errors.New("wixauth: the callback has no code or no state")
 	}
 	if subtle.ConstantTimeCompare([]byte(state), []byte(d.State)) != 1 {
-		return Tokens{}, errors.New("wixauth: the callback's state does not match the login's")
+		return wixauth.Tokens{}, errors.New("wixauth: the callback's state does not match the login's")
 	}
-	tr, err := c.a.requestTokens(ctx, wire.TokenRequest{
-		ClientID:     c.a.cfg.ClientID,
+	a := c.Auth()
+	return a.MemberTokens(ctx, wire.TokenRequest{
+		ClientID:     a.Config().ClientID,
 		GrantType:    wire.GrantAuthorizationCode,
 		RedirectURI:  d.RedirectURI,
 		Code:         code,
 		CodeVerifier: d.CodeVerifier,
-	}, "", true)
-	if err != nil {
-		return Tokens{}, err
-	}
-	return c.a.tokensFrom(tr, RefreshToken{Value: tr.RefreshToken, Role: RoleMember}), nil
+	}, "")
 }
 
-// Logout ends the member's session: it creates Wix's logout redirect
-// session, which lands on postFlowURL, and empties the session's tokens, as
-// the SDK's logout(). The tokens are emptied even when Wix cannot be
-// reached, so a local logout always happens; the error says Wix's side did
-// not. The next request gets new visitor tokens.
-func (c *Client) Logout(ctx context.Context, postFlowURL string) (string, error) {
+// CompleteLogin completes a login that came back from Wix (the hosted page,
+// or a password login through DirectLoginURL): it checks cb's state against
+// d, the login's Data kept since it began, exchanges the code with d's
+// PKCE verifier and then signs the member in (see Client.SignIn). The
+// caller consumes d's state first: it is good once, whatever happens here.
+// An exchange that fails leaves the session as it was; a
+// *wixauth.StoreError says the session could not be renewed.
+func CompleteLogin(ctx context.Context, c *wixauth.Client, cb Callback, d Data) error {
 	if c == nil {
-		return "", ErrNoClient
+		return wixauth.ErrNoClient
 	}
-	body := struct {
-		Logout    wire.LogoutIntent `json:"logout"`
-		Callbacks Callbacks         `json:"callbacks"`
-	}{wire.LogoutIntent{ClientID: c.a.cfg.ClientID}, Callbacks{PostFlowURL: postFlowURL}}
-	rs, err := c.redirect(ctx, body)
-	c.SetTokens(Tokens{})
-	c.a.emit(ctx, Event{Kind: EventLogout, Role: RoleMember})
+	tok, err := GetMemberTokens(ctx, c, cb.Code, cb.State, d)
 	if err != nil {
-		return "", err
+		return err
 	}
-	return rs.FullURL, nil
+	return c.SignIn(ctx, tok)
 }

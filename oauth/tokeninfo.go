@@ -1,10 +1,11 @@
-package wixauth
+package oauth
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/wire"
 )
 
@@ -23,15 +24,15 @@ type TokenInfo struct {
 	InstanceID      string
 }
 
-// TokenInfo asks Wix about token, an access or refresh token, as the SDK's
-// getTokenInfo(). The call needs no session and no API key. It does not
+// GetTokenInfo asks Wix about token, an access or refresh token, as the
+// SDK's getTokenInfo(), with a's configuration. The call needs no session and no API key. It does not
 // validate the token for you: check Active, SubjectType and ClientID.
-func (a *Auth) TokenInfo(ctx context.Context, token string) (TokenInfo, error) {
+func GetTokenInfo(ctx context.Context, a *wixauth.Auth, token string) (TokenInfo, error) {
 	if token == "" {
-		return TokenInfo{}, errors.New("wixauth: TokenInfo needs a token")
+		return TokenInfo{}, errors.New("wixauth: GetTokenInfo needs a token")
 	}
 	var ti wire.TokenInfo
-	if err := a.postJSON(ctx, wire.TokenInfoPath, "", wire.TokenInfoRequest{Token: token}, &ti); err != nil {
+	if err := a.Post(ctx, wire.TokenInfoPath, "", wire.TokenInfoRequest{Token: token}, &ti); err != nil {
 		return TokenInfo{}, err
 	}
 	return TokenInfo{

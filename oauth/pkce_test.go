@@ -1,4 +1,4 @@
-package wixauth_test
+package oauth_test
 
 import (
 	"crypto/sha256"
@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/oauth"
 )
 
 const pkceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 
 func TestGenerateOAuthData(t *testing.T) {
-	d := wixauth.GenerateOAuthData("https://app.example/auth/callback", "/account")
+	d := oauth.NewData("https://app.example/auth/callback", "/account")
 	if d.RedirectURI != "https://app.example/auth/callback" || d.OriginalURI != "/account" {
 		t.Errorf("URIs not kept: %+v", d)
 	}
@@ -31,7 +31,7 @@ func TestGenerateOAuthData(t *testing.T) {
 func TestGenerateOAuthDataIsUnique(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 2000; i++ {
-		d := wixauth.GenerateOAuthData("https://app.example/cb", "")
+		d := oauth.NewData("https://app.example/cb", "")
 		for _, v := range []string{d.State, d.CodeVerifier} {
 			if seen[v] {
 				t.Fatalf("a state or verifier repeated after %d logins", i)
@@ -48,7 +48,7 @@ func TestVerifierIsUnbiased(t *testing.T) {
 	counts := map[rune]int{}
 	total := 0
 	for i := 0; i < 2000; i++ {
-		for _, c := range wixauth.GenerateOAuthData("https://app.example/cb", "").CodeVerifier {
+		for _, c := range oauth.NewData("https://app.example/cb", "").CodeVerifier {
 			counts[c]++
 			total++
 		}

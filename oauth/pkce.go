@@ -1,4 +1,4 @@
-package wixauth
+package oauth
 
 import (
 	"crypto/rand"
@@ -6,12 +6,12 @@ import (
 	"encoding/base64"
 )
 
-// OAuthData is what a member login by Wix's page must keep until the
+// Data is what a member login by Wix's page must keep until the
 // callback, as the SDK's generateOAuthData() returns it. Keep it on the
 // server (the handlers package keeps it in the session), never where the
 // browser can read or change it: the verifier is what makes a stolen code
 // useless.
-type OAuthData struct {
+type Data struct {
 	// State is an unguessable value that ties the callback to this login.
 	State string `json:"state"`
 	// RedirectURI is the absolute callback URL, registered with the OAuth
@@ -25,13 +25,14 @@ type OAuthData struct {
 	CodeChallenge string `json:"codeChallenge"`
 }
 
-// GenerateOAuthData makes fresh state and PKCE values for one login. The
+// NewData makes fresh state and PKCE values for one login, as the SDK's
+// generateOAuthData(). The
 // verifier is 48 bytes from crypto/rand in base64url (64 characters of the
 // alphabet RFC 7636 allows, with no bias, unlike the SDK's byte % 66), and
 // the challenge its S256 hash.
-func GenerateOAuthData(redirectURI, originalURI string) OAuthData {
+func NewData(redirectURI, originalURI string) Data {
 	verifier := randomString(48)
-	return OAuthData{
+	return Data{
 		State:         randomString(32),
 		RedirectURI:   redirectURI,
 		OriginalURI:   originalURI,

@@ -1,4 +1,4 @@
-package wixauth
+package identity
 
 import (
 	"context"
@@ -6,36 +6,37 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/wire"
 )
 
-// GetMemberTokensForExternalLogin returns member tokens for memberID without
+// ExternalLogin returns member tokens for memberID without
 // a password, for apps that authenticate members themselves (the
 // authorized_client grant), as the SDK's getMemberTokensForExternalLogin().
 // It needs Config.APIKey, sent with the session's visitor token; call it
 // only after your own authentication succeeded, since it logs in anyone you
 // name. memberID must be a Wix member ID (a UUID). It does not store the
-// tokens: call SetTokens.
-func (c *Client) GetMemberTokensForExternalLogin(ctx context.Context, memberID string) (Tokens, error) {
-	const name = "GetMemberTokensForExternalLogin"
-	if err := c.externalReady(name); err != nil {
-		return Tokens{}, err
+// tokens: pass them to Client.SignIn.
+func ExternalLogin(ctx context.Context, c *wixauth.Client, memberID string) (wixauth.Tokens, error) {
+	const name = "ExternalLogin"
+	if err := externalReady(c, name); err != nil {
+		return wixauth.Tokens{}, err
 	}
 	if err := checkMemberID(name, memberID); err != nil {
-		return Tokens{}, err
+		return wixauth.Tokens{}, err
 	}
-	authz, err := c.externalAuthorization(ctx)
+	authz, err := externalAuthorization(ctx, c)
 	if err != nil {
-		return Tokens{}, err
+		return wixauth.Tokens{}, err
 	}
-	return c.externalGrant(ctx, wire.AuthorizedClientRequest{
+	return c.Auth().MemberTokens(ctx, wire.AuthorizedClientRequest{
 		GrantType: wire.GrantAuthorizedClient,
 		Scope:     "offline_access",
 		MemberID:  memberID,
 	}, authz)
 }
 
-// SignOnOptions tune GetMemberTokensForExternalLoginWithSession, as the
+// SignOnOptions tune ExternalLoginWithSession, as the
 // SDK's sign-on options.
 type SignOnOptions struct {
 	// Profile updates the member's profile, or makes the new member's.
@@ -48,49 +49,50 @@ type SignOnOptions struct {
 	MergeExistingContact *bool
 }
 
-// GetMemberTokensForExternalLoginWithSession logs in the member with that
+// ExternalLoginWithSession logs in the member with that
 // email, creating it if there is none, for apps that authenticate members
 // themselves, as the SDK's getMemberTokensForExternalLoginWithSession(): Wix's
 // sign-on call gives a session token and the member's ID, and the
 // authorized_client grant turns them into member tokens. Unlike
-// GetMemberTokensForExternalLogin, the member gets a Wix session, as after
+// ExternalLogin, the member gets a Wix session, as after
 // a password login. It needs Config.APIKey; call it only after your own
-// authentication succeeded. It does not store the tokens: call SetTokens.
-func (c *Client) GetMemberTokensForExternalLoginWithSession(ctx context.Context, email string, opts *SignOnOptions) (Tokens, error) {
-	const name = "GetMemberTokensForExternalLoginWithSession"
-	if err := c.externalReady(name); err != nil {
-		return Tokens{}, err
+// authentication succeeded. It does not store the tokens: pass them to
+// Client.SignIn.
+func ExternalLoginWithSession(ctx context.Context, c *wixauth.Client, email string, opts *SignOnOptions) (wixauth.Tokens, error) {
+	const name = "ExternalLoginWithSession"
+	if err := externalReady(c, name); err != nil {
+		return wixauth.Tokens{}, err
 	}
 	if email == "" {
-		return Tokens{}, errors.New("wixauth: " + name + " needs the member's email")
+		return wixauth.Tokens{}, errors.New("wixauth: " + name + " needs the member's email")
 	}
 	body := wire.SignOnRequest{LoginID: wire.LoginID{Email: email}}
 	if opts != nil {
 		if opts.Profile != nil {
 			if err := opts.Profile.check(); err != nil {
-				return Tokens{}, err
+				return wixauth.Tokens{}, err
 			}
 			body.Profile = opts.Profile
 		}
 		body.VerifyEmail, body.MergeExistingContact = opts.VerifyEmail, opts.MergeExistingContact
 	}
-	authz, err := c.externalAuthorization(ctx)
+	authz, err := externalAuthorization(ctx, c)
 	if err != nil {
-		return Tokens{}, err
+		return wixauth.Tokens{}, err
 	}
 	var so wire.SignOnResponse
-	if err := c.a.postJSON(ctx, wire.SignOnPath, authz, body, &so); err != nil {
-		return Tokens{}, err
+	if err := c.Auth().Post(ctx, wire.SignOnPath, authz, body, &so); err != nil {
+		return wixauth.Tokens{}, err
 	}
 	// What Wix answers goes back to Wix in the grant: check it as we would
 	// check an ID from the app.
 	if err := checkMemberID("Wix's sign-on answer", so.Identity.ID); err != nil {
-		return Tokens{}, err
+		return wixauth.Tokens{}, err
 	}
 	if so.SessionToken == "" {
-		return Tokens{}, errors.New("wixauth: Wix's sign-on answer has no session token")
+		return wixauth.Tokens{}, errors.New("wixauth: Wix's sign-on answer has no session token")
 	}
-	return c.externalGrant(ctx, wire.AuthorizedSessionRequest{
+	return c.Auth().MemberTokens(ctx, wire.AuthorizedSessionRequest{
 		GrantType:    wire.GrantAuthorizedClient,
 		MemberID:     so.Identity.ID,
 		SessionToken: so.SessionToken,
@@ -98,11 +100,11 @@ func (c *Client) GetMemberTokensForExternalLoginWithSession(ctx context.Context,
 }
 
 // externalReady checks what both external logins need before any call.
-func (c *Client) externalReady(name string) error {
+func externalReady(c *wixauth.Client, name string) error {
 	if c == nil {
-		return ErrNoClient
+		return wixauth.ErrNoClient
 	}
-	if c.a.cfg.APIKey == "" {
+	if c.Auth().Config().APIKey == "" {
 		return errors.New("wixauth: " + name + " needs Config.APIKey (WIX_API_KEY), an API key with Contacts & Members permissions")
 	}
 	return nil
@@ -111,23 +113,11 @@ func (c *Client) externalReady(name string) error {
 // externalAuthorization is "<current access token>,<API key>", the
 // Authorization of the external-login calls, after making the session's
 // tokens valid.
-func (c *Client) externalAuthorization(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	err := c.ensureLocked(ctx)
-	access := c.rec.AccessToken.Value
-	c.mu.Unlock()
-	if err != nil {
+func externalAuthorization(ctx context.Context, c *wixauth.Client) (string, error) {
+	if err := c.Ensure(ctx); err != nil {
 		return "", err
 	}
-	return access + "," + c.a.cfg.APIKey, nil
-}
-
-func (c *Client) externalGrant(ctx context.Context, body any, authz string) (Tokens, error) {
-	tr, err := c.a.requestTokens(ctx, body, authz, true)
-	if err != nil {
-		return Tokens{}, err
-	}
-	return c.a.tokensFrom(tr, RefreshToken{Value: tr.RefreshToken, Role: RoleMember}), nil
+	return c.Tokens().AccessToken.Value + "," + c.Auth().Config().APIKey, nil
 }
 
 // checkMemberID refuses anything but a UUID in its canonical 36-character

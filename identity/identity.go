@@ -1,4 +1,4 @@
-package wixauth
+package identity
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/wire"
 )
 
@@ -17,21 +18,21 @@ const (
 	CaptchaVisibleSiteKey   = "6Ld0J8IcAAAAANyrnxzrRlX1xrrdXsOmsepUYosy"
 )
 
-// LoginState is the outcome of Login, Register or ProcessVerification, as
-// the SDK's loginState.
-type LoginState string
+// State is the outcome of Login, Register or ProcessVerification, as the
+// SDK's loginState.
+type State string
 
 // The login states.
 const (
-	// LoginSuccess: pass SessionToken to DirectLoginURL.
-	LoginSuccess LoginState = "SUCCESS"
+	// LoginSuccess: pass SessionToken to oauth.DirectLoginURL.
+	LoginSuccess State = "SUCCESS"
 	// LoginEmailVerificationRequired: Wix emailed a code; keep StateToken on
 	// the server and pass both to ProcessVerification.
-	LoginEmailVerificationRequired LoginState = "EMAIL_VERIFICATION_REQUIRED"
+	LoginEmailVerificationRequired State = "EMAIL_VERIFICATION_REQUIRED"
 	// LoginOwnerApprovalRequired: the site owner must approve the member.
-	LoginOwnerApprovalRequired LoginState = "OWNER_APPROVAL_REQUIRED"
+	LoginOwnerApprovalRequired State = "OWNER_APPROVAL_REQUIRED"
 	// LoginFailure: see ErrorCode and Error.
-	LoginFailure LoginState = "FAILURE"
+	LoginFailure State = "FAILURE"
 )
 
 // ErrorCode says why a login or registration failed, as the SDK's errorCode.
@@ -56,11 +57,11 @@ var loginErrorCodes = map[string]ErrorCode{
 	"-19995": ErrorCodeEmailAlreadyExists,
 }
 
-// LoginResult is the SDK's StateMachine.
-type LoginResult struct {
-	State LoginState
+// Result is the outcome of a login flow, as the SDK's StateMachine.
+type Result struct {
+	State State
 	// SessionToken, with LoginSuccess, completes the login through
-	// DirectLoginURL. It is a credential: never send it to the browser.
+	// oauth.DirectLoginURL. It is a credential: never send it to the browser.
 	SessionToken string
 	// StateToken, with LoginEmailVerificationRequired, goes to
 	// ProcessVerification. Keep it on the server.
@@ -132,102 +133,111 @@ func (t *CaptchaTokens) wire() []wire.CaptchaToken {
 
 // Login checks a member's email and password, as the SDK's login(). Wix's
 // refusals (wrong password, unknown email, captcha) come back as a
-// LoginResult with LoginFailure; the error is for failures that may pass
+// Result with LoginFailure; the error is for failures that may pass
 // (Wix unreachable, 5xx, 429) or a session Wix does not accept.
-func (c *Client) Login(ctx context.Context, email, password string, captcha *CaptchaTokens) (LoginResult, error) {
+func Login(ctx context.Context, c *wixauth.Client, email, password string, captcha *CaptchaTokens) (Result, error) {
 	body := wire.LoginRequest{LoginID: wire.LoginID{Email: email}, Password: password, CaptchaTokens: captcha.wire()}
-	return c.identityCall(ctx, wire.LoginPath, body, loginFailure)
+	return call(ctx, c, wire.LoginPath, body, loginFailure)
 }
 
 // Register creates a member, as the SDK's register(); results as for Login.
-func (c *Client) Register(ctx context.Context, email, password string, profile *Profile, captcha *CaptchaTokens) (LoginResult, error) {
+func Register(ctx context.Context, c *wixauth.Client, email, password string, profile *Profile, captcha *CaptchaTokens) (Result, error) {
 	body := wire.RegisterRequest{LoginID: wire.LoginID{Email: email}, Password: password, CaptchaTokens: captcha.wire()}
 	if profile != nil {
 		if err := profile.check(); err != nil {
-			return LoginResult{}, err
+			return Result{}, err
 		}
 		body.Profile = profile
 	}
-	return c.identityCall(ctx, wire.RegisterPath, body, registerFailure)
+	return call(ctx, c, wire.RegisterPath, body, registerFailure)
 }
 
 // ProcessVerification completes a login or registration that needed email
 // verification, with the code from the email and the StateToken of that
 // result, as the SDK's processVerification().
-func (c *Client) ProcessVerification(ctx context.Context, code, stateToken string) (LoginResult, error) {
+func ProcessVerification(ctx context.Context, c *wixauth.Client, code, stateToken string) (Result, error) {
 	if stateToken == "" {
-		return LoginResult{State: LoginFailure, Error: "no verification is pending"}, nil
+		return Result{State: LoginFailure, Error: "no verification is pending"}, nil
 	}
-	return c.identityCall(ctx, wire.VerifyPath, wire.VerifyRequest{Code: code, StateToken: stateToken}, registerFailure)
+	return call(ctx, c, wire.VerifyPath, wire.VerifyRequest{Code: code, StateToken: stateToken}, registerFailure)
 }
 
 // SendPasswordResetEmail asks Wix to email the member a link to its
 // password page, which then leads to redirectURI, as the SDK's
 // sendPasswordResetEmail().
-func (c *Client) SendPasswordResetEmail(ctx context.Context, email, redirectURI string) error {
+func SendPasswordResetEmail(ctx context.Context, c *wixauth.Client, email, redirectURI string) error {
 	if c == nil {
-		return ErrNoClient
+		return wixauth.ErrNoClient
 	}
 	var body wire.PasswordResetRequest
 	body.Email = email
 	body.Redirect.URL = redirectURI
-	body.Redirect.ClientID = c.a.cfg.ClientID
+	body.Redirect.ClientID = c.Auth().Config().ClientID
 	return c.Post(ctx, wire.PasswordResetPath, body, nil)
 }
 
-func (c *Client) identityCall(ctx context.Context, path string, body any, failure func(*APIError) LoginResult) (LoginResult, error) {
+func call(ctx context.Context, c *wixauth.Client, path string, body any, failure func(*wixauth.APIError) Result) (Result, error) {
 	if c == nil {
-		return LoginResult{}, ErrNoClient
+		return Result{}, wixauth.ErrNoClient
 	}
 	var resp wire.StateResponse
 	err := c.Post(ctx, path, body, &resp)
-	var ae *APIError
+	var ae *wixauth.APIError
 	switch {
 	case err == nil:
 		return stateResult(resp), nil
-	case errors.As(err, &ae) && !ae.Temporary() && !(ae.StatusCode == http.StatusUnauthorized && staleTokenCode(ae.Code)):
+	case errors.As(err, &ae) && !ae.Temporary() && !(ae.StatusCode == http.StatusUnauthorized && wire.StaleTokenCode(ae.Code)):
 		// A refusal of the application, such as a wrong password, even
 		// with a 401; a 401 about the token is an error, the session's
-		// token renewed for the next try (see Client.Do).
+		// token renewed for the next try (see wixauth.Client.Do).
 		return failure(ae), nil
 	default:
-		return LoginResult{}, err
+		return Result{}, err
 	}
 }
 
 // stateResult maps Wix's state as the SDK's handleState does.
-func stateResult(r wire.StateResponse) LoginResult {
+func stateResult(r wire.StateResponse) Result {
 	switch r.State {
 	case "SUCCESS":
-		return LoginResult{State: LoginSuccess, SessionToken: r.SessionToken}
+		return Result{State: LoginSuccess, SessionToken: r.SessionToken}
 	case "REQUIRE_OWNER_APPROVAL":
-		return LoginResult{State: LoginOwnerApprovalRequired}
+		return Result{State: LoginOwnerApprovalRequired}
 	case "REQUIRE_EMAIL_VERIFICATION":
-		return LoginResult{State: LoginEmailVerificationRequired, StateToken: r.StateToken}
+		return Result{State: LoginEmailVerificationRequired, StateToken: r.StateToken}
 	}
-	return LoginResult{State: LoginFailure, Error: "unsupported login state " + r.State}
+	return Result{State: LoginFailure, Error: "unsupported login state " + r.State}
 }
 
 // loginFailure: any code the SDK does not name means an unknown email.
-func loginFailure(e *APIError) LoginResult {
+func loginFailure(e *wixauth.APIError) Result {
 	code, ok := loginErrorCodes[e.Code]
 	if !ok || code == ErrorCodeEmailAlreadyExists {
 		code = ErrorCodeInvalidEmail
 	}
-	return LoginResult{State: LoginFailure, ErrorCode: code, Error: firstNonEmpty(e.Message, e.Description, e.Error())}
+	return Result{State: LoginFailure, ErrorCode: code, Error: firstNonEmpty(e.Message, e.Description, e.Error())}
 }
 
 // registerFailure: an EMAIL field violation means a bad email; other codes
 // are named only where the SDK names them.
-func registerFailure(e *APIError) LoginResult {
+func registerFailure(e *wixauth.APIError) Result {
 	for _, v := range e.FieldViolations {
 		if v.Type == "EMAIL" {
-			return LoginResult{State: LoginFailure, ErrorCode: ErrorCodeInvalidEmail, Error: v.Description}
+			return Result{State: LoginFailure, ErrorCode: ErrorCodeInvalidEmail, Error: v.Description}
 		}
 	}
 	code := loginErrorCodes[e.Code]
 	if code == ErrorCodeInvalidPassword || code == ErrorCodeResetPassword {
 		code = ""
 	}
-	return LoginResult{State: LoginFailure, ErrorCode: code, Error: firstNonEmpty(e.Message, e.Description, e.Error())}
+	return Result{State: LoginFailure, ErrorCode: code, Error: firstNonEmpty(e.Message, e.Description, e.Error())}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
