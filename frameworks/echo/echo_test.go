@@ -44,7 +44,7 @@ func TestEchoUse(t *testing.T) {
 func TestEchoUseWithLoadAndSave(t *testing.T) {
 	frameworktest.RunWithLoadAndSave(t, func(auth *wixauth.Auth) http.Handler {
 		e := newEcho()
-		e.Use(echo.WrapMiddleware(auth.Middleware), echo.WrapMiddleware(auth.Sessions().LoadAndSave))
+		e.Use(echo.WrapMiddleware(auth.Middleware), echo.WrapMiddleware(auth.Config().Sessions.LoadAndSave))
 		return e
 	})
 }

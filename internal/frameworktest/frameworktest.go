@@ -130,7 +130,7 @@ func start(t *testing.T, build Build) *app {
 	srv := httptest.NewServer(build(auth))
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
-	return &app{wix: wix, store: st, url: srv.URL, client: &http.Client{Jar: jar, Timeout: 10 * time.Second}, cookie: auth.Sessions().Cookie.Name}
+	return &app{wix: wix, store: st, url: srv.URL, client: &http.Client{Jar: jar, Timeout: 10 * time.Second}, cookie: auth.Config().Sessions.Cookie.Name}
 }
 
 // get returns the status, the body and the values of the session cookies
