@@ -2,6 +2,7 @@ package wixauth
 
 import (
 	"errors"
+	"net/http"
 	"sync"
 
 	"github.com/wixauth/wixauth/internal/limit"
@@ -56,6 +57,13 @@ func New(cfg Config) (*Auth, error) {
 		cfg.Coordinator = co
 	}
 	a := &Auth{cfg: cfg, store: st}
+	// Every refusal is reported, whichever ErrorHandler answers it, so that
+	// metrics count them without wrapping the default handler.
+	answer := a.cfg.ErrorHandler
+	a.cfg.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		a.emit(r.Context(), Event{Kind: EventRequestRefused, Err: err})
+		answer(w, r, err)
+	}
 	a.share.Init(a.backoffFor)
 	a.visitors.Init(cfg.NewVisitorsPerMinute)
 	return a, nil

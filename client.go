@@ -14,6 +14,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth/internal/wire"
+	"github.com/wixauth/wixauth/session"
 )
 
 // Client calls Wix on behalf of the visitor or member of one request. The
@@ -66,9 +67,14 @@ func (c *Client) readTokens() {
 	if v == nil {
 		return
 	}
-	b, ok := v.([]byte)
-	rec, err := decodeRecord(b)
-	if !ok || err != nil {
+	rec, err := record{}, errBadRecord
+	switch v := v.(type) {
+	case session.Record: // session.Codec's form: decoded without a copy
+		rec, err = decodeRecordString(string(v))
+	case []byte: // any other codec's
+		rec, err = decodeRecord(v)
+	}
+	if err != nil {
 		a.cfg.Logger.Warn("wixauth: the session holds an unreadable token record; starting without tokens",
 			slog.String("type", fmt.Sprintf("%T", v)))
 		return

@@ -299,6 +299,10 @@ const (
 	// EventTokensUnsaved: tokens changed after the response started, so
 	// they could not be saved (see Config.Lazy).
 	EventTokensUnsaved EventKind = "tokens_unsaved"
+	// EventRequestRefused: the middleware answered through
+	// Config.ErrorHandler instead of the app's handler; Err says why (a
+	// *NewVisitorLimitError, a *StoreError, or Wix's failure).
+	EventRequestRefused EventKind = "request_refused"
 )
 
 // Event is what Config.OnEvent receives. It never holds a token.

@@ -27,6 +27,7 @@ import (
 	"github.com/wixauth/wixauth/handlers"
 	"github.com/wixauth/wixauth/identity"
 	"github.com/wixauth/wixauth/redirects"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -244,7 +245,12 @@ func (a *faultApp) stored() (raw, tokens []byte) {
 	if err != nil {
 		a.t.Fatalf("decoding the stored session: %v", err)
 	}
-	tokens, _ = values["wixauth.tokens"].([]byte)
+	switch v := values["wixauth.tokens"].(type) {
+	case session.Record:
+		tokens = []byte(v)
+	case []byte:
+		tokens = v
+	}
 	return raw, tokens
 }
 

@@ -43,39 +43,42 @@ func (r record) encode() []byte {
 	return b
 }
 
-func decodeRecord(b []byte) (record, error) {
+// decodeRecord decodes a record held as a []byte (session codecs other
+// than session.Codec, the renewal coordinator).
+func decodeRecord(b []byte) (record, error) { return decodeRecordString(string(b)) }
+
+// decodeRecordString decodes a record held as a string: what session.Codec
+// hands back for it (a session.Record), so that its fields are substrings
+// of the value the session decoded, with no copy of their own.
+func decodeRecordString(s string) (record, error) {
 	var r record
-	if len(b) == 0 || (b[0] != recordVersion && b[0] != recordVersionV1) {
+	if len(s) == 0 || (s[0] != recordVersion && s[0] != recordVersionV1) {
 		return r, errBadRecord
 	}
-	version := b[0]
-	b = b[1:]
-	exp, n := binary.Varint(b)
+	version := s[0]
+	s = s[1:]
+	exp, n := binary.Varint(varintBytes(s))
 	if n <= 0 {
 		return r, errBadRecord
 	}
-	b = b[n:]
+	s = s[n:]
 	var issued int64
 	if version == recordVersion {
-		if issued, n = binary.Varint(b); n <= 0 {
+		if issued, n = binary.Varint(varintBytes(s)); n <= 0 {
 			return r, errBadRecord
 		}
-		b = b[n:]
+		s = s[n:]
 	}
-	// One conversion for all the fields, which are substrings of it: one
-	// allocation instead of one per field.
-	rest := string(b)
 	var fields [4]string
 	for i := range fields {
-		l, n := binary.Uvarint(b)
-		if n <= 0 || l > maxRecordField || uint64(len(b)-n) < l {
+		l, n := binary.Uvarint(varintBytes(s))
+		if n <= 0 || l > maxRecordField || uint64(len(s)-n) < l {
 			return r, errBadRecord
 		}
-		off := len(rest) - len(b) + n
-		fields[i] = rest[off : off+int(l)]
-		b = b[n+int(l):]
+		fields[i] = s[n : n+int(l)]
+		s = s[n+int(l):]
 	}
-	if len(b) != 0 {
+	if len(s) != 0 {
 		return r, errBadRecord
 	}
 	r.AccessToken = AccessToken{Value: fields[0], ExpiresAt: exp, issued: issued}
@@ -87,4 +90,12 @@ func decodeRecord(b []byte) (record, error) {
 		return record{}, errBadRecord
 	}
 	return r, nil
+}
+
+// varintBytes returns the first bytes of s, as many as a varint can take:
+// a copy small enough to stay on the stack, so that encoding/binary reads a
+// string's varints without an allocation. A varint longer than that fails
+// to decode either way.
+func varintBytes(s string) []byte {
+	return []byte(s[:min(len(s), binary.MaxVarintLen64)])
 }

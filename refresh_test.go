@@ -248,12 +248,17 @@ func TestSharedRenewalIsDetachedFromItsRequest(t *testing.T) {
 func TestBackOffAfterFailure(t *testing.T) {
 	var mu sync.Mutex
 	var events []wixauth.EventKind
+	refused := 0
 	h := newHarness(t, func(c *wixauth.Config) {
 		c.RetryBackoff = 300 * time.Millisecond
 		c.OnEvent = func(_ context.Context, e wixauth.Event) {
 			mu.Lock()
+			defer mu.Unlock()
+			if e.Kind == wixauth.EventRequestRefused { // one per request, not per token call
+				refused++
+				return
+			}
 			events = append(events, e.Kind)
-			mu.Unlock()
 		}
 	}, nil)
 	h.seed(h.memberTokens(time.Now().Add(-time.Minute)))
@@ -281,6 +286,9 @@ func TestBackOffAfterFailure(t *testing.T) {
 	defer mu.Unlock()
 	if len(events) != 2 || events[0] != wixauth.EventError || events[1] != wixauth.EventRenewal {
 		t.Errorf("events = %v, want [error renewal]", events)
+	}
+	if refused != 10 {
+		t.Errorf("requests reported refused = %d, want the 10 answered 503", refused)
 	}
 }
 

@@ -3,6 +3,7 @@ package wixauth
 import (
 	"context"
 	"net/http"
+	"net/textproto"
 	"slices"
 	"strings"
 	"time"
@@ -26,7 +27,9 @@ import (
 func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request, *Client)) {
 	sm := a.cfg.Sessions
 	st := &requestState{}
-	lctx := session.NewContext(r.Context(), st) // the Client is filled in once the session is loaded
+	// The Client is filled in once the session is loaded.
+	st.ctx = session.CarrierContext{Context: r.Context(), Carrier: st}
+	lctx := context.Context(&st.ctx)
 	token := a.sessionCookie(r, &st.load)
 	ctx, err := sm.Load(lctx, token)
 	if err != nil {
@@ -41,7 +44,7 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 		h(w, r, nil) // by this middleware further out, which saves it
 		return
 	}
-	w.Header().Add("Vary", "Cookie")
+	varyCookie(w.Header(), &st.vary)
 	l := &st.load
 	if !l.Retired.IsZero() && time.Since(l.Retired) < session.MovedGrace {
 		// An old cookie, sent before the session was renewed (a login, a
@@ -68,13 +71,30 @@ func (a *Auth) withSession(w http.ResponseWriter, r *http.Request, h func(http.R
 	st.sw.save()
 }
 
-// requestState holds a request's sessionWriter, Client and load record in
-// one allocation. It is the one context value that carries both the Client
-// (FromContext) and the load record (for the session store).
+// requestState holds a request's sessionWriter, Client, load record, the
+// context that carries them and its Vary value in one allocation. It is the
+// one context value that carries both the Client (FromContext) and the load
+// record (for the session store).
 type requestState struct {
 	sw   sessionWriter
 	c    Client
 	load session.Load
+	ctx  session.CarrierContext
+	vary [1]string
+}
+
+// varyCookie adds "Vary: Cookie" to h: the answer depends on the session
+// cookie, so a shared cache must not serve it to another browser. The value
+// lives in the request's state (vary) rather than in a slice of its own, one
+// allocation less per request; an Add by the handler appends to a copy, as
+// the slice is full.
+func varyCookie(h http.Header, vary *[1]string) {
+	if _, ok := h["Vary"]; ok {
+		h.Add("Vary", "Cookie")
+		return
+	}
+	vary[0] = "Cookie"
+	h["Vary"] = vary[:1:1]
 }
 
 // SessionLoad hands the session store the request's load record.
@@ -115,12 +135,8 @@ func (a *Auth) wrongOrder(w http.ResponseWriter, r *http.Request) {
 // "__Host-" cookie name is what keeps a sibling from sending a live
 // session of its own choosing.
 func (a *Auth) sessionCookie(r *http.Request, l *session.Load) string {
-	var all []string
-	for _, c := range r.CookiesNamed(a.cfg.Sessions.Cookie.Name) {
-		if wellFormed(c.Value) && !slices.Contains(all, c.Value) {
-			all = append(all, c.Value)
-		}
-	}
+	var buf [8]string
+	all := cookiesNamed(r.Header, a.cfg.Sessions.Cookie.Name, buf[:0])
 	switch {
 	case len(all) == 0:
 		return ""
@@ -148,6 +164,56 @@ func (a *Auth) sessionCookie(r *http.Request, l *session.Load) string {
 	l.ProbeKey, l.ProbeVal = session.Key(all[0]), first
 	return all[0]
 }
+
+// cookiesNamed appends to all the distinct well-formed values of the
+// cookies named name in h, as r.CookiesNamed would find them (the same
+// splitting, trimming, quote stripping and 3,000-cookie limit of net/http)
+// but without allocating: the values are substrings of the header.
+// A value that is not well-formed is skipped, which also skips every value
+// net/http would refuse (a well-formed value is a valid cookie value).
+func cookiesNamed(h http.Header, name string, all []string) []string {
+	lines := h["Cookie"]
+	if len(lines) == 0 || name == "" {
+		return all
+	}
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxCookies {
+		// net/http's default limit, past which it reads no cookie at
+		// all unless GODEBUG=httpcookiemaxnum raises it: let it decide.
+		// (A GODEBUG limit below the default is not applied here.)
+		for _, c := range (&http.Request{Header: h}).CookiesNamed(name) {
+			if wellFormed(c.Value) && !slices.Contains(all, c.Value) {
+				all = append(all, c.Value)
+			}
+		}
+		return all
+	}
+	for _, line := range lines {
+		line = textproto.TrimString(line)
+		var part string
+		for len(line) > 0 {
+			part, line, _ = strings.Cut(line, ";")
+			part = textproto.TrimString(part)
+			k, v, _ := strings.Cut(part, "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if wellFormed(v) && !slices.Contains(all, v) {
+				all = append(all, v)
+			}
+		}
+	}
+	return all
+}
+
+// maxCookies is net/http's default limit of cookies per request.
+const maxCookies = 3000
 
 func wellFormed(token string) bool {
 	if len(token) != 43 {

@@ -166,6 +166,8 @@ func sizeHint(values map[string]interface{}) int {
 		switch v := v.(type) {
 		case []byte:
 			n += len(v)
+		case Record:
+			n += len(v)
 		case string:
 			n += len(v)
 		}
@@ -184,6 +186,10 @@ func appendValue(b []byte, v interface{}) ([]byte, error) {
 		b = append(b, tagBytes)
 		b = binary.AppendUvarint(b, uint64(len(v)))
 		return append(b, v...), nil
+	case Record:
+		b = append(b, tagBytes)
+		b = appendString(b, string(v))
+		return b, nil
 	case string:
 		return appendString(append(b, tagString), v), nil
 	case bool:
@@ -275,6 +281,10 @@ func decodePlain(b []byte) (time.Time, map[string]interface{}, error) {
 		var v interface{}
 		switch r.byte() {
 		case tagBytes:
+			if k == tokensKey {
+				v = Record(r.bytes())
+				break
+			}
 			v = append([]byte(nil), r.bytes()...)
 		case tagString:
 			v = string(r.bytes())
@@ -317,6 +327,16 @@ func decodePlain(b []byte) (time.Time, map[string]interface{}, error) {
 	}
 	return deadline, values, nil
 }
+
+// Record is how Codec decodes the []byte value under the key that wixauth
+// keeps its token record in by default ("wixauth.tokens"): the same bytes
+// as an immutable string, so that wixauth decodes the record's fields as
+// substrings of it, where a []byte would need a second copy on every
+// request. Codec encodes it exactly as that []byte, so the stored format
+// does not change; other codecs hand back the []byte, which wixauth reads
+// too. To hand decoded values to another codec (scs.GobCodec cannot encode
+// an unregistered type), convert a Record back to []byte.
+type Record string
 
 // tokensKey is the key wixauth keeps its tokens under by default
 // (wixauth.Config.SessionKey).

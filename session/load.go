@@ -39,6 +39,25 @@ func NewContext(ctx context.Context, v Carrier) context.Context {
 	return context.WithValue(ctx, carrierKey{}, v)
 }
 
+// CarrierContext is a context that carries a Carrier, as NewContext makes,
+// for a caller that keeps it inside a per-request value it allocates anyway
+// (the middleware's request state), so that carrying costs no allocation
+// of its own on every request. Context is the parent; Carrier what
+// FromContext returns.
+type CarrierContext struct {
+	context.Context
+	Carrier Carrier
+}
+
+// Value answers FromContext's key with c.Carrier and every other key from
+// the parent.
+func (c *CarrierContext) Value(key any) any {
+	if key == (carrierKey{}) {
+		return c.Carrier
+	}
+	return c.Context.Value(key)
+}
+
 // FromContext returns what NewContext put in ctx, or nil.
 func FromContext(ctx context.Context) Carrier {
 	v, _ := ctx.Value(carrierKey{}).(Carrier)

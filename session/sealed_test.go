@@ -72,7 +72,7 @@ func TestStoredFormatPinned(t *testing.T) {
 		t.Fatalf("FindCtx: %v %v", found, err)
 	}
 	d, values, err := sm.Codec.Decode(data)
-	if err != nil || !d.Equal(deadline) || !bytes.Equal(values["wixauth.tokens"].([]byte), []byte{2}) {
+	if err != nil || !d.Equal(deadline) || values["wixauth.tokens"] != session.Record([]byte{2}) {
 		t.Fatalf("Decode = %v %v %v", d, values, err)
 	}
 }
