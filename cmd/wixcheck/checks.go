@@ -200,16 +200,7 @@ func checkQueryDirectLogin(ctx context.Context, c *config) (verdict, string, err
 var postedCode = regexp.MustCompile(`"code"\s*:\s*"([^"]+)"`)
 
 func checkWebMessageNoRedirect(ctx context.Context, c *config) (verdict, string, error) {
-	access, _, err := c.visitor(ctx)
-	if err != nil {
-		return "", "", err
-	}
-	st, err := c.sessionToken(ctx, access)
-	if err != nil {
-		return "", "", err
-	}
-	p := newPKCE()
-	rs, err := c.authSession(ctx, access, p, "", "web_message", "none", st)
+	rs, p, err := c.directLoginSession(ctx)
 	if err != nil {
 		return "", "", err
 	}
@@ -378,16 +369,7 @@ func checkMemberIDFormat(ctx context.Context, c *config) (verdict, string, error
 // each. What the page's script does, and whether the app's listener takes
 // its message, only a browser shows: run the e2e test for that.
 func checkFrameOrigins(ctx context.Context, c *config) (verdict, string, error) {
-	access, _, err := c.visitor(ctx)
-	if err != nil {
-		return "", "", err
-	}
-	st, err := c.sessionToken(ctx, access)
-	if err != nil {
-		return "", "", err
-	}
-	p := newPKCE()
-	rs, err := c.authSession(ctx, access, p, "", "web_message", "none", st)
+	rs, p, err := c.directLoginSession(ctx)
 	if err != nil {
 		return "", "", err
 	}
@@ -458,4 +440,22 @@ func jsonForm(v any) string {
 		return "missing"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// directLoginSession asks, as a new visitor, for the SDK's direct-login
+// redirect session: the sign-on's session token, responseMode web_message,
+// prompt none and no redirectUri. It returns the answer and the PKCE pair
+// the session was asked with.
+func (c *config) directLoginSession(ctx context.Context) (answer, pkce, error) {
+	p := newPKCE()
+	access, _, err := c.visitor(ctx)
+	if err != nil {
+		return answer{}, p, err
+	}
+	st, err := c.sessionToken(ctx, access)
+	if err != nil {
+		return answer{}, p, err
+	}
+	rs, err := c.authSession(ctx, access, p, "", "web_message", "none", st)
+	return rs, p, err
 }
