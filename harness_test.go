@@ -5,8 +5,6 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -68,10 +66,7 @@ func (s *countingStore) put(cookie string, b []byte) {
 
 // keyOf is the store key of a session cookie: its SHA-256 in base64url,
 // as scs's HashTokenInStore makes it.
-func keyOf(cookie string) string {
-	sum := sha256.Sum256([]byte(cookie))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
+func keyOf(cookie string) string { return session.Key(cookie) }
 
 // storedValues decodes the session of cookie as stored, opening it with
 // key (nil: stored in the clear) exactly as the format says: AES-256-GCM,
