@@ -145,23 +145,25 @@ func (a *Auth) sessionCookie(r *http.Request, l *session.Load) string {
 	case len(all) > 4:
 		all = append(all[:2], all[len(all)-2:]...)
 	}
+	var firstKey string
 	var first []byte // what the first cookie's key holds, for its load
 	for i, c := range all {
-		v, ok, err := a.store.Probe(r.Context(), session.Key(c))
+		key := session.Key(c)
+		v, ok, err := a.store.Probe(r.Context(), key)
 		if err != nil {
 			return all[0] // the load reads again, and reports the store's failure
 		}
 		if ok {
-			l.ProbeKey, l.ProbeVal = session.Key(c), v
+			l.ProbeKey, l.ProbeVal = key, v
 			return c
 		}
 		if i == 0 {
-			first = v
+			firstKey, first = key, v
 		}
 	}
 	// None is live: the first is loaded (a retired one is served as such),
 	// from what its probe read.
-	l.ProbeKey, l.ProbeVal = session.Key(all[0]), first
+	l.ProbeKey, l.ProbeVal = firstKey, first
 	return all[0]
 }
 
