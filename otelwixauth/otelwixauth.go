@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -55,18 +56,14 @@ type instruments struct {
 // builds the manager itself (Config.Sessions), the store is not reached:
 // wrap it with Store before passing it to session.New.
 func Instrument(cfg wixauth.Config, opts ...Option) (wixauth.Config, error) {
-	o := options{mp: otel.GetMeterProvider(), tp: otel.GetTracerProvider()}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	in, err := newInstruments(o)
+	in, err := newInstruments(opts)
 	if err != nil {
 		return cfg, err
 	}
 	cfg.HTTPClient = in.client(cfg.HTTPClient)
 	if cfg.Sessions == nil {
 		if cfg.Store == nil {
-			cfg.Store = defaultStore()
+			cfg.Store = memstore.New() // wixauth's default store
 		}
 		cfg.Store = in.wrapStore(cfg.Store)
 	}
@@ -80,7 +77,13 @@ func Instrument(cfg wixauth.Config, opts ...Option) (wixauth.Config, error) {
 	return cfg, nil
 }
 
-func newInstruments(o options) (*instruments, error) {
+// newInstruments makes the instruments with the providers opts name, the
+// global ones by default.
+func newInstruments(opts []Option) (*instruments, error) {
+	o := options{mp: otel.GetMeterProvider(), tp: otel.GetTracerProvider()}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	m := o.mp.Meter(scope)
 	in := &instruments{tracer: o.tp.Tracer(scope)}
 	var err error
@@ -164,11 +167,7 @@ func refusalReason(err error) string {
 // wraps Config.Store). It keeps st's one-step saves and its Coordinator
 // methods. Options name the providers as for Instrument.
 func Store(st scs.Store, opts ...Option) (scs.Store, error) {
-	o := options{mp: otel.GetMeterProvider(), tp: otel.GetTracerProvider()}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	in, err := newInstruments(o)
+	in, err := newInstruments(opts)
 	if err != nil {
 		return nil, err
 	}

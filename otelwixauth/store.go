@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/alexedwards/scs/v2/memstore"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
@@ -91,7 +90,3 @@ func (s *store) Commit(key string, b []byte, expiry time.Time) error {
 }
 
 func (s *store) Delete(key string) error { return s.DeleteCtx(context.Background(), key) }
-
-// defaultStore is wixauth's default session store, for a Config that names
-// none.
-func defaultStore() scs.Store { return memstore.New() }
