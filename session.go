@@ -148,13 +148,12 @@ func (a *Auth) sessionCookie(r *http.Request, l *session.Load) string {
 	var firstKey string
 	var first []byte // what the first cookie's key holds, for its load
 	for i, c := range all {
-		key := session.Key(c)
-		v, ok, err := a.store.Probe(r.Context(), key)
+		key, v, ok, err := a.store.Probe(r.Context(), c)
 		if err != nil {
 			return all[0] // the load reads again, and reports the store's failure
 		}
 		if ok {
-			l.ProbeKey, l.ProbeVal = key, v
+			l.Token, l.Key, l.Probed, l.ProbeVal = c, key, true, v
 			return c
 		}
 		if i == 0 {
@@ -163,7 +162,7 @@ func (a *Auth) sessionCookie(r *http.Request, l *session.Load) string {
 	}
 	// None is live: the first is loaded (a retired one is served as such),
 	// from what its probe read.
-	l.ProbeKey, l.ProbeVal = firstKey, first
+	l.Token, l.Key, l.Probed, l.ProbeVal = all[0], firstKey, true, first
 	return all[0]
 }
 

@@ -2,6 +2,7 @@ package wixauth_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"reflect"
 	"strings"
@@ -31,7 +32,7 @@ func TestNewRequiresSessionsFromNewSessions(t *testing.T) {
 		"plain scs manager":   {func() *scs.SessionManager { return scs.New() }, "session.New"},
 		"store replaced":      {func() *scs.SessionManager { sm := good(); sm.Store = scs.New().Store; return sm }, "session.New"},
 		"codec replaced":      {func() *scs.SessionManager { sm := good(); sm.Codec = scs.GobCodec{}; return sm }, "session.New"},
-		"keys not hashed":     {func() *scs.SessionManager { sm := good(); sm.HashTokenInStore = false; return sm }, "HashTokenInStore"},
+		"keys hashed twice":   {func() *scs.SessionManager { sm := good(); sm.HashTokenInStore = true; return sm }, "HashTokenInStore"},
 		"SameSite Strict":     {func() *scs.SessionManager { sm := good(); sm.Cookie.SameSite = http.SameSiteStrictMode; return sm }, "SameSite=Lax"},
 		"not Secure on https": {func() *scs.SessionManager { sm := good(); sm.Cookie.Secure = false; return sm }, "Secure"},
 		"__Host- with Domain": {func() *scs.SessionManager { sm := good(); sm.Cookie.Domain = "example"; return sm }, "__Host-"},
@@ -62,10 +63,33 @@ func TestDefaultSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := a.Config().Sessions.Cookie
-		if c.Name != want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != strings.HasPrefix(base, "https") || !a.Config().Sessions.HashTokenInStore {
-			t.Errorf("BaseURL %q: cookie %+v, hashed %v", base, c, a.Config().Sessions.HashTokenInStore)
+		if c.Name != want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != strings.HasPrefix(base, "https") {
+			t.Errorf("BaseURL %q: cookie %+v", base, c)
+		}
+		if !storesHashedKeys(t, a.Config().Sessions) {
+			t.Errorf("BaseURL %q: the session is stored under its cookie, not its hash", base)
 		}
 	}
+}
+
+// storesHashedKeys saves a session with sm and reports whether its store
+// holds it under the hash of its cookie (session.Key) and not under the
+// cookie itself.
+func storesHashedKeys(t *testing.T, sm *scs.SessionManager) bool {
+	t.Helper()
+	ctx, err := sm.Load(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm.Put(ctx, "k", "v")
+	token, _, err := sm.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := sm.Store.(*session.Store).Backend()
+	_, hashed, _ := backend.FindCtx(context.Background(), session.Key(token))
+	_, plain, _ := backend.FindCtx(context.Background(), token)
+	return hashed && !plain
 }
 
 // Sessions sealed by an older wixauth (sealed, not bound to their key)
@@ -116,8 +140,8 @@ func TestStoreGivenOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sm := a.Config().Sessions; sm.Cookie.Name != "__Host-wixauth_session" || !sm.HashTokenInStore {
-		t.Errorf("the manager made from Config.Store: cookie %q, hashed %v", sm.Cookie.Name, sm.HashTokenInStore)
+	if sm := a.Config().Sessions; sm.Cookie.Name != "__Host-wixauth_session" || !storesHashedKeys(t, sm) {
+		t.Errorf("the manager made from Config.Store: cookie %q, or keys not hashed", sm.Cookie.Name)
 	}
 	sm, err := session.New(session.Options{})
 	if err != nil {

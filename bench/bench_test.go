@@ -3,7 +3,6 @@ package bench_test
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"github.com/gomodule/redigo/redis"
 	"github.com/wixauth/wixauth/bench/internal/benchapp"
 	"github.com/wixauth/wixauth/internal/redistest"
+	"github.com/wixauth/wixauth/session"
 	"github.com/wixauth/wixauth/stores"
 	"github.com/wixauth/wixauth/wixtest"
 )
@@ -400,7 +400,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 // decode to, to store copies of it.
 func sessionOf(b *testing.B, app *benchapp.App) ([]byte, time.Time, map[string]interface{}) {
 	b.Helper()
-	enc, found, err := app.Sessions.Store.Find(storeKeyOf(app))
+	enc, found, err := app.Sessions.Store.Find(app.Cookie.Value) // as scs finds it
 	if err != nil || !found {
 		b.Fatalf("seeded session not found: %v", err)
 	}
@@ -412,13 +412,12 @@ func sessionOf(b *testing.B, app *benchapp.App) ([]byte, time.Time, map[string]i
 }
 
 // storeKeyOf is the store key of app's seeded session: its cookie, hashed
-// as scs hashes it when HashTokenInStore is on (wixauth's managers).
+// (session.Key) by the store of wixauth's managers.
 func storeKeyOf(app *benchapp.App) string {
-	if !app.Sessions.HashTokenInStore {
-		return app.Cookie.Value
+	if _, ok := app.Sessions.Store.(*session.Store); ok {
+		return session.Key(app.Cookie.Value)
 	}
-	sum := sha256.Sum256([]byte(app.Cookie.Value))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	return app.Cookie.Value
 }
 
 func heapAfterGC() uint64 {

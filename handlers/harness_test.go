@@ -453,7 +453,7 @@ func (b *browser) session() string {
 
 // stored returns the bytes the store holds for the browser's session.
 func (b *browser) stored() []byte {
-	v, _, _ := b.e.store.Store.Find(b.session())
+	v, _, _ := b.e.store.Store.Find(session.Key(b.session()))
 	return v
 }
 

@@ -4,9 +4,9 @@
 // the manager with the rest of an app (New), to read keys from the
 // environment (ParseKeys), or to write a store (AtomicStore).
 //
-//   - Keys. A session's store key is the SHA-256 of its cookie (scs's
-//     HashTokenInStore, see Key), so whoever reads the store holds no
-//     working cookie.
+//   - Keys. A session's store key is the SHA-256 of its cookie (Key: the
+//     hash of scs's HashTokenInStore, computed by the Store instead, once
+//     per request), so whoever reads the store holds no working cookie.
 //   - Frames. Every value written starts with a byte that says what it is:
 //     a session in the clear (0xB1), a session sealed with AES-256-GCM whose
 //     additional data is its own store key (0xB2), or a tombstone

@@ -24,6 +24,6 @@ func ExampleNew() {
 	}
 	sm.Lifetime = 12 * time.Hour // as with any scs manager
 	_, err = wixauth.New(wixauth.Config{ClientID: "your-client-id", BaseURL: "https://shop.example", Sessions: sm})
-	fmt.Println(sm.Cookie.Name, sm.Cookie.Secure, sm.HashTokenInStore, err)
-	// Output: __Host-wixauth_session true true <nil>
+	fmt.Println(sm.Cookie.Name, sm.Cookie.Secure, err)
+	// Output: __Host-wixauth_session true <nil>
 }

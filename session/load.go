@@ -10,18 +10,32 @@ import (
 // NewContext) before scs loads the session, so that scs hands it back with
 // every store call of the request.
 type Load struct {
-	Key       string    // store key found at load
+	Token     string    // the session token looked up (the cookie's value)
+	Key       string    // its store key, Key(Token), hashed once per request
 	Found     bool      // a live session was found under Key
 	Legacy    bool      // in an older form: write it back
 	Retired   time.Time // the cookie's session was retired then
 	Throwaway bool      // the session must never be saved
 
-	ProbeKey string // a key read while choosing among several cookies,
-	ProbeVal []byte // and its value: the load reads it from here
+	// Probed says that Key was read already, while choosing among several
+	// cookies (Store.Probe), and ProbeVal is what it held (nil: nothing):
+	// the load reads it from here instead of reading the store again.
+	Probed   bool
+	ProbeVal []byte
 
 	Committed bool  // a save was attempted (by wixauth, or the app's LoadAndSave)
 	Refused   bool  // the store refused it: the session was retired meanwhile
 	Failed    error // the store failed
+
+	looked bool // the request's own lookup ran; any later one (scs's MergeSession) is another session's
+}
+
+// keyOf returns the store key of token, from l when l holds it already.
+func (l *Load) keyOf(token string) string {
+	if l != nil && l.Key != "" && l.Token == token {
+		return l.Key
+	}
+	return Key(token)
 }
 
 // Carrier is a context value that carries a request's Load: the

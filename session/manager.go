@@ -81,8 +81,8 @@ const hostPrefix = "__Host-"
 // when Keys are given, saves and retirements in one step, an HttpOnly
 // SameSite=Lax cookie. Change Lifetime, IdleTimeout or the cookie's Name,
 // Domain and Persist on it as with any scs manager before passing it to
-// wixauth.New; keep its Store, Codec and HashTokenInStore, and keep
-// SameSite at Lax.
+// wixauth.New; keep its Store, Codec and HashTokenInStore (off: the Store
+// hashes the keys), and keep SameSite at Lax.
 func New(o Options) (*scs.SessionManager, error) {
 	codec, err := NewCodec(o.Keys...)
 	if err != nil {
@@ -111,7 +111,9 @@ func New(o Options) (*scs.SessionManager, error) {
 		atomic = LockedStore(o.Store)
 	}
 	sm := scs.New()
-	sm.HashTokenInStore = true
+	// The Store hashes the tokens itself (Key, the same hash), once per
+	// request, for the load and the save.
+	sm.HashTokenInStore = false
 	sm.Store = &Store{backend: atomic, sealer: codec, migrateUntil: o.MigrateUntil, noHostPrefix: o.NoHostPrefix, log: o.Logger, sm: sm}
 	sm.Codec = tolerantCodec{Codec: o.Codec, sm: sm, log: o.Logger}
 	sm.Cookie.Name = o.CookieName
@@ -151,8 +153,8 @@ func Check(sm *scs.SessionManager, baseURL string) (*Store, error) {
 	switch {
 	case !ok || st.sm != sm || !codecOK:
 		return nil, errors.New("wixauth: Config.Sessions must be made by session.New (its store hashes keys, seals values to their key and retires sessions for good); build it with session.New(session.Options{Store: st.Sessions, Keys: keys, BaseURL: baseURL}) and keep its Store and Codec, or give wixauth.Config the Store and Keys instead")
-	case !sm.HashTokenInStore:
-		return nil, errors.New("wixauth: Config.Sessions has HashTokenInStore off: store keys would be live cookies; leave it as session.New set it")
+	case sm.HashTokenInStore:
+		return nil, errors.New("wixauth: Config.Sessions has HashTokenInStore on: its store hashes the keys itself, so scs would hash them twice and no existing session would be found; leave it off, as session.New set it")
 	case sm.Cookie.SameSite == http.SameSiteStrictMode || sm.Cookie.SameSite == http.SameSiteNoneMode:
 		return nil, errors.New("wixauth: Config.Sessions' cookie must be SameSite=Lax: Strict drops it on the way back from Wix's login page, None sends it with cross-site posts")
 	case strings.HasPrefix(baseURL, "https://") && !sm.Cookie.Secure:

@@ -31,8 +31,12 @@ const (
 // at least this long.
 const MovedGrace = time.Minute
 
-// Store is the scs.Store of every manager made by New. scs hands it the
-// hashed key of each session. Check returns it from a manager.
+// Store is the scs.Store of every manager made by New. scs hands it each
+// session's token (the cookie's value: New leaves scs's HashTokenInStore
+// off), and it keeps the session under the token's hash, Key(token), which
+// is the key scs's HashTokenInStore gives it: the keys are the same as
+// ever, and hashed once per request (the load record keeps the key for
+// the save). Check returns it from a manager.
 type Store struct {
 	backend AtomicStore
 	sealer  *Codec // its keys seal; no keys: values in the clear
@@ -45,37 +49,42 @@ type Store struct {
 }
 
 // Find implements scs.Store for callers without a context.
-func (s *Store) Find(key string) ([]byte, bool, error) {
-	return s.FindCtx(context.Background(), key)
+func (s *Store) Find(token string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), token)
 }
 
 // Commit implements scs.Store for callers without a context.
-func (s *Store) Commit(key string, b []byte, expiry time.Time) error {
-	return s.CommitCtx(context.Background(), key, b, expiry)
+func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
 }
 
 // Delete implements scs.Store for callers without a context.
-func (s *Store) Delete(key string) error { return s.DeleteCtx(context.Background(), key) }
+func (s *Store) Delete(token string) error { return s.DeleteCtx(context.Background(), token) }
 
-// FindCtx returns the codec data of the session under key. A tombstone, or
-// a value that does not open under this key, is no session.
-func (s *Store) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
+// FindCtx returns the codec data of the session of token. A tombstone, or
+// a value that does not open under the session's key, is no session.
+func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	l := loadOf(ctx)
+	if l != nil && l.looked {
+		l = nil // a second lookup (scs MergeSession): not the request's own session
+	}
 	var (
+		key   string
 		v     []byte
 		found bool
 		err   error
 	)
-	if l != nil && l.Key == "" && l.ProbeKey == key {
-		v, found = l.ProbeVal, l.ProbeVal != nil // read a moment ago, choosing the cookie
+	if l != nil && l.Probed && l.Token == token {
+		key, v, found = l.Key, l.ProbeVal, l.ProbeVal != nil // read a moment ago, choosing the cookie
 	} else {
+		key = Key(token)
 		v, found, err = s.backend.FindCtx(ctx, key)
+	}
+	if l != nil {
+		l.looked, l.Token, l.Key = true, token, key
 	}
 	if err != nil || !found || len(v) == 0 {
 		return nil, false, err
-	}
-	if l != nil && l.Key != "" {
-		l = nil // a second lookup (scs MergeSession): not the request's own session
 	}
 	data, retired, legacy, ok := s.unframe(key, v)
 	switch {
@@ -88,7 +97,7 @@ func (s *Store) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	if l != nil {
-		l.Key, l.Found, l.Legacy = key, true, legacy
+		l.Found, l.Legacy = true, legacy
 	}
 	return data, true, nil
 }
@@ -137,8 +146,9 @@ func (s *Store) unframe(key string, v []byte) (data []byte, retired time.Time, l
 // migrating reports whether the migration of older values is open.
 func (s *Store) migrating() bool { return time.Now().Before(s.migrateUntil) }
 
-// CommitCtx saves a session under the condition its load calls for.
-func (s *Store) CommitCtx(ctx context.Context, key string, b []byte, expiry time.Time) error {
+// CommitCtx saves the session of token under the condition its load
+// calls for.
+func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	l := loadOf(ctx)
 	cond := CommitUnlessRetired
 	if l != nil {
@@ -146,10 +156,11 @@ func (s *Store) CommitCtx(ctx context.Context, key string, b []byte, expiry time
 			l.Committed, l.Refused = true, true
 			return nil
 		}
-		if l.Found && l.Key == key {
+		if l.Found && l.Token == token {
 			cond = CommitIfLive
 		}
 	}
+	key := l.keyOf(token)
 	saved, err := s.backend.CommitIf(ctx, key, s.frame(key, b), expiry, cond)
 	if l != nil {
 		l.Committed = true
@@ -168,29 +179,33 @@ func (s *Store) frame(key string, b []byte) []byte {
 	return s.sealer.sealFor(frameSealed, key, b)
 }
 
-// DeleteCtx retires the session under key: scs calls it when it renews a
+// DeleteCtx retires the session of token: scs calls it when it renews a
 // session's token or destroys it. The tombstone lives as long as the
 // session could have, so that no save of it, however late, finds the key
 // free.
-func (s *Store) DeleteCtx(ctx context.Context, key string) error {
-	if key == emptyTokenKey { // a session that was never saved
+func (s *Store) DeleteCtx(ctx context.Context, token string) error {
+	if token == "" { // a session that was never saved
 		return nil
 	}
 	now := time.Now()
 	tomb := binary.AppendVarint([]byte{frameRetired}, now.UnixMilli())
+	key := loadOf(ctx).keyOf(token)
 	_, err := s.backend.CommitIf(ctx, key, tomb, now.Add(max(s.sm.Lifetime, MovedGrace)), CommitAlways)
 	return err
 }
 
-// Probe reports whether key holds a session this store would load, and
-// returns the value read (for Load.ProbeVal).
-func (s *Store) Probe(ctx context.Context, key string) ([]byte, bool, error) {
+// Probe reads the session of token, as the middleware does while choosing
+// among several cookies, and reports whether it is one this store would
+// load. It returns the store key and the value read, for Load.Key and
+// Load.ProbeVal.
+func (s *Store) Probe(ctx context.Context, token string) (key string, v []byte, live bool, err error) {
+	key = Key(token) // the key the load reads: one hash for both
 	v, found, err := s.backend.FindCtx(ctx, key)
 	if err != nil || !found || len(v) == 0 {
-		return nil, false, err
+		return key, nil, false, err
 	}
 	_, retired, _, ok := s.unframe(key, v)
-	return v, ok && retired.IsZero(), nil
+	return key, v, ok && retired.IsZero(), nil
 }
 
 // Backend returns the AtomicStore the sessions are kept in, for New's
@@ -210,16 +225,19 @@ func (s *Store) OpenRecord(key string, v []byte) ([]byte, bool) {
 	return data, ok && retired.IsZero() && !legacy
 }
 
-// Key is the store key of a session token: scs's hashToken, which scs does
-// not export (TestKeyIsScsHash pins the copy to scs).
+// Key is the store key of a session token: scs's hashToken (what
+// HashTokenInStore stores sessions under), which scs does not export
+// (TestKeyIsScsHash pins the copy to scs). It allocates only the key.
 func Key(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	var b [64]byte // a session token is 43 bytes: hashed without a copy on the heap
+	sum := sha256.Sum256(append(b[:0], token...))
+	var k [keyLen]byte
+	base64.RawURLEncoding.Encode(k[:], sum[:])
+	return string(k[:])
 }
 
-// emptyTokenKey is what scs hands the store when it destroys or renews a
-// session that was never saved.
-var emptyTokenKey = Key("")
+// keyLen is the length of every Key: SHA-256 in unpadded base64.
+const keyLen = (sha256.Size*8 + 5) / 6
 
 // sealFor seals b with the first key, bound to key, after the frame byte.
 func (c *Codec) sealFor(frame byte, key string, b []byte) []byte {

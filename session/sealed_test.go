@@ -61,18 +61,56 @@ func TestStoredFormatPinned(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, st := context.Background(), sm.Store.(scs.CtxStore)
-	if err := st.CommitCtx(ctx, "key", b, time.Now().Add(time.Hour)); err != nil {
+	if err := st.CommitCtx(ctx, "token", b, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if raw, _, _ := backend.FindCtx(ctx, "key"); !bytes.Equal(raw, want) {
-		t.Fatalf("stored %x, want %x", raw, want)
+	if raw, _, _ := backend.FindCtx(ctx, session.Key("token")); !bytes.Equal(raw, want) {
+		t.Fatalf("stored %x under the token's hash, want %x", raw, want)
 	}
-	data, found, err := st.FindCtx(ctx, "key")
+	data, found, err := st.FindCtx(ctx, "token")
 	if err != nil || !found {
 		t.Fatalf("FindCtx: %v %v", found, err)
 	}
 	d, values, err := sm.Codec.Decode(data)
 	if err != nil || !d.Equal(deadline) || values["wixauth.tokens"] != session.Record([]byte{2}) {
 		t.Fatalf("Decode = %v %v %v", d, values, err)
+	}
+}
+
+// openFrame is the store of a manager as wixauth made them before its
+// Store hashed keys itself: scs hashed them (HashTokenInStore) and the
+// store framed the value in the clear (0xB1, see TestStoredFormatPinned).
+type openFrame struct{ scs.Store }
+
+func (s openFrame) Commit(key string, b []byte, exp time.Time) error {
+	return s.Store.Commit(key, append([]byte{0xB1}, b...), exp)
+}
+
+// Sessions saved before the Store hashed keys itself (scs did) are found
+// after: the key of a cookie is the same either way.
+func TestSessionsKeepTheirKeysAcrossTheUpgrade(t *testing.T) {
+	backend := session.LockedStore(memstore.New())
+	old := scs.New()
+	old.Store, old.Codec, old.HashTokenInStore = openFrame{backend}, &session.Codec{}, true
+	ctx, _ := old.Load(context.Background(), "")
+	old.Put(ctx, "wixauth.tokens", []byte("record"))
+	token, _, err := old.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sm, err := session.New(session.Options{Store: backend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, err = sm.Load(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sm.Get(ctx, "wixauth.tokens"); v != session.Record("record") {
+		t.Fatalf("the session saved before the upgrade reads %#v, want its record", v)
+	}
+	if _, found, _ := backend.FindCtx(context.Background(), token); found {
+		t.Error("a session is stored under its cookie")
 	}
 }

@@ -47,6 +47,11 @@ var failoverPrefixes = []string{"READONLY", "MASTERDOWN", "LOADING", "UNBLOCKED"
 // isFailover reports whether err is an error reply from a server that is
 // no longer (or not yet) a writable primary.
 func isFailover(err error) bool {
+	if err == nil {
+		// Every command's check ends here: no allocation for the errors.As
+		// target below, which escapes to the heap.
+		return false
+	}
 	var re redis.Error
 	if !errors.As(err, &re) {
 		return false

@@ -225,7 +225,7 @@ func (app *App) limit(mux *http.ServeMux, store scs.Store, wix *wixtest.Server, 
 	name, key := w.Cookie.Name, session.Key(w.Cookie.Value)
 	fail := func(w http.ResponseWriter) { http.Error(w, "no session", http.StatusInternalServerError) }
 	if store == nil {
-		val, found, err := w.Sessions.Store.Find(key)
+		val, found, err := w.Sessions.Store.Find(w.Cookie.Value) // the Store hashes it
 		if err != nil || !found {
 			return fmt.Errorf("benchapp: limit: the seeded session is not in the store (found %v): %v", found, err)
 		}
