@@ -15,10 +15,11 @@ import (
 // with valid tokens, read by the handler) through the middleware with the
 // default in-memory store. 6 of them are scs's (Load: its context value,
 // the session data and two boxed context keys; Get and Status: one boxed
-// key each), 4 the decoded session (map, its group, the token record and
-// its box), and 1 each the request state, the request copy and the store
-// key. docs/performance.md says where each comes from.
-const maxSteadyAllocs = 13
+// key each), 3 the decoded session (map, its group, and the box of the
+// token record, which is read in place), and 1 each the request state, the
+// request copy and the store key. docs/performance.md says where each
+// comes from.
+const maxSteadyAllocs = 12
 
 // A steady request allocates no more than it needs (the race detector
 // allocates on its own, hence the build tag).

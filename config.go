@@ -31,8 +31,11 @@ type Config struct {
 	// BaseURL is the app's public URL, such as "https://shop.example.com".
 	// The login handlers build the absolute callback URL from it and keep
 	// return URLs inside it; when it is https the session cookie must be
-	// Secure (the manager New makes also gives it the "__Host-" prefix). When empty, the handlers use the request's own scheme and
-	// host, which is fine for development; set it in production.
+	// Secure (the manager New makes also gives it the "__Host-" prefix).
+	// New accepts it empty (the middleware alone needs no URL; the cookie
+	// is then not Secure), but handlers.New refuses to start without it
+	// unless handlers.Config.AllowHostHeader opts in to each request's
+	// Host, for local development only.
 	BaseURL string
 
 	// APIKey is a Wix API key with Contacts & Members permissions. It is only

@@ -84,9 +84,10 @@ func journey(t *testing.T, exe, mode string) {
 	// cross-site round trip (SameSite=Lax) and was renewed at login.
 	b.waitFor("the account page as the member", `location.origin + location.pathname === `+jsString(app.URL+"/account")+` && roleText() === "member" && !!document.querySelector("#email")`)
 	b.expectText("#email", demoEmail)
-	// The fake keeps carts per identity and login does not move the
-	// visitor's cart (as documented in wixtest), so the member starts empty.
-	b.expectText("#cart", "Your cart is empty.")
+	// The fake keeps carts per identity, as Wix does; the example carries
+	// the visitor's items into the member's cart at login (cartcarry.go).
+	b.waitFor("the visitor's item in the member's cart", `cartCount() === 1`)
+	b.expectText("#cart tfoot", "Subtotal (1 items)")
 	b.shot("05-account-member")
 	b.checkCookies(app.URL)
 	memberCookie := b.sessionCookie(app.URL).Value
@@ -94,9 +95,9 @@ func journey(t *testing.T, exe, mode string) {
 		t.Error("the session cookie kept its value across login: the session ID was not renewed")
 	}
 
-	// 6. The member's own cart.
+	// 6. The member's own cart: the carried item, and one more.
 	b.do(chromedp.Click(chromedp.CSS("#cart form button")))
-	b.waitFor("one item in the member's cart, on the home page", `location.pathname === "/" && roleText() === "member" && cartCount() === 1`)
+	b.waitFor("two items in the member's cart, on the home page", `location.pathname === "/" && roleText() === "member" && cartCount() === 2`)
 	b.expectText("#nickname", "Demo Member")
 	b.shot("06-member-cart")
 
@@ -134,7 +135,7 @@ func journey(t *testing.T, exe, mode string) {
 	// member, so the same Wix cart.
 	b.waitFor("the account page after the form login", `location.pathname === "/account" && roleText() === "member" && !!document.querySelector("#email")`)
 	b.expectText("#email", demoEmail)
-	b.waitFor("the member's cart of step 6", `cartCount() === 1`)
+	b.waitFor("the member's cart of step 6", `cartCount() === 2`)
 	b.shot("10-form-login-account")
 	b.checkCookies(app.URL)
 

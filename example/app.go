@@ -14,7 +14,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
-	"github.com/wixauth/wixauth/internal/wiring"
+	"github.com/wixauth/wixauth/wiring"
 	"github.com/wixauth/wixauth/wixtest"
 )
 
@@ -44,9 +44,9 @@ type app struct {
 }
 
 // newApp wires the app: the session store and manager, the wixauth
-// middleware and the member handlers (package wiring, shared with the other
-// examples), then the app's own routes. It returns the handler and a
-// function that releases the session store.
+// middleware and the member handlers (package wiring), then the app's own
+// routes. It returns the handler and a function that releases the session
+// store.
 func newApp(cfg appConfig) (http.Handler, func(), error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -60,6 +60,7 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 	wc.Auth = func(c *wixauth.Config) {
 		c.Skip = skipped
 		c.ErrorHandler = a.noTokens
+		c.OnLogin = a.addCarriedItems // the visitor's cart follows the login (cartcarry.go)
 	}
 	wc.Handlers = func(c *handlers.Config) {
 		c.FormPath = "/login" // the app's own page (pages.go), reading the outcome with Outcome
@@ -83,6 +84,7 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a.members) // login, callback, logout, ...
+	mux.Handle("GET /auth/callback", a.carryCart(a.members))
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.Handle("POST /cart/add", post(a.cartAdd))
 	mux.Handle("POST /checkout", post(a.checkout))

@@ -390,3 +390,31 @@ func TestScriptedFlow(t *testing.T) {
 	e := newEnv(t)
 	testbrowser.Flow(t, e.appURL, e.fake.URL)
 }
+
+// The visitor's cart follows the login (cartcarry.go): the items a visitor
+// added are in the member's cart after Wix's hosted login, and a login
+// with an empty visitor cart adds nothing.
+func TestVisitorCartFollowsLogin(t *testing.T) {
+	e := newEnv(t)
+	e.fake.SetAutoLogin(wixtest.DemoEmail)
+	b := e.browser()
+	if p := b.post("/api/cart", nil, ""); p.StatusCode != http.StatusOK {
+		t.Fatalf("POST /api/cart: %d %s", p.StatusCode, p.Body)
+	}
+	e.wantPage(b.get("/auth/login?returnTo=/account"), "/account", wixtest.DemoEmail)
+	if s := b.session(); s.Role != "member" {
+		t.Fatalf("after the login: %+v, want member", s)
+	}
+	items := cartItems(t, b.get("/api/cart").Body)
+	if len(items) != 1 || items[0].Quantity != 1 || items[0].CatalogReference.CatalogItemID != "demo-item" {
+		t.Fatalf("the member's cart after the login: %+v, want the visitor's demo item", items)
+	}
+
+	// The same member logs in again from a browser with an empty cart: the
+	// member's cart keeps its one item.
+	other := e.browser()
+	e.wantPage(other.get("/auth/login?returnTo=/account"), "/account", wixtest.DemoEmail)
+	if items := cartItems(t, other.get("/api/cart").Body); len(items) != 1 || items[0].Quantity != 1 {
+		t.Errorf("the member's cart after a login with no visitor items: %+v, want the one item", items)
+	}
+}

@@ -18,7 +18,7 @@ import (
 	"testing"
 
 	"github.com/wixauth/wixauth/internal/testbrowser"
-	"github.com/wixauth/wixauth/internal/wiring"
+	"github.com/wixauth/wixauth/wiring"
 	"github.com/wixauth/wixauth/wixtest"
 )
 

@@ -42,7 +42,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
-	"github.com/wixauth/wixauth/internal/wiring"
+	"github.com/wixauth/wixauth/wiring"
 )
 
 func main() {

@@ -13,6 +13,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/alexedwards/scs/v2"
 )
@@ -137,11 +138,11 @@ func (c *Codec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
 		if err != nil {
 			return time.Time{}, nil, err
 		}
-		return decodePlain(plain)
+		return decodePlain(plain, false)
 	case len(c.aeads) > 0:
 		return time.Time{}, nil, errors.New("wixauth: session data is not encrypted with a configured key")
 	case len(b) > 0 && b[0] == codecPlain:
-		return decodePlain(b)
+		return decodePlain(b, false)
 	default:
 		return scs.GobCodec{}.Decode(b)
 	}
@@ -268,7 +269,10 @@ func (r *reader) byte() byte {
 	return v
 }
 
-func decodePlain(b []byte) (time.Time, map[string]interface{}, error) {
+// decodePlain decodes what Encode wrote before sealing. With inPlace, b
+// must never change afterwards (see tolerantCodec.decode): the token record
+// is then a string over b's own bytes, not a copy.
+func decodePlain(b []byte, inPlace bool) (time.Time, map[string]interface{}, error) {
 	r := &reader{b: b[1:]}
 	deadline := time.Unix(0, r.varint()).UTC()
 	n := r.uvarint()
@@ -282,7 +286,11 @@ func decodePlain(b []byte) (time.Time, map[string]interface{}, error) {
 		switch r.byte() {
 		case tagBytes:
 			if k == tokensKey {
-				v = Record(r.bytes())
+				if rb := r.bytes(); inPlace && len(rb) > 0 {
+					v = Record(unsafe.String(&rb[0], len(rb)))
+				} else {
+					v = Record(rb)
+				}
 				break
 			}
 			v = append([]byte(nil), r.bytes()...)

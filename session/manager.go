@@ -114,7 +114,9 @@ func New(o Options) (*scs.SessionManager, error) {
 	// The Store hashes the tokens itself (Key, the same hash), once per
 	// request, for the load and the save.
 	sm.HashTokenInStore = false
-	sm.Store = &Store{backend: atomic, sealer: codec, migrateUntil: o.MigrateUntil, noHostPrefix: o.NoHostPrefix, log: o.Logger, sm: sm}
+	fr, _ := atomic.(FreshReads)
+	sm.Store = &Store{backend: atomic, sealer: codec, migrateUntil: o.MigrateUntil, noHostPrefix: o.NoHostPrefix, log: o.Logger, sm: sm,
+		fresh: fr != nil && fr.FreshReads()}
 	sm.Codec = tolerantCodec{Codec: o.Codec, sm: sm, log: o.Logger}
 	sm.Cookie.Name = o.CookieName
 	if sm.Cookie.Name == "" {
@@ -177,7 +179,7 @@ type tolerantCodec struct {
 }
 
 func (c tolerantCodec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
-	deadline, values, err := c.Codec.Decode(b)
+	deadline, values, err := c.decode(b)
 	if err != nil {
 		c.log.Warn("wixauth: undecodable session data; starting a new session", slog.Any("error", err))
 		return time.Now().Add(c.sm.Lifetime).UTC(), make(map[string]interface{}), nil
@@ -191,4 +193,19 @@ func (c tolerantCodec) Decode(b []byte) (time.Time, map[string]interface{}, erro
 		return time.Now().Add(c.sm.Lifetime).UTC(), make(map[string]interface{}), nil
 	}
 	return deadline, values, nil
+}
+
+// decode decodes b with the manager's codec. Data that the Store handed
+// over with a frameOpen byte in front is data nothing changes afterwards
+// (see Store.unframe): session.Codec then takes the token record in place
+// rather than copying it.
+func (c tolerantCodec) decode(b []byte) (time.Time, map[string]interface{}, error) {
+	if len(b) == 0 || b[0] != frameOpen {
+		return c.Codec.Decode(b)
+	}
+	b = b[1:]
+	if cc, ok := c.Codec.(*Codec); ok && len(cc.aeads) == 0 && len(b) > 0 && b[0] == codecPlain {
+		return decodePlain(b, true)
+	}
+	return c.Codec.Decode(b)
 }

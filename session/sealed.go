@@ -46,6 +46,9 @@ type Store struct {
 	noHostPrefix bool // Options.NoHostPrefix: the only way to drop "__Host-" over https
 	log          *slog.Logger
 	sm           *scs.SessionManager // for Lifetime, which the app may set after New
+	// fresh: the backend's reads hand out bytes that nothing changes
+	// afterwards (FreshReads), so their token record is decoded in place.
+	fresh bool
 }
 
 // Find implements scs.Store for callers without a context.
@@ -61,8 +64,11 @@ func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
 // Delete implements scs.Store for callers without a context.
 func (s *Store) Delete(token string) error { return s.DeleteCtx(context.Background(), token) }
 
-// FindCtx returns the codec data of the session of token. A tombstone, or
-// a value that does not open under the session's key, is no session.
+// FindCtx returns the codec data of the session of token, for the
+// manager's codec: data that nothing changes afterwards comes with a
+// frameOpen byte in front, so that the codec reads it in place (see
+// unframe). A tombstone, or a value that does not open under the session's
+// key, is no session.
 func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	l := loadOf(ctx)
 	if l != nil && l.looked {
@@ -86,7 +92,7 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	if err != nil || !found || len(v) == 0 {
 		return nil, false, err
 	}
-	data, retired, legacy, ok := s.unframe(key, v)
+	data, retired, legacy, ok := s.unframe(key, v, true)
 	switch {
 	case !retired.IsZero():
 		if l != nil {
@@ -104,7 +110,12 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 
 // unframe reads a stored value: the codec data of a live session, or when
 // the session was retired. ok is false for a value that must be refused.
-func (s *Store) unframe(key string, v []byte) (data []byte, retired time.Time, legacy, ok bool) {
+//
+// For scs (handoff), data that nothing will change afterwards (opened
+// here, or read from a backend with FreshReads) keeps a frameOpen byte in
+// front: tolerantCodec then decodes the token record in place instead of
+// copying it. No other data handed to scs starts with that byte.
+func (s *Store) unframe(key string, v []byte, handoff bool) (data []byte, retired time.Time, legacy, ok bool) {
 	switch v[0] {
 	case frameRetired:
 		ms, n := binary.Varint(v[1:])
@@ -113,7 +124,11 @@ func (s *Store) unframe(key string, v []byte) (data []byte, retired time.Time, l
 		}
 		return nil, time.UnixMilli(ms), false, false
 	case frameSealed:
-		data, err := s.sealer.openFor(key, v[1:])
+		var dst []byte
+		if handoff {
+			dst = append(make([]byte, 0, len(v)), frameOpen) // the plaintext is new: no one else holds it
+		}
+		data, err := s.sealer.openFor(dst, key, v[1:])
 		if err != nil {
 			s.log.Warn("wixauth: a session value does not open under its own key (copied from another session, tampered with, or sealed with a dropped key); starting a new session")
 			return nil, time.Time{}, false, false
@@ -123,6 +138,9 @@ func (s *Store) unframe(key string, v []byte) (data []byte, retired time.Time, l
 		if len(s.sealer.aeads) > 0 && !s.migrating() {
 			s.log.Warn("wixauth: an unsealed session value while Keys are set, outside a migration (session.Options.MigrateUntil); starting a new session")
 			return nil, time.Time{}, false, false
+		}
+		if handoff && s.fresh {
+			return v, time.Time{}, len(s.sealer.aeads) > 0, true
 		}
 		return v[1:], time.Time{}, len(s.sealer.aeads) > 0, true
 	}
@@ -204,7 +222,7 @@ func (s *Store) Probe(ctx context.Context, token string) (key string, v []byte, 
 	if err != nil || !found || len(v) == 0 {
 		return key, nil, false, err
 	}
-	_, retired, _, ok := s.unframe(key, v)
+	_, retired, _, ok := s.unframe(key, v, false)
 	return key, v, ok && retired.IsZero(), nil
 }
 
@@ -221,7 +239,7 @@ func (s *Store) OpenRecord(key string, v []byte) ([]byte, bool) {
 	if len(v) == 0 {
 		return nil, false
 	}
-	data, retired, legacy, ok := s.unframe(key, v)
+	data, retired, legacy, ok := s.unframe(key, v, false)
 	return data, ok && retired.IsZero() && !legacy
 }
 
@@ -248,13 +266,14 @@ func (c *Codec) sealFor(frame byte, key string, b []byte) []byte {
 	return aead.Seal(out, out[1:], b, []byte(key))
 }
 
-// openFor opens what sealFor sealed for key, with any of the keys.
-func (c *Codec) openFor(key string, b []byte) ([]byte, error) {
+// openFor opens what sealFor sealed for key, with any of the keys, and
+// appends the plaintext to dst.
+func (c *Codec) openFor(dst []byte, key string, b []byte) ([]byte, error) {
 	for _, aead := range c.aeads {
 		if len(b) < aead.NonceSize() {
 			break
 		}
-		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(key)); err == nil {
+		if plain, err := aead.Open(dst, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(key)); err == nil {
 			return plain, nil
 		}
 	}

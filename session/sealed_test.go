@@ -114,3 +114,58 @@ func TestSessionsKeepTheirKeysAcrossTheUpgrade(t *testing.T) {
 		t.Error("a session is stored under its cookie")
 	}
 }
+
+// reusingStore hands out one buffer that every read overwrites, as a
+// store that pools its read buffers would: it does not say FreshReads.
+type reusingStore struct {
+	scs.Store
+	buf []byte
+}
+
+func (s *reusingStore) Find(key string) ([]byte, bool, error) {
+	b, found, err := s.Store.Find(key)
+	s.buf = append(s.buf[:0], b...)
+	return s.buf, found, err
+}
+
+// A session's token record is taken in place only from stores whose reads
+// nothing changes afterwards (memstore, a Redis reply); from any other
+// store it is copied, so that a store reusing its buffer cannot change the
+// tokens of a session already loaded.
+func TestRecordSharesOnlyFreshBytes(t *testing.T) {
+	for name, tc := range map[string]struct {
+		store scs.Store
+		keys  [][]byte
+	}{
+		"memstore":              {store: memstore.New()},
+		"buffer reused":         {store: &reusingStore{Store: memstore.New()}},
+		"buffer reused, sealed": {store: &reusingStore{Store: memstore.New()}, keys: [][]byte{bytes.Repeat([]byte{7}, 32)}},
+		"memstore, sealed":      {store: memstore.New(), keys: [][]byte{bytes.Repeat([]byte{7}, 32)}},
+	} {
+		sm, err := session.New(session.Options{Store: tc.store, Keys: tc.keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		save := func(rec string) string {
+			ctx, _ := sm.Load(context.Background(), "")
+			sm.Put(ctx, "wixauth.tokens", []byte(rec))
+			token, _, err := sm.Commit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return token
+		}
+		one, two := save("record of session one"), save("record of session two")
+		ctx, err := sm.Load(context.Background(), one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := sm.Get(ctx, "wixauth.tokens")
+		if _, err := sm.Load(context.Background(), two); err != nil { // another read of the store
+			t.Fatal(err)
+		}
+		if rec != session.Record("record of session one") {
+			t.Errorf("%s: session one's record reads %#v after another read of the store", name, rec)
+		}
+	}
+}

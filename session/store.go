@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
 )
 
 // The contract between the sessions and a store: one conditional write.
@@ -42,6 +43,16 @@ type AtomicStore interface {
 	CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond CommitCondition) (bool, error)
 }
 
+// FreshReads is implemented by an AtomicStore whose FindCtx hands out
+// bytes that nothing changes afterwards: a new slice for every call (a
+// Redis reply), or the very slice a commit stored (an in-memory map).
+// The sessions it finds are then decoded without copying their token
+// record. A store that reuses a buffer between calls must not implement
+// it (or must report false).
+type FreshReads interface {
+	FreshReads() bool
+}
+
 // LockedStore makes any scs.Store an AtomicStore: each CommitIf checks and
 // writes under one lock, which is atomic for every request of this process
 // (enough for an in-memory store, not for one shared by instances). New
@@ -51,6 +62,14 @@ func LockedStore(s scs.Store) AtomicStore { return &lockedStore{Store: s} }
 type lockedStore struct {
 	scs.Store
 	mu sync.Mutex
+}
+
+// FreshReads reports whether the store is scs's memstore, which hands out
+// the slice each commit stored; this package never changes a slice it
+// committed.
+func (s *lockedStore) FreshReads() bool {
+	_, isMem := s.Store.(*memstore.MemStore)
+	return isMem
 }
 
 func (s *lockedStore) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {

@@ -45,9 +45,14 @@
 // make a login's or logout's retirement of a session final across
 // instances, are one Lua script. It is also the renewal coordinator of the
 // instances that share it (see RedisCoordinator): wixauth.New uses it as
-// one when it holds the sessions, so the store is wired in one place. Its keys and values are laid out as scs's
-// redisstore lays them out (prefix + key, PX expiry), so it reads what
-// redisstore wrote. It needs Redis 2.6 or later (EVALSHA).
+// one when it holds the sessions, so the store is wired in one place. It
+// lays a key out as scs's redisstore does (prefix + key, PX expiry), but
+// the key it is handed is the SHA-256 of the cookie (session.Key), where
+// redisstore under a plain scs manager is handed the cookie itself, and
+// the values are framed (and sealed, with keys): the sessions an app
+// stored with plain scs and redisstore are not found (see the README,
+// "Moving an app's own scs sessions"). It needs Redis 2.6 or later
+// (EVALSHA).
 //
 // The memory store is the default and is right for a single instance: the
 // sessions die with the process. As soon as the app runs on several
@@ -85,7 +90,7 @@
 //
 // Typical use:
 //
-//	st, err := stores.Open(os.Getenv("WIXAUTH_SESSION_STORE"))
+//	st, err := stores.Open(os.Getenv("SESSION_STORE"))
 //	if err != nil {
 //		log.Fatal(err)
 //	}

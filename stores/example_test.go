@@ -33,7 +33,7 @@ func ExampleOpen_memory() {
 // With several app instances, sessions go to Redis. The URL usually comes
 // from the environment; String redacts its password for logs.
 func ExampleOpen_redis() {
-	st, err := stores.Open(os.Getenv("WIXAUTH_SESSION_STORE")) // e.g. "rediss://:pw@redis.internal:6380/0?prefix=myapp:session:"
+	st, err := stores.Open(os.Getenv("SESSION_STORE")) // e.g. "rediss://:pw@redis.internal:6380/0?prefix=myapp:session:"
 	if err != nil {
 		log.Fatal(err)
 	}

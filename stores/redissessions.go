@@ -100,6 +100,9 @@ func (e errPoolBusy) Error() string {
 	return "stores: no Redis connection free within wait_timeout (" + e.wait.String() + "): Redis is slow or down, or max_active is too low for the load"
 }
 
+// FreshReads: every GET reply is a new slice (session.FreshReads).
+func (s *redisSessions) FreshReads() bool { return true }
+
 func (s *redisSessions) FindCtx(ctx context.Context, key string) ([]byte, bool, error) {
 	var b []byte
 	err := withConn(ctx, s.pool, s.wait, func(c redis.Conn) (err error) {

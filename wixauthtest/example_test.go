@@ -40,6 +40,7 @@ type exampleT struct {
 }
 
 func (t *exampleT) Helper()                        {}
+func (t *exampleT) Log(args ...any)                {} // the Auth's log lines
 func (t *exampleT) Cleanup(f func())               { t.cleanups = append(t.cleanups, f) }
 func (t *exampleT) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
 func (t *exampleT) cleanup() {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/internal/testbrowser"
-	"github.com/wixauth/wixauth/internal/wiring"
+	"github.com/wixauth/wixauth/wiring"
 	"github.com/wixauth/wixauth/wixtest"
 )
 

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
-	"github.com/wixauth/wixauth/internal/wiring"
+	"github.com/wixauth/wixauth/wiring"
 )
 
 // New wires wixauth as every example does (internal/wiring: the session

@@ -1,8 +1,12 @@
-// Package wiring is the one set-up of wixauth that the example apps (the
-// ServeMux example and the chi and gorilla/mux examples) share, and that
-// the load test and the benchmarks can share too: the session store from a
-// URL, the session manager with wixauth's codec (sealed with keys when
-// given), the Auth, and the member handlers. Each app adds only its routes.
+// Package wiring sets wixauth up from what an app reads from its
+// environment, in one call: the session store from a URL (package
+// stores), the session manager (sealed with keys when given, a migration
+// when asked), the Auth, and the member handlers with the store's counter,
+// so that their budgets hold across instances. Each app then adds only its
+// routes. The example app (example/) and the chi and gorilla/mux examples
+// use it; an app may as well, or copy its few lines (wiring.go), which use
+// the public packages only. StartFake and StartDemo run the fake Wix for
+// demos and tests.
 package wiring
 
 import (
