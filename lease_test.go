@@ -127,3 +127,79 @@ func TestLeaseFailedRenewalReleasesTheLease(t *testing.T) {
 		t.Errorf("the next instance waited %v: the failed winner kept the lease", d)
 	}
 }
+
+// An instance that claimed a renewal and then lost Redis (it can neither
+// extend, publish nor release its lease) holds the other instances up for
+// about a second, not TokenTimeout (10 s by default): its lease is short
+// and lives on only while it extends it.
+func TestLeaseHolderThatLosesRedisFreesTheOthers(t *testing.T) {
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	rs := redistest.Start(t)
+	open := func() (*wixauth.Auth, *stores.Store) {
+		st, err := stores.Open(rs.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		a, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, Store: st.Sessions,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}) // TokenTimeout: the default, 10 s
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, st
+	}
+	holder, holderStore := open()
+	other, _ := open()
+	rt := memberRefresh(wix)
+	// The holder's token call is slow: it still runs when it loses Redis.
+	wix.Fail(wixtest.EndpointToken, wixtest.Fault{Delay: 3 * time.Second, Times: 1})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		holder.LeaseRenew(context.Background(), rt, "")
+	}()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if keys, _ := rs.Do(t, "KEYS", "*lease:*").([]any); len(keys) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the holder never claimed the lease")
+		}
+	}
+	holderStore.Close() // the holder loses Redis
+	start := time.Now()
+	_, elsewhere, err := other.LeaseRenew(context.Background(), rt, "")
+	waited := time.Since(start)
+	<-done
+	t.Logf("the other instance renewed %v after the holder lost Redis", waited.Round(10*time.Millisecond))
+	if err != nil || elsewhere {
+		t.Fatalf("the other instance: elsewhere %v, %v", elsewhere, err)
+	}
+	if waited > 2*time.Second {
+		t.Errorf("the other instance waited %v for a holder that lost Redis; want about a second", waited.Round(10*time.Millisecond))
+	}
+}
+
+// A holder whose token call outlasts the short lease keeps it by
+// extending it: the others wait for its result instead of taking over.
+func TestLeaseHolderExtendsWhileItRenews(t *testing.T) {
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	wix.Fail(wixtest.EndpointToken, wixtest.Fault{Delay: 1600 * time.Millisecond}) // past the 1 s lease
+	rt := memberRefresh(wix)
+	var wg sync.WaitGroup
+	for _, a := range instances(t, wix, 3) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := a.LeaseRenew(context.Background(), rt, ""); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := wix.TokenCalls("refresh_token"); n != 1 {
+		t.Errorf("%d refresh calls for 3 instances while the holder's call took 1.6 s, want 1 (the holder lost its lease)", n)
+	}
+}

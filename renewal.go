@@ -78,7 +78,11 @@ func (r renewed) own() bool { return r.flight == nil || r.flight.ClaimSave() }
 // instance. The Redis store of package stores is one, and New uses it as
 // one when it holds the sessions. Each method must be bounded in time; any
 // error makes wixauth renew locally, so a failing coordinator costs token
-// calls, never requests.
+// calls, never requests. A coordinator that also has
+// Extend(ctx, key, ttl) (bool, error), keeping a claim alive for another
+// ttl (the Redis store's does), gets claims of a second that the holder
+// extends while it renews: a holder that dies or loses the store frees
+// the others within about a second; without it a claim lasts TokenTimeout.
 type Coordinator interface {
 	// Claim tries to take the right to renew key for ttl; false means
 	// another instance holds it.

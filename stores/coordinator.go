@@ -64,3 +64,15 @@ func (c *RedisCoordinator) Release(ctx context.Context, key string) error {
 	_, err := c.do(ctx, "DEL", c.prefix+"lease:"+key)
 	return err
 }
+
+// Extend keeps a claim alive for another ttl while its holder renews
+// (PEXPIRE, on the lease only if it still exists), so that a claim can be
+// short: a holder that dies or loses Redis stops extending it, and the
+// others take over once it lapses. It reports false when the lease is gone.
+// (A holder that lost its lease and gets Redis back may extend the lease
+// of the instance that took over: that only delays a takeover that is not
+// needed, since that instance is alive.)
+func (c *RedisCoordinator) Extend(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	n, err := redis.Int(c.do(ctx, "PEXPIRE", c.prefix+"lease:"+key, ttl.Milliseconds()))
+	return n == 1, err
+}
