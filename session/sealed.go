@@ -43,6 +43,7 @@ type Store struct {
 	// migrateUntil ends the migration of older values (see
 	// Options.MigrateUntil); zero: none.
 	migrateUntil time.Time
+	unhashed     bool // Options.MigrateUnhashedKeys
 	noHostPrefix bool // Options.NoHostPrefix: the only way to drop "__Host-" over https
 	log          *slog.Logger
 	sm           *scs.SessionManager // for Lifetime, which the app may set after New
@@ -89,6 +90,9 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	if l != nil {
 		l.looked, l.Token, l.Key = true, token, key
 	}
+	if err == nil && (!found || len(v) == 0) && s.unhashed && token != "" {
+		return s.findUnhashed(ctx, token, key, l)
+	}
 	if err != nil || !found || len(v) == 0 {
 		return nil, false, err
 	}
@@ -106,6 +110,53 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		l.Found, l.Legacy = true, legacy
 	}
 	return data, true, nil
+}
+
+// findUnhashed reads, during a migration of unhashed keys
+// (Options.MigrateUnhashedKeys), the session a plain scs manager stored
+// under the token itself, when its hashed key holds nothing. Only a value
+// in an older form counts: this store never writes under a token, so a
+// value in its own form there was put by hand.
+func (s *Store) findUnhashed(ctx context.Context, token, key string, l *Load) ([]byte, bool, error) {
+	if !s.migrating() {
+		return nil, false, nil
+	}
+	v, found, err := s.backend.FindCtx(ctx, token)
+	if err != nil || !found || len(v) == 0 {
+		return nil, false, err
+	}
+	switch v[0] {
+	case frameOpen, frameSealed, frameRetired:
+		s.log.Warn("wixauth: a value in this store's own form under an unhashed key (put there by hand); starting a new session")
+		return nil, false, nil
+	}
+	data, _, _, ok := s.unframe(key, v, true)
+	if !ok {
+		return nil, false, nil
+	}
+	if l != nil {
+		l.Legacy, l.Unhashed = true, true
+	}
+	return data, true, nil
+}
+
+// dropUnhashed deletes the unhashed key a session was moved from, once it
+// is saved (or retired) under its hashed key: two steps, and if the
+// delete fails the old key is never read again (the hashed one now holds
+// the session or its tombstone) and expires on its own. Without a load
+// record (a manager used outside the middleware) every save during the
+// migration deletes it.
+func (s *Store) dropUnhashed(ctx context.Context, token string, l *Load) {
+	if !s.unhashed || !s.migrating() || (l != nil && (!l.Unhashed || l.Token != token)) {
+		return
+	}
+	if err := s.backend.DeleteCtx(ctx, token); err != nil {
+		s.log.Warn("wixauth: the unhashed key of a moved session could not be deleted; it is not read again and expires on its own", slog.Any("error", err))
+		return
+	}
+	if l != nil {
+		l.Unhashed = false
+	}
 }
 
 // unframe reads a stored value: the codec data of a live session, or when
@@ -185,6 +236,9 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		l.Refused = err == nil && !saved
 		l.Failed = err
 	}
+	if saved && err == nil {
+		s.dropUnhashed(ctx, token, l)
+	}
 	return err
 }
 
@@ -207,8 +261,12 @@ func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 	}
 	now := time.Now()
 	tomb := binary.AppendVarint([]byte{frameRetired}, now.UnixMilli())
-	key := loadOf(ctx).keyOf(token)
+	l := loadOf(ctx)
+	key := l.keyOf(token)
 	_, err := s.backend.CommitIf(ctx, key, tomb, now.Add(max(s.sm.Lifetime, MovedGrace)), CommitAlways)
+	if err == nil {
+		s.dropUnhashed(ctx, token, l)
+	}
 	return err
 }
 
