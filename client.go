@@ -48,8 +48,12 @@ type Client struct {
 }
 
 // ErrNoClient is returned by the methods of a nil *Client, which is what
-// FromContext gives outside the middleware.
-var ErrNoClient = errors.New("wixauth: no Client in the request context: wrap the handler with Auth.Middleware (or wixauth.Middleware), and check that Config.Skip does not skip this request")
+// FromContext gives outside the middleware and Auth.ClientFor gives for a
+// context without a loaded session. Its text names the fix for both
+// places it comes from: a handler outside the middleware, and code outside
+// any request (a background job), which needs Auth.NewClient.
+var ErrNoClient = errors.New("wixauth: no Client in this context: in an HTTP handler, wrap it with Auth.Middleware (or wixauth.Middleware) and check that Config.Skip does not skip the request; " +
+	"outside a request (a background job, a queue worker), make one with Auth.NewClient(tokens, save) from tokens the app stored")
 
 // clientFor reads the tokens of the session in ctx. A value that is missing,
 // of another type or undecodable (tampered with, or written by an unknown

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/wixauth/wixauth/session"
 )
 
@@ -138,7 +139,33 @@ func NewContext(ctx context.Context, c *Client) context.Context {
 // each request. It is for tests of handlers that run without HTTP (see
 // package wixauthtest) and for code that loads sessions itself; the changes
 // it makes reach the store when the session is committed.
-func (a *Auth) ClientFor(ctx context.Context) *Client { return a.clientFor(ctx) }
+//
+// A ctx without a session of that manager (context.Background() in a
+// background job, say) gets a nil Client, whose methods return
+// ErrNoClient, and an Error log line naming Auth.NewClient, the Client for
+// work outside a request; never scs's panic.
+func (a *Auth) ClientFor(ctx context.Context) *Client {
+	if !sessionLoaded(ctx, a.cfg.Sessions) {
+		a.cfg.Logger.Error("wixauth: Auth.ClientFor got a context without a session loaded by Config().Sessions: " +
+			"outside a request (a background job), use Auth.NewClient(tokens, save) with tokens the app stored; " +
+			"in a handler, use FromRequest inside Auth.Middleware")
+		return nil
+	}
+	return a.clientFor(ctx)
+}
+
+// sessionLoaded reports whether ctx carries a session of sm. scs has no
+// probe: every accessor panics ("scs: no session data in context") without
+// one, so the panic of Status is the answer.
+func sessionLoaded(ctx context.Context, sm *scs.SessionManager) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	sm.Status(ctx)
+	return true
+}
 
 // Tokens that change after the response started cannot be saved: scs
 // writes the session when the response starts. That happens when a handler

@@ -51,8 +51,8 @@ func (a *app) apiCheckout(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// apiMe answers the logged-in member (RequireMember answers 401 to
-// visitors).
+// apiMe answers the logged-in member (RequireMemberAPI answers 401 to
+// visitors, fetch() and curl included).
 func (a *app) apiMe(w http.ResponseWriter, r *http.Request) {
 	m, err := a.members.Member(r)
 	if err != nil {

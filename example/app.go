@@ -94,7 +94,7 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 	mux.HandleFunc("GET /api/cart", a.apiCart)
 	mux.Handle("POST /api/cart", post(a.apiCartAdd))
 	mux.Handle("POST /api/checkout", post(a.apiCheckout))
-	mux.Handle("GET /api/me", a.members.RequireMember(http.HandlerFunc(a.apiMe)))
+	mux.Handle("GET /api/me", a.members.RequireMemberAPI(http.HandlerFunc(a.apiMe)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok"))

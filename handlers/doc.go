@@ -20,7 +20,8 @@
 // Handlers is itself an http.Handler serving every route under its prefix,
 // for any router (chi's Mount, gorilla/mux's PathPrefix, echo's
 // WrapHandler, http.StripPrefix); Routes lists the routes one by one.
-// RequireMember keeps pages for members, and Member gives the logged-in
+// RequireMember keeps pages for members (RequireMemberAPI keeps APIs: 401,
+// never a redirect), and Member gives the logged-in
 // member, fetched once per login and kept in the session.
 //
 // Failed forms go back to the form page with an Outcome made of error

@@ -109,3 +109,34 @@ func ExampleHandlers_RequireMember() {
 	// text/html 303 /auth/login?returnTo=%2Faccount
 	// application/json 401
 }
+
+// An API behind RequireMemberAPI answers a visitor 401 with the login URL
+// as JSON, for curl and fetch() alike (both send Accept: */*), where
+// RequireMember would redirect a curl to the login page.
+func ExampleHandlers_RequireMemberAPI() {
+	wix := wixtest.NewServer()
+	defer wix.Close()
+	auth, err := wixauth.New(wixauth.Config{ClientID: wix.ClientID, APIURL: wix.URL, BaseURL: "https://shop.example",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		panic(err)
+	}
+	members, err := handlers.New(auth, handlers.Config{Prefix: "/auth"})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", members)
+	mux.Handle("GET /api/orders", members.RequireMemberAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"orders":[]}`)
+	})))
+	app := auth.Middleware(mux)
+
+	r := httptest.NewRequest(http.MethodGet, "https://shop.example/api/orders", nil)
+	r.Header.Set("Accept", "*/*")
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 401 {"error":"Log in as a member to use this.","errorCode":"notMember","login":"/auth/login?returnTo=%2Fapi%2Forders"}
+}

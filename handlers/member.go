@@ -86,16 +86,42 @@ func (h *Handlers) ForgetMember(r *http.Request) {
 // RequireMember lets only logged-in members through to next: a session
 // whose member tokens are valid or renewable, checked here whatever the
 // mode (with Config.Lazy the middleware has not renewed them), never the
-// role the session stores, which outlives a member Wix revoked. A visitor
-// loading a page (GET or HEAD) is sent to the hosted login with returnTo
-// set to the page, and comes back to it after logging in; a JSON request
-// (see WantsJSON), or any other method, gets 401 with the login URL, since
-// a redirect would lose its body. next must run inside the Auth's
-// middleware, as everything behind RequireMember does when the app wraps
-// its router in it.
+// role the session stores, which outlives a member Wix revoked.
+//
+// A visitor loading a page is sent to the hosted login with returnTo set
+// to the page, and comes back to it after logging in. Everything else gets
+// 401 with the login URL as JSON ({"errorCode": "notMember", "login": ...}),
+// since a redirect would lose its body or hand a script an HTML page: a
+// method other than GET and HEAD, a JSON request (see WantsJSON), and a
+// browser's fetch() or XMLHttpRequest, which say so with a Sec-Fetch-Mode
+// other than "navigate". A client that sends neither (curl, another
+// server, an old browser's script: Accept: */*) is taken for a page load;
+// mount APIs behind RequireMemberAPI, which never redirects.
+//
+// next must run inside the Auth's middleware, as everything behind
+// RequireMember does when the app wraps its router in it. Without it every
+// visitor would be sent to the login and back in a loop: RequireMember
+// answers 500 instead and logs an Error naming the fix.
 func (h *Handlers) RequireMember(next http.Handler) http.Handler {
+	return h.requireMember(next, false)
+}
+
+// RequireMemberAPI is RequireMember for API routes: a visitor always gets
+// 401 with the login URL as JSON, never a redirect, whatever the request's
+// method or headers (fetch() and curl send Accept: */*).
+func (h *Handlers) RequireMemberAPI(next http.Handler) http.Handler {
+	return h.requireMember(next, true)
+}
+
+func (h *Handlers) requireMember(next http.Handler, api bool) http.Handler {
+	name := map[bool]string{false: "RequireMember", true: "RequireMemberAPI"}[api]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, err := h.memberTokens(r); err != nil {
+		c := wixauth.FromRequest(r)
+		if c == nil {
+			h.outsideMiddleware(w, r, name)
+			return
+		}
+		if ok, err := memberTokens(r, c); err != nil {
 			h.log.Error("wixauth/handlers: checking the member's tokens failed", slog.Any("error", err))
 			w.Header().Set("Retry-After", "5")
 			http.Error(w, "Wix cannot be reached to check your login. Please try again in a few seconds.", http.StatusServiceUnavailable)
@@ -110,7 +136,7 @@ func (h *Handlers) RequireMember(next http.Handler) http.Handler {
 		}
 		login := h.cfg.Prefix + "/login?returnTo=" + url.QueryEscape(returnTo)
 		w.Header().Set("Cache-Control", "no-store")
-		if !WantsJSON(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if !api && pageLoad(r) {
 			http.Redirect(w, r, login, http.StatusSeeOther)
 			return
 		}
@@ -124,12 +150,37 @@ func (h *Handlers) RequireMember(next http.Handler) http.Handler {
 	})
 }
 
+// pageLoad reports whether r is a browser loading a page, which a redirect
+// to the login serves, rather than a script or an API client, which needs
+// a status it can act on.
+func pageLoad(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if WantsJSON(r) {
+		return false
+	}
+	mode := r.Header.Get("Sec-Fetch-Mode")
+	return mode == "" || mode == "navigate"
+}
+
+// outsideMiddleware answers a request that reached name (RequireMember)
+// without the Auth's middleware: 500 and an Error line naming the fix. A
+// redirect to the login would come back here without a session, forever.
+func (h *Handlers) outsideMiddleware(w http.ResponseWriter, r *http.Request, name string) {
+	h.log.Error("wixauth/handlers: "+name+" ran without the Auth's middleware, so it cannot see any login: "+
+		"wrap the router (or this route) in Auth.Middleware, outside "+name+", and check that wixauth.Config.Skip does not skip this path",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path))
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, "Server misconfiguration: "+name+" runs without the wixauth middleware. "+
+		"Wrap the router in Auth.Middleware (see the server log).", http.StatusInternalServerError)
+}
+
 // memberTokens reports whether r's session holds member tokens that Wix
 // still honours: Ensure renews them when due, and a refused refresh token
 // ends the session as a visitor's. An error is a renewal that could not be
 // tried (Wix down) with the access token already expired.
-func (h *Handlers) memberTokens(r *http.Request) (bool, error) {
-	c := wixauth.FromRequest(r)
+func memberTokens(r *http.Request, c *wixauth.Client) (bool, error) {
 	if !c.LoggedIn() {
 		return false, nil
 	}
