@@ -106,7 +106,7 @@ func (c *Client) setTokensLocked(ctx context.Context, t Tokens, own bool) {
 	if t == c.rec.Tokens {
 		return
 	}
-	if t.RefreshToken.Value != c.rec.RefreshToken.Value {
+	if t.identity() != c.rec.identity() {
 		c.rec.Consistent = ""
 	}
 	c.rec.Tokens = t
@@ -162,13 +162,20 @@ func (c *Client) ensureLocked(ctx context.Context) error {
 	if c.ready && !expired(c.rec.Tokens, c.a.cfg.Now()) {
 		return nil
 	}
-	if c.rec.Empty() {
+	if c.rec.Empty() || (c.rec.AccessOnly() && expired(c.rec.Tokens, c.a.cfg.Now())) {
+		// No session, or an access token alone that has run out: nothing
+		// can renew it, so a new visitor, as the SDK's
+		// generateVisitorTokens does.
 		t, err := c.newVisitorLocked(ctx)
 		if err != nil {
 			return err
 		}
 		c.setTokensLocked(ctx, t, true)
 		c.ready = true
+		return nil
+	}
+	if c.rec.AccessOnly() {
+		c.ready = true // valid to its expiry, which nothing can extend
 		return nil
 	}
 	r, err := c.a.resolve(ctx, c.rec.Tokens)
@@ -219,8 +226,11 @@ func (c *Client) GenerateVisitorTokens(ctx context.Context, t Tokens) (Tokens, e
 	if c == nil {
 		return Tokens{}, ErrNoClient
 	}
-	if t.Empty() {
+	if t.Empty() || (t.AccessOnly() && expired(t, c.a.cfg.Now())) {
 		return c.a.newVisitorTokens(ctx)
+	}
+	if t.AccessOnly() {
+		return t, nil
 	}
 	r, err := c.a.resolve(ctx, t)
 	return r.Tokens, err
@@ -241,6 +251,9 @@ func (c *Client) RenewToken(ctx context.Context) (Tokens, error) {
 	defer c.mu.Unlock()
 	if c.rec.Empty() {
 		return Tokens{}, errors.New("wixauth: RenewToken: the session has no refresh token; call Ensure to start a visitor session")
+	}
+	if c.rec.AccessOnly() {
+		return c.rec.Tokens, errors.New("wixauth: RenewToken: the session has an access token and no refresh token (Wix granted none at login): it lasts until the access token expires, then Ensure starts a visitor session")
 	}
 	r, err := c.a.renew(ctx, c.rec.RefreshToken, c.rec.AccessToken.Value)
 	if err != nil {

@@ -5,6 +5,7 @@ package wixauth_test
 // testdata/fuzz/<Name>; scripts/fuzz runs each target for FUZZTIME.
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -77,6 +78,10 @@ func FuzzTokenResponse(f *testing.F) {
 	f.Add(uint8(0), []byte(`<html>502</html>`))
 	f.Add(uint8(0), []byte(`null`))
 	f.Add(uint8(7), []byte(`{"error":"rate"}`))
+	// Numbers as strings, and no refresh token, which a visitor's grant
+	// must carry (only member grants may answer an access token alone).
+	f.Add(uint8(0), []byte(`{"access_token":"OauthNG.JWS.a","expires_in":"14400","refresh_token":"JWS.r"}`))
+	f.Add(uint8(0), []byte(`{"access_token":"OauthNG.JWS.a","expires_in":14400}`))
 
 	var body atomic.Pointer[[]byte]
 	var status atomic.Int64
@@ -129,6 +134,53 @@ func FuzzTokenResponse(f *testing.F) {
 			}
 		default:
 			t.Fatalf("failed=%v and handler ran=%v: exactly one must happen", failed.Load(), tok != nil)
+		}
+	})
+}
+
+// FuzzMemberTokenResponse: whatever the token endpoint answers to a member
+// grant (authorization_code, authorized_client), MemberTokens returns an
+// error or a member's usable tokens: an access token with a lifetime in the
+// future and a refresh token, or, as Wix may answer a sign-on and the SDK
+// takes it, an access token alone (Tokens.AccessOnly). Seeds carry both
+// forms, and numbers as JSON strings.
+func FuzzMemberTokenResponse(f *testing.F) {
+	statuses := []int{200, 200, 200, 400, 401, 500}
+	f.Add(uint8(0), []byte(`{"access_token":"OauthNG.JWS.a","token_type":"Bearer","expires_in":14400,"refresh_token":"JWS.r"}`))
+	f.Add(uint8(0), []byte(`{"access_token":"OauthNG.JWS.a","token_type":"Bearer","expires_in":14400}`))
+	f.Add(uint8(0), []byte(`{"access_token":"OauthNG.JWS.a","expires_in":"14400","refresh_token":""}`))
+	f.Add(uint8(0), []byte(`{"access_token":"OauthNG.JWS.a","expires_in":"14400","refresh_token":"JWS.r"}`))
+	f.Add(uint8(0), []byte(`{"access_token":"OauthNG.JWS.a","expires_in":"0"}`))
+	f.Add(uint8(0), []byte(`{"access_token":"","expires_in":14400}`))
+	f.Add(uint8(0), []byte(`{"access_token":"a","expires_in":"1e3","refresh_token":null}`))
+	f.Add(uint8(3), []byte(`{"error":"invalid_grant"}`))
+
+	var body atomic.Pointer[[]byte]
+	var status atomic.Int64
+	wix := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(int(status.Load()))
+		w.Write(*body.Load())
+	}))
+	defer wix.Close()
+	a, err := wixauth.New(wixauth.Config{ClientID: "fuzz", APIURL: wix.URL, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		f.Fatal(err)
+	}
+	grant := map[string]string{"grantType": "authorization_code", "code": "c", "codeVerifier": "v", "clientId": "fuzz"}
+
+	f.Fuzz(func(t *testing.T, s uint8, b []byte) {
+		status.Store(int64(statuses[int(s)%len(statuses)]))
+		body.Store(&b)
+		tok, err := a.MemberTokens(context.Background(), grant, "")
+		if err != nil {
+			return
+		}
+		if !tok.LoggedIn() || tok.AccessToken.Value == "" || !tok.Expiry().After(time.Now()) {
+			t.Fatalf("MemberTokens gave unusable tokens %+v from %q", tok, b)
+		}
+		if tok.RefreshToken.Value == "" && !tok.AccessOnly() {
+			t.Fatalf("no refresh token, yet not AccessOnly: %+v from %q", tok, b)
 		}
 	})
 }

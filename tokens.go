@@ -65,8 +65,25 @@ type Tokens struct {
 	RefreshToken RefreshToken `json:"refreshToken"`
 }
 
-// Empty reports whether t holds no refresh token, and so no session at all.
-func (t Tokens) Empty() bool { return t.RefreshToken.Value == "" }
+// Empty reports whether t holds no token at all, and so no session.
+func (t Tokens) Empty() bool { return t.RefreshToken.Value == "" && t.AccessToken.Value == "" }
+
+// AccessOnly reports whether t is an access token without a refresh token,
+// as Wix may answer a member grant (the scope-less authorized_client grant
+// after a sign-on: "If this field is left empty, only an access token is
+// granted"; the SDK takes such tokens). Such a session cannot be renewed:
+// it lasts the access token's lifetime, and then the middleware starts a
+// new visitor session.
+func (t Tokens) AccessOnly() bool { return t.RefreshToken.Value == "" && t.AccessToken.Value != "" }
+
+// identity is what tells one login from another: the refresh token, which
+// Wix issues anew at every login, or the access token of an AccessOnly set.
+func (t Tokens) identity() string {
+	if t.AccessOnly() {
+		return t.AccessToken.Value
+	}
+	return t.RefreshToken.Value
+}
 
 // Role returns the role of the refresh token, RoleNone for an empty set.
 func (t Tokens) Role() Role {

@@ -28,7 +28,7 @@ var staticFS embed.FS
 type appConfig struct {
 	wiring.Config        // Wix, the session store and keys, the logger
 	DemoAccount   bool   // the embedded fake is in use: show its demo account
-	DirectLogin   string // how form logins finish: "redirect" (default) or "web_message"
+	DirectLogin   string // how form logins finish: "web_message" (default) or "redirect"
 	GlobalBudget  int    // handlers.Budgets.Global per minute (AUTH_GLOBAL_BUDGET); 0: the default
 }
 

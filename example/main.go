@@ -19,8 +19,9 @@
 //	SESSION_MIGRATE_UNTIL  a date (RFC 3339) or a duration (24h): until then,
 //	               sessions in older forms (unsealed, scs's gob) are read once
 //	               and sealed; outside it they are refused
-//	DIRECT_LOGIN   how email/password logins finish: "redirect" (default) or
-//	               "web_message" (the SDK's hidden iframe; see handlers.DirectLoginMode)
+//	DIRECT_LOGIN   how email/password logins finish: "web_message" (default,
+//	               the SDK's hidden iframe) or "redirect" (a top-level trip to
+//	               Wix, resting on assumption A1; see handlers.DirectLoginMode)
 //	AUTH_GLOBAL_BUDGET  calls a minute that make Wix send mail or create
 //	               sessions, for the whole app (default 100, negative: no
 //	               limit; see handlers.Budgets)

@@ -25,42 +25,51 @@ func (h *Handlers) Callback() http.Handler {
 		// the Referer of whatever the answer leads to.
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		ctx := r.Context()
 		cb, err := oauth.ParseCallback(r.URL)
 		if err != nil {
 			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "The login callback is malformed. Please start the login again."})
 			return
 		}
-		if cb.Error != "" {
-			h.cancelled(w, r, cb)
-			return
-		}
-		if cb.Code == "" || cb.State == "" {
-			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "The login callback has no code or no state. Please start the login again."})
-			return
-		}
-		d, ok := h.findPendingLogin(ctx, cb.State)
-		if !ok {
-			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "This login is unknown, expired or already completed. Please start the login again."})
-			return
-		}
-		// The state is good once, even if Wix refuses its code: a code
-		// cannot be exchanged twice anyway.
-		h.consumePendingLogin(ctx, cb.State)
-		if err := oauth.CompleteLogin(ctx, wixauth.FromContext(ctx), cb, d); err != nil {
-			if se := (*wixauth.StoreError)(nil); errors.As(err, &se) {
-				h.log.Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
-				h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusServiceUnavailable, Error: "The session could not be saved. Please try again."})
-				return
-			}
-			h.log.Error("wixauth/handlers: code exchange failed", slog.Any("error", err))
-			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadGateway, Error: "Wix did not complete the login. Please try again."})
-			return
-		}
-		h.log.Info("wixauth/handlers: member logged in")
-		h.fetchMemberAtLogin(ctx)
-		h.respond(w, r, Result{Flow: FlowCallback, State: identity.LoginSuccess, Redirect: h.returnTo(r, d.OriginalURI)})
+		h.complete(w, r, cb, false)
 	})
+}
+
+// complete finishes a login that came back from Wix, to the callback
+// (webMessage false) or handed over by DirectLoginPage from its frame's
+// message (webMessage true). Each path completes only its own logins: a
+// web_message login was begun without a redirect URI, and its code is
+// exchanged without one, as the SDK's.
+func (h *Handlers) complete(w http.ResponseWriter, r *http.Request, cb oauth.Callback, webMessage bool) {
+	ctx := r.Context()
+	if cb.Error != "" {
+		h.cancelled(w, r, cb)
+		return
+	}
+	if cb.Code == "" || cb.State == "" {
+		h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "The login callback has no code or no state. Please start the login again."})
+		return
+	}
+	d, ok := h.findPendingLogin(ctx, cb.State)
+	if !ok || (d.RedirectURI == "") != webMessage {
+		h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "This login is unknown, expired or already completed. Please start the login again."})
+		return
+	}
+	// The state is good once, even if Wix refuses its code: a code
+	// cannot be exchanged twice anyway.
+	h.consumePendingLogin(ctx, cb.State)
+	if err := oauth.CompleteLogin(ctx, wixauth.FromContext(ctx), cb, d); err != nil {
+		if se := (*wixauth.StoreError)(nil); errors.As(err, &se) {
+			h.log.Error("wixauth/handlers: renewing the session token failed", slog.Any("error", err))
+			h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusServiceUnavailable, Error: "The session could not be saved. Please try again."})
+			return
+		}
+		h.log.Error("wixauth/handlers: code exchange failed", slog.Any("error", err))
+		h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadGateway, Error: "Wix did not complete the login. Please try again."})
+		return
+	}
+	h.log.Info("wixauth/handlers: member logged in")
+	h.fetchMemberAtLogin(ctx)
+	h.respond(w, r, Result{Flow: FlowCallback, State: identity.LoginSuccess, Redirect: h.returnTo(r, d.OriginalURI)})
 }
 
 // cancelled answers a callback that carries an error from Wix, usually the

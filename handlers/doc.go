@@ -10,12 +10,13 @@
 // limits and how outcomes are rendered (Respond).
 //
 // A login by the app's own form is finished, once Wix accepted the
-// password, in one of two ways (Config.DirectLogin, see DirectLoginMode): a
-// top-level redirect through Wix with responseMode=query (the default: no
-// JavaScript, no third-party frame, but not what the official SDK does, so
-// check it on your site with cmd/wixcheck), or the SDK's own hidden iframe
-// with responseMode=web_message, from the page GET /auth/direct-login, which
-// has no inline script and a nonce Content-Security-Policy.
+// password, in one of two ways (Config.DirectLogin, see DirectLoginMode):
+// by default the SDK's own hidden iframe with responseMode=web_message and
+// no redirect URI, from the page GET /auth/direct-login (no inline script,
+// a nonce Content-Security-Policy), which posts the frame's code back to
+// the app; or, opt-in, a top-level redirect through Wix with
+// responseMode=query (no JavaScript, no third-party frame, but not what the
+// official SDK does, so check it on your site with cmd/wixcheck).
 //
 // Handlers is itself an http.Handler serving every route under its prefix,
 // for any router (chi's Mount, gorilla/mux's PathPrefix, echo's

@@ -84,10 +84,22 @@ type Config struct {
 	MaxPendingLogins int
 
 	// DirectLogin says how a login by the app's own form is finished:
-	// DirectLoginRedirect (the default: a top-level redirect, no
-	// JavaScript) or DirectLoginWebMessage (the SDK's hidden iframe). See
-	// DirectLoginMode.
+	// DirectLoginWebMessage (the default: the SDK's hidden iframe) or
+	// DirectLoginRedirect (a top-level redirect, no JavaScript, resting on
+	// an assumption no recorded traffic shows). See DirectLoginMode.
 	DirectLogin DirectLoginMode
+
+	// FrameOrigins are the origins, besides that of Wix's auth URL, that
+	// the hidden frame of DirectLoginWebMessage may be redirected to and
+	// take its message from: "https://host[:port]", or "https://*.domain"
+	// for any subdomain. Add the site's own domain if Wix's login moves
+	// the frame there. The default is DefaultFrameOrigins.
+	FrameOrigins []string
+
+	// DirectLoginTimeout bounds how long DirectLoginPage waits for the
+	// frame's message before it tells the member that Wix did not answer
+	// and offers to try again. The default is 30 seconds.
+	DirectLoginTimeout time.Duration
 
 	// AllowGETLogout lets GET log out as well as POST. It is off by default
 	// because any page could then log a member out with an <img> tag.
@@ -155,10 +167,21 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	}
 	switch cfg.DirectLogin {
 	case "":
-		cfg.DirectLogin = DirectLoginRedirect
+		cfg.DirectLogin = DirectLoginWebMessage
 	case DirectLoginRedirect, DirectLoginWebMessage:
 	default:
-		return nil, errors.New("handlers: Config.DirectLogin must be DirectLoginRedirect or DirectLoginWebMessage, not " + string(cfg.DirectLogin))
+		return nil, errors.New("handlers: Config.DirectLogin must be DirectLoginWebMessage or DirectLoginRedirect, not " + string(cfg.DirectLogin))
+	}
+	if cfg.FrameOrigins == nil {
+		cfg.FrameOrigins = DefaultFrameOrigins
+	}
+	for _, o := range cfg.FrameOrigins {
+		if err := checkFrameOrigin(o); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.DirectLoginTimeout <= 0 {
+		cfg.DirectLoginTimeout = 30 * time.Second
 	}
 	if cfg.PendingLoginTTL <= 0 {
 		cfg.PendingLoginTTL = 10 * time.Minute

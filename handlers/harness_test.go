@@ -37,6 +37,8 @@ type options struct {
 	wix      []wixtest.Option
 	auth     func(*wixauth.Config)
 	handlers func(*handlers.Config)
+	// handlersWix, if set, changes the config knowing the fake (its URLs).
+	handlersWix func(*handlers.Config, *wixtest.Server)
 	// mount puts the handlers on the app's mux; the default is
 	// Handlers.Mount.
 	mount func(*handlers.Handlers, *http.ServeMux)
@@ -116,6 +118,9 @@ func newEnv(t *testing.T, o options) *env {
 	hcfg := handlers.Config{}
 	if o.handlers != nil {
 		o.handlers(&hcfg)
+	}
+	if o.handlersWix != nil {
+		o.handlersWix(&hcfg, e.wix)
 	}
 	e.h, err = handlers.New(a, hcfg)
 	if err != nil {

@@ -26,9 +26,14 @@ type cachedMember struct {
 	Member *members.Member `json:"m"`
 }
 
-// loginID is the hash cachedMember.Login compares.
+// loginID is the hash cachedMember.Login compares: of the refresh token,
+// or of the access token of a login Wix granted no refresh token.
 func loginID(t wixauth.Tokens) string {
-	sum := sha256.Sum256([]byte(t.RefreshToken.Value))
+	id := t.RefreshToken.Value
+	if t.AccessOnly() {
+		id = "a:" + t.AccessToken.Value
+	}
+	sum := sha256.Sum256([]byte(id))
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 

@@ -20,6 +20,7 @@ import (
 //	POST prefix/password-reset  password reset email
 //	GET  prefix/form            the built-in form page (unless Config.FormPath)
 //	GET  prefix/direct-login    the page of DirectLoginWebMessage (?state=)
+//	POST prefix/direct-login    its handoff of the frame's code and state
 //	GET  prefix/direct-login.js its script
 //
 // It panics if prefix is not a plain path or the Auth has no BaseURL, as
@@ -123,7 +124,7 @@ func (h *Handlers) routes() []route {
 		{p + "/register", post, mw(h.Register())},
 		{p + "/verify", post, mw(h.Verify())},
 		{p + "/password-reset", post, mw(h.PasswordReset())},
-		{p + "/direct-login", get, mw(h.DirectLoginPage())},
+		{p + "/direct-login", []string{http.MethodGet, http.MethodHead, http.MethodPost}, mw(h.DirectLoginPage())},
 		{p + "/direct-login.js", get, h.DirectLoginScript()}, // a static file: no session
 	}
 	if h.cfg.FormPath == p+formPage {

@@ -13,9 +13,9 @@ import (
 // "email", "password", optional "returnTo", "recaptchaToken" and
 // "invisibleRecaptchaToken", as an HTML form or JSON. On success Wix turns
 // the session token into a code (prompt=none), as Config.DirectLogin says:
-// by a top-level trip through Wix's auth URL (the default), or the SDK's
-// getMemberTokensForDirectLogin() way, a hidden iframe on DirectLoginPage;
-// either way the code comes back to Callback. If Wix wants the emailed code, the state
+// the SDK's getMemberTokensForDirectLogin() way, a hidden iframe on
+// DirectLoginPage, which hands the code back (the default), or a top-level
+// trip through Wix's auth URL back to Callback. If Wix wants the emailed code, the state
 // token is kept in the session and the answer asks for the code (see
 // Verify). Failures reach Config.Respond as a Result with an error code; a
 // wrong email and a wrong password are one code, ErrorCodeInvalidCredentials,

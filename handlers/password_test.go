@@ -14,41 +14,62 @@ import (
 )
 
 // An email/password form: login v2, then Wix's auth URL with prompt
-// "none", then the same callback as the hosted login.
+// "none": by default in the direct-login page's hidden frame (the SDK's
+// web_message way, played by the test browser as its script does), whose
+// code the page hands to the app; with DirectLoginRedirect by a top-level
+// trip back to the same callback as the hosted login.
 func TestPasswordLoginForm(t *testing.T) {
-	e := newEnv(t, options{})
-	b := e.browser()
-	b.get("/")
-	cookie := b.session()
-	p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {wixtest.DemoPassword}, "returnTo": {"/account"}})
-	if p.URL().String() != e.app+"/account" || p.Body != "member /account" {
-		t.Fatalf("after the login form: %s %q, want /account as member", p.URL(), p.Body)
+	for _, mode := range []handlers.DirectLoginMode{"", handlers.DirectLoginRedirect} {
+		t.Run(string(mode), func(t *testing.T) {
+			e := newEnv(t, options{handlers: func(c *handlers.Config) { c.DirectLogin = mode }})
+			b := e.browser()
+			b.get("/")
+			cookie := b.session()
+			p := b.post("/auth/login", url.Values{"email": {wixtest.DemoEmail}, "password": {wixtest.DemoPassword}, "returnTo": {"/account"}})
+			if p.URL().String() != e.app+"/account" || p.Body != "member /account" {
+				t.Fatalf("after the login form: %s %q, want /account as member", p.URL(), p.Body)
+			}
+			hops := b.hopList()
+			if mode == "" {
+				f := b.LastFrame
+				if len(hops) != 2 || hops[0].Path != "/auth/direct-login" || f == nil || !f.Delivered || !strings.HasPrefix(f.AuthURL, e.wix.URL+"/") {
+					t.Errorf("hops = %v, frame %+v, want the direct-login page (its frame on Wix, its message delivered), /account", hops, f)
+				}
+			} else if len(hops) != 3 || !strings.HasPrefix(hops[0].String(), e.wix.URL+"/") || hops[1].Path != "/auth/callback" {
+				t.Errorf("hops = %v, want Wix (prompt none), callback, /account", hops)
+			}
+			if b.session() == cookie {
+				t.Errorf("the session token was not renewed")
+			}
+			if me := b.get("/me"); me.Body != wixtest.DemoEmail {
+				t.Errorf("members/my = %q", me.Body)
+			}
+			e.assertNoLeaks()
+		})
 	}
-	hops := b.hopList()
-	if len(hops) != 3 || !strings.HasPrefix(hops[0].String(), e.wix.URL+"/") || hops[1].Path != "/auth/callback" {
-		t.Errorf("hops = %v, want Wix (prompt none), callback, /account", hops)
-	}
-	if b.session() == cookie {
-		t.Errorf("the session token was not renewed")
-	}
-	if me := b.get("/me"); me.Body != wixtest.DemoEmail {
-		t.Errorf("members/my = %q", me.Body)
-	}
-	e.assertNoLeaks()
 }
 
-// The same with JSON: the answer says where to send the browser.
+// The same with JSON: the answer says where to send the browser, the
+// direct-login page (by default) or Wix (DirectLoginRedirect).
 func TestPasswordLoginJSON(t *testing.T) {
-	e := newEnv(t, options{})
-	b := e.browser()
-	status, res := b.postJSON("/auth/login", map[string]string{"email": wixtest.DemoEmail, "password": wixtest.DemoPassword, "returnTo": "/account"})
-	if status != http.StatusOK || res.State != "SUCCESS" || res.Flow != "login" || !strings.HasPrefix(res.Redirect, e.wix.URL+"/") {
-		t.Fatalf("JSON login: %d %+v, want 200 SUCCESS with Wix's URL", status, res)
+	for _, mode := range []handlers.DirectLoginMode{"", handlers.DirectLoginRedirect} {
+		t.Run(string(mode), func(t *testing.T) {
+			e := newEnv(t, options{handlers: func(c *handlers.Config) { c.DirectLogin = mode }})
+			b := e.browser()
+			status, res := b.postJSON("/auth/login", map[string]string{"email": wixtest.DemoEmail, "password": wixtest.DemoPassword, "returnTo": "/account"})
+			want := "/auth/direct-login?state="
+			if mode == handlers.DirectLoginRedirect {
+				want = e.wix.URL + "/"
+			}
+			if status != http.StatusOK || res.State != "SUCCESS" || res.Flow != "login" || !strings.HasPrefix(res.Redirect, want) {
+				t.Fatalf("JSON login: %d %+v, want 200 SUCCESS with a redirect to %s", status, res, want)
+			}
+			if p := b.get(res.Redirect); p.Body != "member /account" {
+				t.Errorf("following the redirect: %q, want member /account", p.Body)
+			}
+			e.assertNoLeaks()
+		})
 	}
-	if p := b.get(res.Redirect); p.Body != "member /account" {
-		t.Errorf("following the redirect: %q, want member /account", p.Body)
-	}
-	e.assertNoLeaks()
 }
 
 // Email verification: the state token stays on the server, the form asks
@@ -180,7 +201,7 @@ func TestRegister(t *testing.T) {
 			t.Fatalf("register +verify: %d %+v", status, res)
 		}
 		status, res = b.postJSON("/auth/verify", map[string]string{"code": e.wix.VerificationCode("new+verify@example.com")})
-		if status != http.StatusOK || res.State != "SUCCESS" || !strings.HasPrefix(res.Redirect, e.wix.URL+"/") {
+		if status != http.StatusOK || res.State != "SUCCESS" || !strings.HasPrefix(res.Redirect, "/auth/direct-login?state=") {
 			t.Fatalf("verify: %d %+v", status, res)
 		}
 		if p := b.get(res.Redirect); p.Body != "member /welcome" {

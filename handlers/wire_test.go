@@ -134,8 +134,11 @@ func TestWirePasswordLogin(t *testing.T) {
 	}
 	auth := wantKeys(t, "auth", jsonBody(t, rs[0])["auth"], "authRequest", "prompt")
 	wantEq(t, "prompt", auth["prompt"], "none")
-	ar := wantKeys(t, "authRequest", auth["authRequest"], "clientId", "redirectUri", "codeChallenge", "codeChallengeMethod", "responseMode", "responseType", "scope", "state", "sessionToken")
-	wantEq(t, "responseMode", ar["responseMode"], "query")
+	// The default finish is the SDK's: web_message, no redirectUri here
+	// or in the exchange (TestDirectLoginMatchesSDK compares it with the
+	// SDK's recorded requests).
+	ar := wantKeys(t, "authRequest", auth["authRequest"], "clientId", "codeChallenge", "codeChallengeMethod", "responseMode", "responseType", "scope", "state", "sessionToken")
+	wantEq(t, "responseMode", ar["responseMode"], "web_message")
 	if tok, _ := ar["sessionToken"].(string); tok == "" {
 		t.Errorf("no sessionToken in the prompt-none auth request")
 	}

@@ -50,8 +50,8 @@ func WithDirectLoginQuery(q DirectLoginQuery) Option {
 // the SDK's direct login) answer with a 302 to the same page on another
 // origin, a second listener of the fake, which then posts the message: a
 // real Wix login page may hop between its hosts inside the frame (A16).
-// The frame's policy must let that through. It needs Start (NewServer):
-// FrameURL is the second origin.
+// The frame's policy must let that through. The second origin starts with
+// Start (NewServer) or SetURL: FrameURL is its URL.
 func WithFrameRedirect() Option { return func(s *Server) { s.frameRedirect = true } }
 
 // FrameURL is the second origin of WithFrameRedirect ("" without it).
@@ -141,9 +141,9 @@ func WithFullURLQuery() Option { return func(s *Server) { s.fullURLQuery = true 
 // FullURLQueryParam is the parameter WithFullURLQuery adds to fullUrl.
 const FullURLQueryParam = "wixtestRef"
 
-// startFrameOrigin starts the second listener of WithFrameRedirect.
+// startFrameOrigin starts the second listener of WithFrameRedirect, once.
 func (s *Server) startFrameOrigin() {
-	if !s.frameRedirect {
+	if !s.frameRedirect || s.frameTS != nil {
 		return
 	}
 	s.frameTS = httptest.NewServer(s.handler)

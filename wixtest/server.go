@@ -195,7 +195,6 @@ func (s *Server) Start() {
 	s.ts = httptest.NewUnstartedServer(s.handler)
 	s.ts.Start()
 	s.SetURL(s.ts.URL)
-	s.startFrameOrigin()
 }
 
 // Handler returns the fake as an http.Handler, for serving it on a listener
@@ -204,13 +203,15 @@ func (s *Server) Start() {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // SetURL tells the fake its public base URL, used to build the absolute links
-// it hands out (fullUrl, form actions).
+// it hands out (fullUrl, form actions). With WithFrameRedirect it also
+// starts the second origin, if Start has not.
 func (s *Server) SetURL(u string) {
 	u = strings.TrimRight(u, "/")
 	s.mu.Lock()
 	s.baseURL = u
 	s.URL = u
 	s.mu.Unlock()
+	s.startFrameOrigin()
 }
 
 // Close shuts the fake down. Requests stuck in a Hang or Delay fault are

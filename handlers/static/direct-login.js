@@ -1,44 +1,69 @@
 // Finishes a direct login the way the official SDK's
 // getMemberTokensForDirectLogin() does: Wix's auth URL (prompt=none,
-// responseMode=web_message) is loaded in a hidden iframe, and the page Wix
-// answers there posts {code, state} to this window. Only a message from that
-// iframe, carrying this login's state, is taken; it goes to the app's
-// callback, which exchanges the code on the server with the PKCE verifier
-// kept in the session. Served as a file (no inline script) so that the page
+// responseMode=web_message, no redirectUri) is loaded in a hidden iframe,
+// and the page Wix answers there posts {code, state} to this window. The
+// listener is stricter than the SDK's, which checks the state only: the
+// message must come from that iframe's window, from one of the origins the
+// page's frame policy lets the iframe load (data-origins), and carry this
+// login's state. The code and state are then posted to the app (a
+// same-origin form, the server checks Origin), which exchanges the code
+// with the PKCE verifier kept in the session. If no such message comes in
+// time (data-timeout), the member is told so and may try again: the page
+// never just hangs. Served as a file (no inline script) so that the page
 // runs under a strict Content-Security-Policy.
 (function () {
   'use strict';
   var el = document.getElementById('wixauth-direct-login');
+  var form = document.getElementById('wixauth-direct-handoff');
+  var failed = document.getElementById('wixauth-direct-timeout');
   var authURL = el.getAttribute('data-auth-url');
   var state = el.getAttribute('data-state');
-  var callback = el.getAttribute('data-callback');
+  var origins = el.getAttribute('data-origins').split(' ');
+  var timeout = parseInt(el.getAttribute('data-timeout'), 10) || 30000;
   var done = false;
-  var iframe = document.createElement('iframe');
+  var timer = 0;
+  var iframe = null;
 
-  function finish(params) {
-    if (done) return;
-    done = true;
-    var q = new URLSearchParams();
-    ['code', 'state', 'error', 'error_description'].forEach(function (k) {
-      if (typeof params[k] === 'string') q.set(k, params[k]);
+  // An origin matches "scheme://host[:port]" exactly, or "scheme://*.domain"
+  // for a host under domain, as the CSP source expressions of frame-src.
+  function allowed(origin) {
+    return origins.some(function (p) {
+      if (p === origin) return true;
+      var i = p.indexOf('://*.');
+      if (i < 0) return false;
+      var scheme = p.slice(0, i + 3), suffix = p.slice(i + 4);
+      return origin.indexOf(scheme) === 0 && origin.length > scheme.length + suffix.length &&
+        origin.slice(-suffix.length) === suffix && origin.indexOf('/', scheme.length) < 0;
     });
-    location.replace(callback + (callback.indexOf('?') < 0 ? '?' : '&') + q.toString());
   }
 
   window.addEventListener('message', function (e) {
-    // The iframe's window, whatever origin Wix's page ends up on: the SDK
-    // checks only the state, this checks the sender too.
-    if (e.source !== iframe.contentWindow || !e.data || e.data.state !== state) return;
-    finish(e.data);
+    if (done || !iframe || e.source !== iframe.contentWindow || !allowed(e.origin)) return;
+    var d = e.data;
+    if (!d || typeof d !== 'object' || d.state !== state) return;
+    done = true;
+    clearTimeout(timer);
+    form.elements.code.value = typeof d.code === 'string' ? d.code : '';
+    form.elements.error.value = typeof d.error === 'string' ? d.error : (typeof d.code === 'string' ? '' : 'no_code');
+    form.submit();
   });
-  // The SDK gives up after 120 seconds; so does this page, through the
-  // callback, which shows the login form with the error.
-  setTimeout(function () {
-    finish({ state: state, error: 'timeout', error_description: 'Wix did not answer the login in time' });
-  }, 120000);
 
-  iframe.hidden = true;
-  iframe.title = 'Wix login';
-  iframe.src = authURL;
-  document.body.appendChild(iframe);
+  function start() {
+    failed.hidden = true;
+    el.hidden = false;
+    if (iframe) iframe.remove();
+    iframe = document.createElement('iframe');
+    iframe.hidden = true;
+    iframe.title = 'Wix login';
+    iframe.src = authURL;
+    document.body.appendChild(iframe);
+    timer = setTimeout(function () {
+      if (done) return;
+      el.hidden = true;
+      failed.hidden = false;
+    }, timeout);
+  }
+
+  document.getElementById('wixauth-direct-retry').addEventListener('click', start);
+  start();
 })();

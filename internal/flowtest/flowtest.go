@@ -41,8 +41,14 @@ type Fixture struct {
 // changes the Config first.
 func NewFixture(t *testing.T, tune func(*wixauth.Config)) *Fixture {
 	t.Helper()
+	return NewFixtureWith(t, tune)
+}
+
+// NewFixtureWith is NewFixture with options of the fake (its knobs).
+func NewFixtureWith(t *testing.T, tune func(*wixauth.Config), opts ...wixtest.Option) *Fixture {
+	t.Helper()
 	// The callbacks the tests log in with are the OAuth app's allowed ones.
-	wix := wixtest.NewServer(wixtest.WithRedirectURIs("https://app.example/auth/callback", "https://app.example/cb"))
+	wix := wixtest.NewServer(append([]wixtest.Option{wixtest.WithRedirectURIs("https://app.example/auth/callback", "https://app.example/cb")}, opts...)...)
 	f := &Fixture{t: t, Wix: wix, Logs: &testutil.LockedBuffer{}}
 	t.Cleanup(f.Wix.Close)
 	cfg := wixauth.Config{

@@ -25,6 +25,11 @@ type Browser struct {
 	Base   string
 	Jar    *cookiejar.Jar
 	Client *http.Client // follows redirects, with the jar
+	// NoScript leaves the handlers' direct-login page as it is; by default
+	// the browser runs its script (see Frame), as one with JavaScript does.
+	NoScript bool
+	// LastFrame is what the last direct-login page's frame did.
+	LastFrame *Frame
 
 	t    testing.TB
 	mu   sync.Mutex
@@ -87,7 +92,11 @@ func (b *Browser) Do(req *http.Request) Page {
 	if err != nil {
 		b.t.Fatalf("%s %s: reading the answer: %v", req.Method, req.URL, err)
 	}
-	return Page{resp, string(body)}
+	p := Page{resp, string(body)}
+	if !b.NoScript && resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Request.URL.String(), b.Base+"/") {
+		return b.runDirectLogin(p)
+	}
+	return p
 }
 
 // Get loads a path of the app, or an absolute URL.
