@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/identity"
@@ -66,10 +67,34 @@ func (h *Handlers) beginLogin(w http.ResponseWriter, r *http.Request, flow Flow,
 // wixFailed answers a call to Wix that failed for reasons the visitor cannot
 // fix. The details, with Wix's request ID, go to the log only.
 func (h *Handlers) wixFailed(w http.ResponseWriter, r *http.Request, flow Flow, err error, form bool) {
+	if ae := (*wixauth.APIError)(nil); errors.As(err, &ae) && redirectURIRefused(ae) {
+		// Wix answered: not an outage, and no retry helps.
+		h.log.Error("wixauth/handlers: Wix refused the callback URL "+h.absolute(r, h.cfg.CallbackPath)+
+			": add it to the OAuth app's allowed redirect URIs in the Wix dashboard (Headless Settings), exactly as written, "+
+			"or set wixauth.Config.BaseURL (BASE_URL) to the origin already registered there",
+			slog.String("flow", string(flow)), slog.Any("error", err))
+		h.respond(w, r, Result{Flow: flow, Status: http.StatusInternalServerError, Form: form, ErrorCode: ErrorCodeCallbackNotAllowed})
+		return
+	}
 	h.log.Error("wixauth/handlers: Wix call failed", slog.String("flow", string(flow)), slog.Any("error", err))
 	status := http.StatusBadGateway
 	if errors.Is(err, wixauth.ErrNoClient) {
 		status = http.StatusInternalServerError
 	}
 	h.respond(w, r, Result{Flow: flow, Status: status, Form: form, ErrorCode: ErrorCodeUnavailable})
+}
+
+// redirectURIRefused reports whether Wix refused a call for its redirect
+// URI: 400 INVALID_REDIRECT_URI, as wixtest answers for a URI not on the
+// OAuth app's list (docs/protocol.md, A4), or a 400 whose code or text
+// names the redirect URI.
+func redirectURIRefused(ae *wixauth.APIError) bool {
+	if ae.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	if ae.Code == "INVALID_REDIRECT_URI" {
+		return true
+	}
+	text := strings.ToLower(ae.Code + " " + ae.Description + " " + ae.Message)
+	return strings.Contains(text, "redirect uri") || strings.Contains(text, "redirect_uri") || strings.Contains(text, "redirecturi")
 }

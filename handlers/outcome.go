@@ -34,6 +34,10 @@ const (
 	ErrorCodeLoginCancelled identity.ErrorCode = "loginCancelled"
 	// ErrorCodeUnavailable: Wix could not be reached; trying later may work.
 	ErrorCodeUnavailable identity.ErrorCode = "wixUnavailable"
+	// ErrorCodeCallbackNotAllowed: Wix refused the login because the
+	// callback URL is not on the OAuth app's allowed redirect URIs: the
+	// site is set up wrong, and trying again will not help.
+	ErrorCodeCallbackNotAllowed identity.ErrorCode = "callbackNotAllowed"
 	// ErrorCodeBadRequest: the form could not be read (too large, not
 	// UTF-8, a field given twice).
 	ErrorCodeBadRequest identity.ErrorCode = "badRequest"
@@ -59,6 +63,7 @@ var messages = map[identity.ErrorCode]string{
 	ErrorCodeOwnerApproval:                "Your account waits for the site owner's approval.",
 	ErrorCodeLoginCancelled:               "The login was cancelled. You can try again.",
 	ErrorCodeUnavailable:                  "Wix could not be reached. Please try again in a moment.",
+	ErrorCodeCallbackNotAllowed:           "Login is not set up for this address of the site yet: Wix does not accept its callback URL. Please tell the site owner.",
 	ErrorCodeBadRequest:                   "The form could not be read. Please try again.",
 	ErrorCodeRefused:                      "Wix refused the request. Please try again.",
 }
