@@ -14,7 +14,7 @@ type Load struct {
 	Key       string    // its store key, Key(Token), hashed once per request
 	Found     bool      // a live session was found under Key
 	Legacy    bool      // in an older form: write it back
-	Unhashed  bool      // found under Token itself (Options.MigrateUnhashedKeys): delete that key once saved under Key
+	Unhashed  bool      // found under Token itself (Options.MigrateUnhashedKeys): that key is retired with the first save under Key
 	Retired   time.Time // the cookie's session was retired then
 	Throwaway bool      // the session must never be saved
 
@@ -29,6 +29,12 @@ type Load struct {
 	Failed    error // the store failed
 
 	looked bool // the request's own lookup ran; any later one (scs's MergeSession) is another session's
+
+	// renewing: scs's RenewToken runs (Store.Renew), so its delete of the
+	// old token only records the key in retire, which the next save of
+	// the renewed session retires in the same step (CommitRetiring).
+	renewing bool
+	retire   []string
 }
 
 // keyOf returns the store key of token, from l when l holds it already.

@@ -63,10 +63,12 @@ type Options struct {
 	// opens, the sessions an app stored with a plain scs manager, whose
 	// store keys are the cookies themselves (HashTokenInStore off, scs's
 	// default): when a cookie's hashed key holds nothing, the key that is
-	// the cookie is read, and the request writes the session under the
-	// hashed key and then deletes the old key (two steps: if the delete
-	// fails, the old key is never read again, as the hashed one now exists,
-	// and expires on its own). Use the store prefix and cookie name of the
+	// the cookie is read, and the request's save writes the session under
+	// the hashed key and a tombstone over the old key in one step
+	// (AtomicStore.CommitRetiring), so that the old key holds no session
+	// from then on; a renewal or destroy retires both keys. It needs the
+	// middleware's load record (a request through Auth.Middleware). Use
+	// the store prefix and cookie name of the
 	// app's old manager (with redisstore, prefix=scs:session: in the store
 	// URL and CookieName "session"). Off by default, and off when the
 	// migration ends: until then, keys that are live cookies stay in the

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -90,7 +91,7 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	if l != nil {
 		l.looked, l.Token, l.Key = true, token, key
 	}
-	if err == nil && (!found || len(v) == 0) && s.unhashed && token != "" {
+	if err == nil && (!found || len(v) == 0) && s.unhashed && l != nil && token != "" {
 		return s.findUnhashed(ctx, token, key, l)
 	}
 	if err != nil || !found || len(v) == 0 {
@@ -115,8 +116,11 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 // findUnhashed reads, during a migration of unhashed keys
 // (Options.MigrateUnhashedKeys), the session a plain scs manager stored
 // under the token itself, when its hashed key holds nothing. Only a value
-// in an older form counts: this store never writes under a token, so a
-// value in its own form there was put by hand.
+// in an older form counts: this store never writes a session under a
+// token, so a value in its own form there was put by hand. The old key is
+// retired (a tombstone) in the same step as the session's first save
+// under its hashed key, or with the hashed key at a renewal or destroy:
+// it goes on the load record's retire list.
 func (s *Store) findUnhashed(ctx context.Context, token, key string, l *Load) ([]byte, bool, error) {
 	if !s.migrating() {
 		return nil, false, nil
@@ -126,7 +130,9 @@ func (s *Store) findUnhashed(ctx context.Context, token, key string, l *Load) ([
 		return nil, false, err
 	}
 	switch v[0] {
-	case frameOpen, frameSealed, frameRetired:
+	case frameRetired: // moved already
+		return nil, false, nil
+	case frameOpen, frameSealed:
 		s.log.Warn("wixauth: a value in this store's own form under an unhashed key (put there by hand); starting a new session")
 		return nil, false, nil
 	}
@@ -134,29 +140,9 @@ func (s *Store) findUnhashed(ctx context.Context, token, key string, l *Load) ([
 	if !ok {
 		return nil, false, nil
 	}
-	if l != nil {
-		l.Legacy, l.Unhashed = true, true
-	}
+	l.Legacy, l.Unhashed = true, true
+	l.retire = append(l.retire, token)
 	return data, true, nil
-}
-
-// dropUnhashed deletes the unhashed key a session was moved from, once it
-// is saved (or retired) under its hashed key: two steps, and if the
-// delete fails the old key is never read again (the hashed one now holds
-// the session or its tombstone) and expires on its own. Without a load
-// record (a manager used outside the middleware) every save during the
-// migration deletes it.
-func (s *Store) dropUnhashed(ctx context.Context, token string, l *Load) {
-	if !s.unhashed || !s.migrating() || (l != nil && (!l.Unhashed || l.Token != token)) {
-		return
-	}
-	if err := s.backend.DeleteCtx(ctx, token); err != nil {
-		s.log.Warn("wixauth: the unhashed key of a moved session could not be deleted; it is not read again and expires on its own", slog.Any("error", err))
-		return
-	}
-	if l != nil {
-		l.Unhashed = false
-	}
 }
 
 // unframe reads a stored value: the codec data of a live session, or when
@@ -216,7 +202,8 @@ func (s *Store) unframe(key string, v []byte, handoff bool) (data []byte, retire
 func (s *Store) migrating() bool { return time.Now().Before(s.migrateUntil) }
 
 // CommitCtx saves the session of token under the condition its load
-// calls for.
+// calls for. The first save after a renewal (Renew) also retires the old
+// key, in the same step.
 func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	l := loadOf(ctx)
 	cond := CommitUnlessRetired
@@ -230,14 +217,22 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		}
 	}
 	key := l.keyOf(token)
-	saved, err := s.backend.CommitIf(ctx, key, s.frame(key, b), expiry, cond)
+	var (
+		saved bool
+		err   error
+	)
+	if l != nil && len(l.retire) > 0 {
+		saved, err = s.backend.CommitRetiring(ctx, key, s.frame(key, b), expiry, cond, s.tombstones(l.retire))
+		if saved && err == nil {
+			l.retire = nil
+		}
+	} else {
+		saved, err = s.backend.CommitIf(ctx, key, s.frame(key, b), expiry, cond)
+	}
 	if l != nil {
 		l.Committed = true
 		l.Refused = err == nil && !saved
 		l.Failed = err
-	}
-	if saved && err == nil {
-		s.dropUnhashed(ctx, token, l)
 	}
 	return err
 }
@@ -254,20 +249,55 @@ func (s *Store) frame(key string, b []byte) []byte {
 // DeleteCtx retires the session of token: scs calls it when it renews a
 // session's token or destroys it. The tombstone lives as long as the
 // session could have, so that no save of it, however late, finds the key
-// free.
+// free. During Renew it only records the key: the renewed session's first
+// save retires it (CommitCtx), so that a store failing in between leaves
+// the old session, not a browser whose cookie leads to a tombstone.
 func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 	if token == "" { // a session that was never saved
 		return nil
 	}
-	now := time.Now()
-	tomb := binary.AppendVarint([]byte{frameRetired}, now.UnixMilli())
 	l := loadOf(ctx)
 	key := l.keyOf(token)
-	_, err := s.backend.CommitIf(ctx, key, tomb, now.Add(max(s.sm.Lifetime, MovedGrace)), CommitAlways)
-	if err == nil {
-		s.dropUnhashed(ctx, token, l)
+	if l != nil && l.renewing {
+		if !slices.Contains(l.retire, key) {
+			l.retire = append(l.retire, key)
+		}
+		return nil
 	}
+	r := s.tombstones(nil)
+	if l != nil {
+		// A destroy after a renewal retires the old key too, at once.
+		r.Keys, l.retire = l.retire, nil
+	}
+	_, err := s.backend.CommitRetiring(ctx, key, r.Tomb, r.Expiry, CommitAlways, r)
 	return err
+}
+
+// tombstones are what retires keys now: a tombstone dated now, living as
+// long as a session could.
+func (s *Store) tombstones(keys []string) Retire {
+	now := time.Now()
+	return Retire{
+		Keys:   keys,
+		Tomb:   binary.AppendVarint([]byte{frameRetired}, now.UnixMilli()),
+		Expiry: now.Add(max(s.sm.Lifetime, MovedGrace)),
+	}
+}
+
+// Renew gives the session of ctx a new token, as sm.RenewToken (login,
+// logout), and retires the old token in the same step as the renewed
+// session's first save: until that save the old session is left as it
+// is, and if the save fails the browser keeps a cookie that still works.
+// Outside the middleware (no load record in ctx) the old token is retired
+// at once, as by scs.
+func (s *Store) Renew(ctx context.Context) error {
+	l := loadOf(ctx)
+	if l == nil || l.Throwaway {
+		return s.sm.RenewToken(ctx)
+	}
+	l.renewing = true
+	defer func() { l.renewing = false }()
+	return s.sm.RenewToken(ctx)
 }
 
 // Probe reads the session of token, as the middleware does while choosing
