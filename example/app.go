@@ -29,7 +29,11 @@ type appConfig struct {
 	wiring.Config        // Wix, the session store and keys, the logger
 	DemoAccount   bool   // the embedded fake is in use: show its demo account
 	DirectLogin   string // how form logins finish: "web_message" (default) or "redirect"
-	GlobalBudget  int    // handlers.Budgets.Global per minute (AUTH_GLOBAL_BUDGET); 0: the default
+	// FrameOrigins and DirectLoginTimeout, if set, are the handlers'
+	// (the e2e test's frame redirect).
+	FrameOrigins       []string
+	DirectLoginTimeout time.Duration
+	GlobalBudget       int // handlers.Budgets.Global per minute (AUTH_GLOBAL_BUDGET); 0: the default
 }
 
 // app holds what the page and API handlers share.
@@ -66,6 +70,8 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 		c.FormPath = "/login" // the app's own page (pages.go), reading the outcome with Outcome
 		c.Respond = a.respond
 		c.DirectLogin = handlers.DirectLoginMode(cfg.DirectLogin)
+		c.FrameOrigins = cfg.FrameOrigins
+		c.DirectLoginTimeout = cfg.DirectLoginTimeout
 		if cfg.GlobalBudget != 0 {
 			c.Budgets.Global.N = cfg.GlobalBudget
 		}

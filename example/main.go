@@ -22,6 +22,12 @@
 //	DIRECT_LOGIN   how email/password logins finish: "web_message" (default,
 //	               the SDK's hidden iframe) or "redirect" (a top-level trip to
 //	               Wix, resting on assumption A1; see handlers.DirectLoginMode)
+//	DIRECT_LOGIN_TIMEOUT  how long the web_message page waits for Wix's
+//	               frame before it offers to try again (default 30s)
+//	DEMO_FRAME_REDIRECT  with the embedded fake only: "allowed" or "blocked"
+//	               makes its login frame move to a second origin
+//	               (wixtest.WithFrameRedirect), which the page's frame
+//	               policy lets through or not (handlers.Config.FrameOrigins)
 //	AUTH_GLOBAL_BUDGET  calls a minute that make Wix send mail or create
 //	               sessions, for the whole app (default 100, negative: no
 //	               limit; see handlers.Budgets)
@@ -42,7 +48,9 @@ import (
 	"time"
 
 	"github.com/wixauth/wixauth"
+	"github.com/wixauth/wixauth/handlers"
 	"github.com/wixauth/wixauth/wiring"
+	"github.com/wixauth/wixauth/wixtest"
 )
 
 func main() {
@@ -88,10 +96,27 @@ func run(log *slog.Logger) error {
 		}
 	}
 
+	if v := env("DIRECT_LOGIN_TIMEOUT", ""); v != "" {
+		if cfg.DirectLoginTimeout, err = time.ParseDuration(v); err != nil || cfg.DirectLoginTimeout <= 0 {
+			return fmt.Errorf("DIRECT_LOGIN_TIMEOUT must be a duration such as 30s, not %q", v)
+		}
+	}
 	if cfg.ClientID == "" {
-		stopFake, err := wiring.StartDemo(&cfg.Config)
+		var opts []wixtest.Option
+		frame := env("DEMO_FRAME_REDIRECT", "")
+		switch frame {
+		case "":
+		case "allowed", "blocked":
+			opts = append(opts, wixtest.WithFrameRedirect())
+		default:
+			return fmt.Errorf("DEMO_FRAME_REDIRECT must be \"allowed\" or \"blocked\", not %q", frame)
+		}
+		stopFake, err := wiring.StartDemo(&cfg.Config, opts...)
 		if err != nil {
 			return err
+		}
+		if frame == "allowed" {
+			cfg.FrameOrigins = append([]string{cfg.DemoFrameURL}, handlers.DefaultFrameOrigins...)
 		}
 		defer stopFake()
 		cfg.DemoAccount = true

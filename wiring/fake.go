@@ -41,13 +41,15 @@ func StartFake(wrap func(http.Handler) http.Handler, opts ...wixtest.Option) (*w
 // StartDemo starts the fake Wix for an app run without WIX_CLIENT_ID:
 // cfg is pointed at it, the app's callback is registered as it would be in
 // the Wix dashboard (so cfg.BaseURL must be set), and the demo account is
-// printed. The returned function stops the fake.
-func StartDemo(cfg *Config) (func(), error) {
-	fake, stop, err := StartFake(nil)
+// printed. opts are the fake's knobs (WithFrameRedirect sets
+// cfg.DemoFrameURL). The returned function stops the fake.
+func StartDemo(cfg *Config, opts ...wixtest.Option) (func(), error) {
+	fake, stop, err := StartFake(nil, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("starting the embedded fake Wix: %w", err)
 	}
 	cfg.ClientID, cfg.APIURL, cfg.APIKey = fake.ClientID, fake.URL, fake.APIKey
+	cfg.DemoFrameURL = fake.FrameURL()
 	fake.AllowRedirectURI(cfg.BaseURL + "/auth/callback")
 	fmt.Printf("WIX_CLIENT_ID is not set: using the embedded fake Wix at %s\n", fake.URL)
 	fmt.Printf("Demo account: %s / %s\n", wixtest.DemoEmail, wixtest.DemoPassword)

@@ -33,6 +33,9 @@ type Config struct {
 	// until then (session.Options.MigrateUntil); zero: none.
 	SessionMigrateUntil time.Time
 	Logger              *slog.Logger
+	// DemoFrameURL is set by StartDemo with wixtest.WithFrameRedirect: the
+	// fake's second origin, which its direct-login frame moves to.
+	DemoFrameURL string
 
 	// Auth and Handlers, if set, change the wixauth.Config and the
 	// handlers.Config before they are used.
