@@ -53,6 +53,19 @@ func (s *countingStore) CommitIf(ctx context.Context, key string, b []byte, expi
 	return s.AtomicStore.CommitIf(ctx, key, b, expiry, cond)
 }
 
+func (s *countingStore) CommitRetiring(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition, r session.Retire) (bool, error) {
+	if s.failWrites.Load() {
+		return false, errors.New("store down")
+	}
+	if len(b) > 0 && b[0] == session.TombstoneByte {
+		s.deletes.Add(1)
+	} else {
+		s.commits.Add(1)
+	}
+	s.deletes.Add(int64(len(r.Keys)))
+	return s.AtomicStore.CommitRetiring(ctx, key, b, expiry, cond, r)
+}
+
 // raw returns what the store holds for the session of cookie, uncounted.
 func (s *countingStore) raw(cookie string) []byte {
 	b, _, _ := s.AtomicStore.FindCtx(context.Background(), keyOf(cookie))

@@ -102,6 +102,16 @@ func newAttackApp(t *testing.T, backend session.AtomicStore, tune func(*session.
 			http.Error(w, err.Error(), http.StatusBadGateway)
 		}
 	})
+	// A renewal, then a destroy, in one request.
+	mux.HandleFunc("POST /renewdestroy", func(w http.ResponseWriter, r *http.Request) {
+		if err := a.auth.RenewSession(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		if err := a.sm.Destroy(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		}
+	})
 	mux.HandleFunc("GET /data", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "cart=%s consent=%s", a.sm.GetString(r.Context(), "app.cart"), a.sm.GetString(r.Context(), "app.consent"))
 	})

@@ -17,13 +17,16 @@ import (
 // RenewSession gives the session a new ID, as scs's RenewToken, and retires
 // the old one for good: the store keeps a tombstone under it for as long as
 // the session could have lived, so that no save of the old session, however
-// late, brings it back or overwrites it. For a minute, a request that still
+// late, brings it back or overwrites it. The tombstone is written in one
+// step with the renewed session's first save (session.Store.Renew): if the
+// store fails then, the save fails (a 503) and the old session is left as
+// it was, so the browser's old cookie still works. For a minute, a request that still
 // carries the old cookie (sent before the new one arrived) is served
 // without a session it could save and sets no cookie, so the new cookie
 // stays. SignIn and SignOut call it; call it yourself at any other change
 // of privilege.
 func (a *Auth) RenewSession(ctx context.Context) error {
-	if err := a.cfg.Sessions.RenewToken(ctx); err != nil {
+	if err := a.store.Renew(ctx); err != nil {
 		return &StoreError{Op: "renew", Err: err}
 	}
 	return nil

@@ -66,6 +66,13 @@ func (s *store) CommitIf(ctx context.Context, key string, b []byte, expiry time.
 	return ok, err
 }
 
+func (s *store) CommitRetiring(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition, r session.Retire) (bool, error) {
+	start := time.Now()
+	ok, err := s.next.CommitRetiring(ctx, key, b, expiry, cond, r)
+	s.record(ctx, "commit", start, err)
+	return ok, err
+}
+
 func (s *store) CommitCtx(ctx context.Context, key string, b []byte, expiry time.Time) error {
 	start := time.Now()
 	err := s.next.CommitCtx(ctx, key, b, expiry)

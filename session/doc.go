@@ -19,7 +19,12 @@
 //     any other save is refused over a tombstone.
 //   - Retiring. scs deletes a session's key when it renews the session's
 //     token (login, logout) or destroys it; here the key gets a tombstone
-//     instead, in one write, that lives as long as the session could.
+//     instead that lives as long as the session could. A renewal
+//     (Store.Renew) writes it in one step with the renewed session's
+//     first save (AtomicStore.CommitRetiring: one Lua script on Redis, one
+//     lock in memory), so that a store failing in between leaves the old
+//     session or the new one, never a browser whose cookie leads to a
+//     tombstone; a destroy writes it at once.
 //   - Older values (unsealed while Keys are set, written by scs's own stores
 //     with any codec, or sealed by an older Codec) are refused, except
 //     during a migration the operator starts (Options.MigrateUntil), which

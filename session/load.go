@@ -28,6 +28,12 @@ type Load struct {
 	Failed    error // the store failed
 
 	looked bool // the request's own lookup ran; any later one (scs's MergeSession) is another session's
+
+	// renewing: scs's RenewToken runs (Store.Renew), so its delete of the
+	// old token only records the key in retire, which the next save of
+	// the renewed session retires in the same step (CommitRetiring).
+	renewing bool
+	retire   []string
 }
 
 // keyOf returns the store key of token, from l when l holds it already.

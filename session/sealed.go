@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -165,7 +166,8 @@ func (s *Store) unframe(key string, v []byte, handoff bool) (data []byte, retire
 func (s *Store) migrating() bool { return time.Now().Before(s.migrateUntil) }
 
 // CommitCtx saves the session of token under the condition its load
-// calls for.
+// calls for. The first save after a renewal (Renew) also retires the old
+// key, in the same step.
 func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	l := loadOf(ctx)
 	cond := CommitUnlessRetired
@@ -179,7 +181,18 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		}
 	}
 	key := l.keyOf(token)
-	saved, err := s.backend.CommitIf(ctx, key, s.frame(key, b), expiry, cond)
+	var (
+		saved bool
+		err   error
+	)
+	if l != nil && len(l.retire) > 0 {
+		saved, err = s.backend.CommitRetiring(ctx, key, s.frame(key, b), expiry, cond, s.tombstones(l.retire))
+		if saved && err == nil {
+			l.retire = nil
+		}
+	} else {
+		saved, err = s.backend.CommitIf(ctx, key, s.frame(key, b), expiry, cond)
+	}
 	if l != nil {
 		l.Committed = true
 		l.Refused = err == nil && !saved
@@ -200,16 +213,55 @@ func (s *Store) frame(key string, b []byte) []byte {
 // DeleteCtx retires the session of token: scs calls it when it renews a
 // session's token or destroys it. The tombstone lives as long as the
 // session could have, so that no save of it, however late, finds the key
-// free.
+// free. During Renew it only records the key: the renewed session's first
+// save retires it (CommitCtx), so that a store failing in between leaves
+// the old session, not a browser whose cookie leads to a tombstone.
 func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 	if token == "" { // a session that was never saved
 		return nil
 	}
-	now := time.Now()
-	tomb := binary.AppendVarint([]byte{frameRetired}, now.UnixMilli())
-	key := loadOf(ctx).keyOf(token)
-	_, err := s.backend.CommitIf(ctx, key, tomb, now.Add(max(s.sm.Lifetime, MovedGrace)), CommitAlways)
+	l := loadOf(ctx)
+	key := l.keyOf(token)
+	if l != nil && l.renewing {
+		if !slices.Contains(l.retire, key) {
+			l.retire = append(l.retire, key)
+		}
+		return nil
+	}
+	r := s.tombstones(nil)
+	if l != nil {
+		// A destroy after a renewal retires the old key too, at once.
+		r.Keys, l.retire = l.retire, nil
+	}
+	_, err := s.backend.CommitRetiring(ctx, key, r.Tomb, r.Expiry, CommitAlways, r)
 	return err
+}
+
+// tombstones are what retires keys now: a tombstone dated now, living as
+// long as a session could.
+func (s *Store) tombstones(keys []string) Retire {
+	now := time.Now()
+	return Retire{
+		Keys:   keys,
+		Tomb:   binary.AppendVarint([]byte{frameRetired}, now.UnixMilli()),
+		Expiry: now.Add(max(s.sm.Lifetime, MovedGrace)),
+	}
+}
+
+// Renew gives the session of ctx a new token, as sm.RenewToken (login,
+// logout), and retires the old token in the same step as the renewed
+// session's first save: until that save the old session is left as it
+// is, and if the save fails the browser keeps a cookie that still works.
+// Outside the middleware (no load record in ctx) the old token is retired
+// at once, as by scs.
+func (s *Store) Renew(ctx context.Context) error {
+	l := loadOf(ctx)
+	if l == nil || l.Throwaway {
+		return s.sm.RenewToken(ctx)
+	}
+	l.renewing = true
+	defer func() { l.renewing = false }()
+	return s.sm.RenewToken(ctx)
 }
 
 // Probe reads the session of token, as the middleware does while choosing

@@ -41,6 +41,23 @@ type AtomicStore interface {
 	// CommitIf writes b under key until expiry if cond allows it, and
 	// reports whether it wrote.
 	CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond CommitCondition) (bool, error)
+	// CommitRetiring is CommitIf that, when it writes, also writes r's
+	// tombstone under each of r.Keys, in the same step: a renewed
+	// session's first save retires the old ID with it, so that a store
+	// failing at that instant leaves the old session or the new one,
+	// never a browser whose only cookie leads to a tombstone. A store
+	// that cannot tell whether the step happened must make sure it never
+	// happens later: Redis refuses a script that runs after the client's
+	// read timeout (a paused server answering what was queued).
+	CommitRetiring(ctx context.Context, key string, b []byte, expiry time.Time, cond CommitCondition, r Retire) (bool, error)
+}
+
+// Retire is what CommitRetiring writes besides the session: Tomb under
+// each of Keys until Expiry.
+type Retire struct {
+	Keys   []string
+	Tomb   []byte
+	Expiry time.Time
 }
 
 // FreshReads is implemented by an AtomicStore whose FindCtx hands out
@@ -94,6 +111,10 @@ func (s *lockedStore) DeleteCtx(ctx context.Context, key string) error {
 }
 
 func (s *lockedStore) CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond CommitCondition) (bool, error) {
+	return s.CommitRetiring(ctx, key, b, expiry, cond, Retire{})
+}
+
+func (s *lockedStore) CommitRetiring(ctx context.Context, key string, b []byte, expiry time.Time, cond CommitCondition, r Retire) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if cond != CommitAlways {
@@ -105,8 +126,20 @@ func (s *lockedStore) CommitIf(ctx context.Context, key string, b []byte, expiry
 			return false, nil
 		}
 	}
-	if cs, ok := s.Store.(scs.CtxStore); ok {
-		return true, cs.CommitCtx(ctx, key, b, expiry)
+	if err := s.commit(ctx, key, b, expiry); err != nil {
+		return false, err
 	}
-	return true, s.Store.Commit(key, b, expiry)
+	for _, k := range r.Keys {
+		if err := s.commit(ctx, k, r.Tomb, r.Expiry); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+func (s *lockedStore) commit(ctx context.Context, key string, b []byte, expiry time.Time) error {
+	if cs, ok := s.Store.(scs.CtxStore); ok {
+		return cs.CommitCtx(ctx, key, b, expiry)
+	}
+	return s.Store.Commit(key, b, expiry)
 }

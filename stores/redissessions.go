@@ -3,6 +3,7 @@ package stores
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
@@ -25,15 +26,21 @@ type redisSessions struct {
 	pool   *redis.Pool
 	prefix string
 	wait   time.Duration
+	// readTimeout bounds the wait for each reply (read_timeout): a
+	// renewal's save must run within it (CommitRetiring).
+	readTimeout time.Duration
+	// afterClock, in tests, runs between the TIME and the script of
+	// CommitRetiring: where a pause shows what the bound is for.
+	afterClock func()
 }
 
-// commitIf writes ARGV[1] under KEYS[1] for ARGV[2] milliseconds (none:
-// the key is deleted, as an expiry already past asks),
-// if ARGV[3] allows: 0 always, 1 unless the key holds a tombstone (a value
-// whose first byte is ARGV[4]), 2 only if it holds a value that is not a
-// tombstone. It returns 1 when it wrote. Redis runs a script atomically: no
-// other command runs between the check and the write.
-var commitIf = redis.NewScript(1, `
+// checkAndSet writes ARGV[1] under KEYS[1] for ARGV[2] milliseconds (none:
+// the key is deleted, as an expiry already past asks), if ARGV[3] allows:
+// 0 always, 1 unless the key holds a tombstone (a value whose first byte is
+// ARGV[4]), 2 only if it holds a value that is not a tombstone; it returns
+// 0 when it does not write. Redis runs a script atomically: no other
+// command runs between the check and the write.
+const checkAndSet = `
 local mode = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[2])
 if mode > 0 then
@@ -45,6 +52,25 @@ if ttl <= 0 then
   redis.call('DEL', KEYS[1])
 else
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+end
+`
+
+// commitIf is checkAndSet; it returns 1 when it wrote.
+var commitIf = redis.NewScript(1, checkAndSet+"return 1\n")
+
+// commitRetiring is checkAndSet that first refuses to run (returns -1)
+// once Redis's clock is past ARGV[7] milliseconds (0: no bound), and that
+// writes, with the session, ARGV[5] under KEYS[2..] for ARGV[6]
+// milliseconds: the tombstones of a renewal, in the same step.
+var commitRetiring = redis.NewScript(-1, `
+local notAfter = tonumber(ARGV[7])
+if notAfter > 0 then
+  local now = redis.call('TIME')
+  if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > notAfter then return -1 end
+end
+`+checkAndSet+`
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[5], 'PX', ARGV[6])
 end
 return 1
 `)
@@ -123,6 +149,57 @@ func (s *redisSessions) CommitIf(ctx context.Context, key string, b []byte, expi
 		return err
 	})
 	return n == 1, err
+}
+
+// CommitRetiring writes the session and the tombstones of r in one script.
+//
+// A client that times out cannot tell whether the script ran, and Redis
+// runs whatever reached it before it stopped answering once it answers
+// again (a paused or partitioned server): a renewal that the app reported
+// as failed, its browser keeping the old cookie, would retire that cookie
+// later. So it asks Redis's clock first (TIME, on the same connection) and
+// the script refuses to run past that time plus the read timeout, the
+// longest the client waits for its answer: a script that runs, runs while
+// its client still waits. It costs a login or logout one round trip.
+func (s *redisSessions) CommitRetiring(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition, r session.Retire) (bool, error) {
+	var n int
+	err := withConn(ctx, s.pool, s.wait, func(c redis.Conn) (err error) {
+		var notAfter int64
+		if s.readTimeout > 0 {
+			now, err := redis.Int64s(c.Do("TIME"))
+			if err != nil {
+				return err
+			}
+			if len(now) != 2 {
+				return errors.New("stores: Redis answered TIME with " + strconv.Itoa(len(now)) + " values, want 2")
+			}
+			notAfter = now[0]*1000 + now[1]/1000 + s.readTimeout.Milliseconds()
+		}
+		if s.afterClock != nil {
+			s.afterClock()
+		}
+		args := make([]any, 0, 1+len(r.Keys)+1+7)
+		args = append(args, 1+len(r.Keys), s.prefix+key)
+		for _, k := range r.Keys {
+			args = append(args, s.prefix+k)
+		}
+		args = append(args, b, time.Until(expiry).Milliseconds(), int(cond), tombstone,
+			r.Tomb, max(time.Until(r.Expiry).Milliseconds(), 1), notAfter)
+		n, err = redis.Int(commitRetiring.Do(c, args...))
+		return err
+	})
+	if err == nil && n < 0 {
+		err = errTooLate{s.readTimeout}
+	}
+	return n == 1, err
+}
+
+// errTooLate says that a renewal's save reached Redis after its client
+// would have stopped waiting, and was not made.
+type errTooLate struct{ readTimeout time.Duration }
+
+func (e errTooLate) Error() string {
+	return "stores: Redis ran the save of a renewed session more than read_timeout (" + e.readTimeout.String() + ") after its clock was read, and refused it so that it cannot land after its client gave up: Redis is slow or was paused; nothing was written"
 }
 
 func (s *redisSessions) CommitCtx(ctx context.Context, key string, b []byte, expiry time.Time) error {

@@ -55,7 +55,7 @@ func Open(rawURL string, opts ...Option) (*Store, error) {
 	}
 	pool := newPool(cfg, o)
 	return &Store{
-		Sessions: &redisSessions{RedisCoordinator: &RedisCoordinator{pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout}, pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout},
+		Sessions: &redisSessions{RedisCoordinator: &RedisCoordinator{pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout}, pool: pool, prefix: cfg.prefix, wait: cfg.waitTimeout, readTimeout: cfg.readTimeout},
 		Redis:    pool,
 		Prefix:   cfg.prefix,
 		wait:     cfg.waitTimeout,
