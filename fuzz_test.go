@@ -83,14 +83,7 @@ func FuzzTokenResponse(f *testing.F) {
 	f.Add(uint8(0), []byte(`{"access_token":"OauthNG.JWS.a","expires_in":"14400","refresh_token":"JWS.r"}`))
 	f.Add(uint8(0), []byte(`{"access_token":"OauthNG.JWS.a","expires_in":14400}`))
 
-	var body atomic.Pointer[[]byte]
-	var status atomic.Int64
-	wix := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(int(status.Load()))
-		w.Write(*body.Load())
-	}))
-	defer wix.Close()
+	wix, status, body := fuzzTokenEndpoint(f)
 
 	var handlerTok atomic.Pointer[wixauth.Tokens]
 	var failed atomic.Bool
@@ -155,14 +148,7 @@ func FuzzMemberTokenResponse(f *testing.F) {
 	f.Add(uint8(0), []byte(`{"access_token":"a","expires_in":"1e3","refresh_token":null}`))
 	f.Add(uint8(3), []byte(`{"error":"invalid_grant"}`))
 
-	var body atomic.Pointer[[]byte]
-	var status atomic.Int64
-	wix := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(int(status.Load()))
-		w.Write(*body.Load())
-	}))
-	defer wix.Close()
+	wix, status, body := fuzzTokenEndpoint(f)
 	a, err := wixauth.New(wixauth.Config{ClientID: "fuzz", APIURL: wix.URL, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		f.Fatal(err)
@@ -183,4 +169,18 @@ func FuzzMemberTokenResponse(f *testing.F) {
 			t.Fatalf("no refresh token, yet not AccessOnly: %+v from %q", tok, b)
 		}
 	})
+}
+
+// fuzzTokenEndpoint is a token endpoint that answers whatever status and
+// body the fuzz iteration stores.
+func fuzzTokenEndpoint(f *testing.F) (*httptest.Server, *atomic.Int64, *atomic.Pointer[[]byte]) {
+	var body atomic.Pointer[[]byte]
+	var status atomic.Int64
+	wix := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(int(status.Load()))
+		w.Write(*body.Load())
+	}))
+	f.Cleanup(wix.Close)
+	return wix, &status, &body
 }

@@ -90,7 +90,10 @@ func newApp(cfg appConfig) (http.Handler, func(), error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a.members) // login, callback, logout, ...
+	// Where the handlers' logins complete: the callback (Wix's pages, the
+	// redirect finish) and the web_message finish's handoff.
 	mux.Handle("GET /auth/callback", a.carryCart(a.members))
+	mux.Handle("POST /auth/direct-login", a.carryCart(a.members))
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.Handle("POST /cart/add", post(a.cartAdd))
 	mux.Handle("POST /checkout", post(a.checkout))

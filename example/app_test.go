@@ -410,11 +410,22 @@ func TestVisitorCartFollowsLogin(t *testing.T) {
 		t.Fatalf("the member's cart after the login: %+v, want the visitor's demo item", items)
 	}
 
+	// The email/password form (its web_message finish completes the login
+	// on POST /auth/direct-login, not on the callback) carries the items too.
+	form := e.browser()
+	if p := form.post("/api/cart", nil, ""); p.StatusCode != http.StatusOK {
+		t.Fatalf("POST /api/cart: %d %s", p.StatusCode, p.Body)
+	}
+	form.loginWithPassword()
+	if items := cartItems(t, form.get("/api/cart").Body); len(items) != 1 || items[0].Quantity != 2 {
+		t.Fatalf("the member's cart after the form login: %+v, want the demo item twice (one carried by each login)", items)
+	}
+
 	// The same member logs in again from a browser with an empty cart: the
-	// member's cart keeps its one item.
+	// member's cart keeps its items.
 	other := e.browser()
 	e.wantPage(other.get("/auth/login?returnTo=/account"), "/account", wixtest.DemoEmail)
-	if items := cartItems(t, other.get("/api/cart").Body); len(items) != 1 || items[0].Quantity != 1 {
+	if items := cartItems(t, other.get("/api/cart").Body); len(items) != 1 || items[0].Quantity != 2 {
 		t.Errorf("the member's cart after a login with no visitor items: %+v, want the one item", items)
 	}
 }

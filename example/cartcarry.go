@@ -12,17 +12,18 @@ import (
 // The visitor's cart at login. Wix keeps a cart per identity: the login
 // gives the session the member's tokens, and the visitor's cart is out of
 // reach from then on. The app carries the items itself: it reads the
-// visitor's lines on the callback route, where every login of the
-// handlers ends, before the login completes, and adds them to the
-// member's cart in Config.OnLogin, which SignIn calls with the callback's
-// context once the member's tokens are in place.
+// visitor's lines on the routes where the handlers' logins complete (the
+// callback, and the web_message finish's POST /auth/direct-login), before
+// the login completes, and adds them to the member's cart in
+// Config.OnLogin, which SignIn calls with that request's context once the
+// member's tokens are in place.
 
 // carriedItemsKey holds, in a callback request's context, the lines of the
 // visitor's cart read before the login.
 type carriedItemsKey struct{}
 
-// carryCart wraps the login callback: it reads the visitor's cart (one
-// Wix call, on the callback only) and hands its lines to addCarriedItems
+// carryCart wraps a route where logins complete: it reads the visitor's
+// cart (one Wix call, on those routes only) and hands its lines to addCarriedItems
 // through the request's context.
 func (a *app) carryCart(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

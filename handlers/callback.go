@@ -13,7 +13,9 @@ import (
 // Callback completes a login when Wix sends the browser back. It checks, in
 // order: an error from Wix (the member cancelled), a code and a state, and a
 // state of a login under way in this session and not expired. Any of these
-// failing is a 400 that leaves the session as it was. Then it uses the state
+// failing is a 400 that leaves the session as it was (for a login this app
+// started in another session, as when the browser started it at another
+// origin than BaseURL, one that says so). Then it uses the state
 // up and completes the login with oauth.CompleteLogin (the code exchanged
 // with the login's PKCE verifier, the session ID renewed against session
 // fixation, the member's tokens stored, Config.OnLogin called) and redirects
@@ -50,6 +52,10 @@ func (h *Handlers) complete(w http.ResponseWriter, r *http.Request, cb oauth.Cal
 		return
 	}
 	d, ok := h.findPendingLogin(ctx, cb.State)
+	if !ok && !webMessage && h.startedElsewhere(r, cb.State) {
+		h.loginElsewhere(w, r)
+		return
+	}
 	if !ok || (d.RedirectURI == "") != webMessage {
 		h.respond(w, r, Result{Flow: FlowCallback, Status: http.StatusBadRequest, Error: "This login is unknown, expired or already completed. Please start the login again."})
 		return

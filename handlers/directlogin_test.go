@@ -212,3 +212,19 @@ func TestDirectLoginPageRefusals(t *testing.T) {
 		}
 	}
 }
+
+// FrameOriginAllowed matches as CSP source expressions do (and the page's
+// script): exact origins, and "*." for hosts under a domain, never the
+// domain itself, another scheme or port, or a look-alike.
+func TestFrameOriginAllowed(t *testing.T) {
+	p := []string{"https://*.wix.com", "http://127.0.0.1:8080"}
+	for o, want := range map[string]bool{
+		"https://users.wix.com": true, "https://a.b.wix.com": true, "http://127.0.0.1:8080": true,
+		"https://wix.com": false, "http://users.wix.com": false, "https://users.wix.com:8443": false,
+		"https://evilwix.com": false, "https://wix.com.evil.example": false, "http://127.0.0.1:8081": false, "": false,
+	} {
+		if got := handlers.FrameOriginAllowed(p, o); got != want {
+			t.Errorf("FrameOriginAllowed(%q) = %v, want %v", o, got, want)
+		}
+	}
+}

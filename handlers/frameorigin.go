@@ -35,3 +35,24 @@ func checkFrameOrigin(o string) error {
 	}
 	return nil
 }
+
+// FrameOriginAllowed reports whether origin ("scheme://host[:port]", as a
+// browser serializes it) matches one of patterns, as the direct-login
+// page's frame policy and its script match them: exactly, or
+// "scheme://*.domain" for any host under domain.
+func FrameOriginAllowed(patterns []string, origin string) bool {
+	for _, p := range patterns {
+		if p == origin {
+			return true
+		}
+		scheme, domain, ok := strings.Cut(p, "://*.")
+		if !ok {
+			continue
+		}
+		rest, ok := strings.CutPrefix(origin, scheme+"://")
+		if ok && len(rest) > len(domain)+1 && strings.HasSuffix(rest, "."+domain) && !strings.Contains(rest, "/") {
+			return true
+		}
+	}
+	return false
+}

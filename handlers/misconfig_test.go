@@ -8,6 +8,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/handlers"
+	"github.com/wixauth/wixauth/wixtest"
 )
 
 // A login whose callback URL is not on the OAuth app's allowed redirect
@@ -81,5 +82,44 @@ func TestOriginNotBaseURLSaysSo(t *testing.T) {
 	}
 	if n := strings.Count(e.logs.String(), "own page"); n != 2 {
 		t.Errorf("%d Warn lines after a post from another site, want still 2", n)
+	}
+}
+
+// A login started in one session whose callback arrives in another, as when
+// the browser starts it at 127.0.0.1 and Wix sends it back to BaseURL on
+// localhost, where its cookie is another: 400 as before, but the answer
+// and a Warn line name BaseURL and the likely cause; before, only "This
+// login is unknown, expired or already completed" (issue #22, item 5).
+// The near miss: a callback with a state this app never issued keeps the
+// old answer and logs nothing.
+func TestLoginStartedElsewhereSaysSo(t *testing.T) {
+	e := newEnv(t, options{})
+	e.wix.SetAutoLogin(wixtest.DemoEmail)
+	elsewhere := e.browser() // the session at the other address
+	cb := elsewhere.callbackURL(elsewhere.startLogin("/account"))
+
+	b := e.browser() // the session at BaseURL
+	req, _ := http.NewRequest(http.MethodGet, cb, nil)
+	status, _, body := b.fetch(req)
+	if status != http.StatusBadRequest || !strings.Contains(body, "This login was started at another address of this site than "+e.app) {
+		t.Errorf("callback in another session: %d %q, want 400 naming BaseURL", status, body)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "level=WARN") || !strings.Contains(logs, "for a login this app started in another session") || !strings.Contains(logs, "set wixauth.Config.BaseURL (BASE_URL)") {
+		t.Errorf("log: %q, want a Warn naming the cause and BASE_URL", logs)
+	}
+	t.Logf("answer: %d %s\nlog: %s", status, body, logs)
+
+	forged := strings.Replace(cb, "state=", "state=x", 1)
+	req, _ = http.NewRequest(http.MethodGet, forged, nil)
+	if status, _, body := b.fetch(req); status != http.StatusBadRequest || !strings.Contains(body, "unknown, expired or already completed") {
+		t.Errorf("forged state: %d %q, want the plain 400", status, body)
+	}
+	if n := strings.Count(e.logs.String(), "another session"); n != 1 {
+		t.Errorf("%d Warn lines after a forged state, want still 1", n)
+	}
+	// The login itself still works in the session that started it.
+	if p := elsewhere.get(cb); p.Body != "member /account" {
+		t.Errorf("the session that started the login: %d %q", p.StatusCode, p.Body)
 	}
 }

@@ -76,6 +76,7 @@ func (h *Handlers) addPendingLogin(ctx context.Context, d oauth.Data) {
 		list = list[over:]
 	}
 	h.putPendingLogins(ctx, list)
+	h.noteStarted(ctx, d.State)
 }
 
 // findPendingLogin returns the live login of state without changing the

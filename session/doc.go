@@ -29,7 +29,9 @@
 //     with any codec, or sealed by an older Codec) are refused, except
 //     during a migration the operator starts (Options.MigrateUntil), which
 //     ends by itself at its date: then they are read once and written back
-//     in the new form by the same request.
+//     in the new form by the same request. With MigrateUnhashedKeys the
+//     migration also reads the sessions a plain scs manager stored under
+//     the cookie itself, and moves them to their hashed key.
 //   - The load record. What the store learnt while loading a request's
 //     session (Load) travels in the request's context (NewContext), so that
 //     the save of that request knows which condition to save under.

@@ -14,6 +14,7 @@ type Load struct {
 	Key       string    // its store key, Key(Token), hashed once per request
 	Found     bool      // a live session was found under Key
 	Legacy    bool      // in an older form: write it back
+	Unhashed  bool      // found under Token itself (Options.MigrateUnhashedKeys): that key is retired with the first save under Key
 	Retired   time.Time // the cookie's session was retired then
 	Throwaway bool      // the session must never be saved
 

@@ -59,6 +59,22 @@ type Options struct {
 	// from before has expired anyway; at most 30 days ahead.
 	MigrateUntil time.Time
 
+	// MigrateUnhashedKeys also reads, during the migration MigrateUntil
+	// opens, the sessions an app stored with a plain scs manager, whose
+	// store keys are the cookies themselves (HashTokenInStore off, scs's
+	// default): when a cookie's hashed key holds nothing, the key that is
+	// the cookie is read, and the request's save writes the session under
+	// the hashed key and a tombstone over the old key in one step
+	// (AtomicStore.CommitRetiring), so that the old key holds no session
+	// from then on; a renewal or destroy retires both keys. It needs the
+	// middleware's load record (a request through Auth.Middleware). Use
+	// the store prefix and cookie name of the
+	// app's old manager (with redisstore, prefix=scs:session: in the store
+	// URL and CookieName "session"). Off by default, and off when the
+	// migration ends: until then, keys that are live cookies stay in the
+	// store for the sessions not yet moved.
+	MigrateUnhashedKeys bool
+
 	// Logger receives the Warn logs of values that do not open. The
 	// default is slog.Default().
 	Logger *slog.Logger
@@ -91,6 +107,9 @@ func New(o Options) (*scs.SessionManager, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.MigrateUnhashedKeys && !time.Now().Before(o.MigrateUntil) {
+		return nil, errors.New("wixauth: session.Options.MigrateUnhashedKeys needs a migration: set MigrateUntil to the deploy time plus the old sessions' lifetime")
+	}
 	if until := time.Until(o.MigrateUntil); until > maxMigration {
 		return nil, fmt.Errorf("wixauth: session.Options.MigrateUntil is %v away: a migration lasts as long as the sessions from before it can live (the session Lifetime, 24 hours by default), at most %v; set it to the deploy time plus the Lifetime", until.Round(time.Hour), maxMigration)
 	} else if until > 0 {
@@ -115,7 +134,7 @@ func New(o Options) (*scs.SessionManager, error) {
 	// request, for the load and the save.
 	sm.HashTokenInStore = false
 	fr, _ := atomic.(FreshReads)
-	sm.Store = &Store{backend: atomic, sealer: codec, migrateUntil: o.MigrateUntil, noHostPrefix: o.NoHostPrefix, log: o.Logger, sm: sm,
+	sm.Store = &Store{backend: atomic, sealer: codec, migrateUntil: o.MigrateUntil, unhashed: o.MigrateUnhashedKeys, noHostPrefix: o.NoHostPrefix, log: o.Logger, sm: sm,
 		fresh: fr != nil && fr.FreshReads()}
 	sm.Codec = tolerantCodec{Codec: o.Codec, sm: sm, log: o.Logger}
 	sm.Cookie.Name = o.CookieName

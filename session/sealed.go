@@ -44,6 +44,7 @@ type Store struct {
 	// migrateUntil ends the migration of older values (see
 	// Options.MigrateUntil); zero: none.
 	migrateUntil time.Time
+	unhashed     bool // Options.MigrateUnhashedKeys
 	noHostPrefix bool // Options.NoHostPrefix: the only way to drop "__Host-" over https
 	log          *slog.Logger
 	sm           *scs.SessionManager // for Lifetime, which the app may set after New
@@ -90,6 +91,9 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	if l != nil {
 		l.looked, l.Token, l.Key = true, token, key
 	}
+	if err == nil && (!found || len(v) == 0) && s.unhashed && l != nil && token != "" {
+		return s.findUnhashed(ctx, token, key, l)
+	}
 	if err != nil || !found || len(v) == 0 {
 		return nil, false, err
 	}
@@ -106,6 +110,38 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	if l != nil {
 		l.Found, l.Legacy = true, legacy
 	}
+	return data, true, nil
+}
+
+// findUnhashed reads, during a migration of unhashed keys
+// (Options.MigrateUnhashedKeys), the session a plain scs manager stored
+// under the token itself, when its hashed key holds nothing. Only a value
+// in an older form counts: this store never writes a session under a
+// token, so a value in its own form there was put by hand. The old key is
+// retired (a tombstone) in the same step as the session's first save
+// under its hashed key, or with the hashed key at a renewal or destroy:
+// it goes on the load record's retire list.
+func (s *Store) findUnhashed(ctx context.Context, token, key string, l *Load) ([]byte, bool, error) {
+	if !s.migrating() {
+		return nil, false, nil
+	}
+	v, found, err := s.backend.FindCtx(ctx, token)
+	if err != nil || !found || len(v) == 0 {
+		return nil, false, err
+	}
+	switch v[0] {
+	case frameRetired: // moved already
+		return nil, false, nil
+	case frameOpen, frameSealed:
+		s.log.Warn("wixauth: a value in this store's own form under an unhashed key (put there by hand); starting a new session")
+		return nil, false, nil
+	}
+	data, _, _, ok := s.unframe(key, v, true)
+	if !ok {
+		return nil, false, nil
+	}
+	l.Legacy, l.Unhashed = true, true
+	l.retire = append(l.retire, token)
 	return data, true, nil
 }
 

@@ -50,9 +50,10 @@
 // the key it is handed is the SHA-256 of the cookie (session.Key), where
 // redisstore under a plain scs manager is handed the cookie itself, and
 // the values are framed (and sealed, with keys): the sessions an app
-// stored with plain scs and redisstore are not found (see the README,
-// "Moving an app's own scs sessions"). It needs Redis 2.6 or later
-// (EVALSHA).
+// stored with plain scs and redisstore are not found, unless a migration
+// reads them (session.Options.MigrateUnhashedKeys, with prefix=scs:session:
+// here; see the README, "Moving an app's own scs sessions"). It needs
+// Redis 2.6 or later (EVALSHA).
 //
 // The memory store is the default and is right for a single instance: the
 // sessions die with the process. As soon as the app runs on several

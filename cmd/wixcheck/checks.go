@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/wixauth/wixauth/handlers"
 )
 
 type verdict string
@@ -387,7 +389,17 @@ func checkFrameOrigins(ctx context.Context, c *config) (verdict, string, error) 
 	}
 	u, _ := url.Parse(full)
 	if len(f.origins) > 1 {
-		return confirmed, fmt.Sprintf("the frame moved from %s://%s to other origins (%s): the frame policy must allow them all", u.Scheme, u.Host, origins), nil
+		var outside []string
+		for _, o := range f.origins {
+			if !handlers.FrameOriginAllowed(append([]string{strings.ToLower(u.Scheme + "://" + u.Host)}, handlers.DefaultFrameOrigins...), o) {
+				outside = append(outside, o)
+			}
+		}
+		msg := fmt.Sprintf("the frame moved from %s://%s to other origins (%s): the frame policy must allow them all", u.Scheme, u.Host, origins)
+		if len(outside) > 0 {
+			msg += "; outside handlers.DefaultFrameOrigins: " + strings.Join(outside, ", ") + " (add them to handlers.Config.FrameOrigins)"
+		}
+		return confirmed, msg, nil
 	}
 	return confirmed, "the frame stayed on " + origins, nil
 }

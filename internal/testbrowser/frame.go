@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/wixauth/wixauth/handlers"
 )
 
 // Frame is what the last direct-login page's hidden iframe did (see
@@ -106,19 +108,4 @@ func (b *Browser) runDirectLogin(p Page) Page {
 func origin(u *url.URL) string { return strings.ToLower(u.Scheme + "://" + u.Host) }
 
 // frameAllowed matches o as the page's script and CSP frame-src do.
-func frameAllowed(origins []string, o string) bool {
-	for _, p := range origins {
-		if p == o {
-			return true
-		}
-		scheme, host, ok := strings.Cut(p, "://*.")
-		if !ok {
-			continue
-		}
-		rest, ok := strings.CutPrefix(o, scheme+"://")
-		if ok && strings.HasSuffix(rest, "."+host) && len(rest) > len(host)+1 && !strings.Contains(rest, "/") {
-			return true
-		}
-	}
-	return false
-}
+func frameAllowed(origins []string, o string) bool { return handlers.FrameOriginAllowed(origins, o) }
