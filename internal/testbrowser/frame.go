@@ -32,6 +32,41 @@ var (
 	posted      = regexp.MustCompile(`postMessage\((\{.*?\}),\s*("[^"]*")\)`)
 )
 
+// DirectLoginPage is what a handlers direct-login page hands its script:
+// the auth URL its frame loads, the login's state, the origins its frame
+// policy allows, and where the page posts the code.
+type DirectLoginPage struct {
+	AuthURL, State, Action string
+	Origins                []string
+}
+
+// ParseDirectLoginPage reads a direct-login page; ok is false for any
+// other page. The load test, which is no test, reads the page with it too.
+func ParseDirectLoginPage(body string) (p DirectLoginPage, ok bool) {
+	m := directAttrs.FindStringSubmatch(body)
+	a := handoff.FindStringSubmatch(body)
+	if m == nil || a == nil {
+		return p, false
+	}
+	return DirectLoginPage{
+		AuthURL: html.UnescapeString(m[1]),
+		State:   html.UnescapeString(m[2]),
+		Origins: strings.Fields(html.UnescapeString(m[3])),
+		Action:  html.UnescapeString(a[1]),
+	}, true
+}
+
+// ParseFramePost reads what Wix's web_message page posts to its parent:
+// the message and postMessage's target origin; ok is false when the page
+// posts nothing readable.
+func ParseFramePost(body string) (msg map[string]string, target string, ok bool) {
+	pm := posted.FindStringSubmatch(body)
+	if pm == nil || json.Unmarshal([]byte(pm[1]), &msg) != nil || json.Unmarshal([]byte(pm[2]), &target) != nil {
+		return nil, "", false
+	}
+	return msg, target, true
+}
+
 // runDirectLogin plays the script of the handlers' direct-login page
 // (handlers/static/direct-login.js) as a browser with JavaScript would: a
 // frame loads the auth URL, each hop checked against the page's frame
@@ -41,12 +76,11 @@ var (
 // leaves the browser on the page, which shows its timeout message.
 func (b *Browser) runDirectLogin(p Page) Page {
 	b.t.Helper()
-	m := directAttrs.FindStringSubmatch(p.Body)
-	a := handoff.FindStringSubmatch(p.Body)
-	if m == nil || a == nil {
+	d, ok := ParseDirectLoginPage(p.Body)
+	if !ok {
 		return p
 	}
-	f := &Frame{AuthURL: html.UnescapeString(m[1]), State: html.UnescapeString(m[2]), Origins: strings.Fields(html.UnescapeString(m[3]))}
+	f := &Frame{AuthURL: d.AuthURL, State: d.State, Origins: d.Origins}
 	b.mu.Lock()
 	b.LastFrame = f
 	b.mu.Unlock()
@@ -77,13 +111,12 @@ func (b *Browser) runDirectLogin(p Page) Page {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	pm := posted.FindStringSubmatch(string(body))
-	if f.Blocked != nil || resp.StatusCode != http.StatusOK || pm == nil {
+	if f.Blocked != nil || resp.StatusCode != http.StatusOK || !posted.MatchString(string(body)) {
 		return p
 	}
 	f.From = origin(resp.Request.URL)
-	if json.Unmarshal([]byte(pm[1]), &f.Posted) != nil || json.Unmarshal([]byte(pm[2]), &f.TargetOrigin) != nil {
-		b.t.Fatalf("the frame's page posts something unreadable: %s", pm[0])
+	if f.Posted, f.TargetOrigin, ok = ParseFramePost(string(body)); !ok {
+		b.t.Fatalf("the frame's page posts something unreadable: %s", posted.FindString(string(body)))
 	}
 	// The browser delivers it only to a window of the target origin; the
 	// page's listener takes it only from an allowed origin with its state.
@@ -101,7 +134,7 @@ func (b *Browser) runDirectLogin(p Page) Page {
 	if p.Header.Get("Referrer-Policy") == "no-referrer" {
 		from = "null"
 	}
-	return b.Post(html.UnescapeString(a[1]), form, from)
+	return b.Post(d.Action, form, from)
 }
 
 // origin is u's scheme://host.
