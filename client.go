@@ -162,7 +162,7 @@ func (c *Client) ensureLocked(ctx context.Context) error {
 	if c.ready && !expired(c.rec.Tokens, c.a.cfg.Now()) {
 		return nil
 	}
-	if c.rec.Empty() || (c.rec.AccessOnly() && expired(c.rec.Tokens, c.a.cfg.Now())) {
+	if c.rec.Empty() || (c.rec.accessOnly() && expired(c.rec.Tokens, c.a.cfg.Now())) {
 		// No session, or an access token alone that has run out: nothing
 		// can renew it, so a new visitor, as the SDK's
 		// generateVisitorTokens does.
@@ -174,7 +174,7 @@ func (c *Client) ensureLocked(ctx context.Context) error {
 		c.ready = true
 		return nil
 	}
-	if c.rec.AccessOnly() {
+	if c.rec.accessOnly() {
 		c.ready = true // valid to its expiry, which nothing can extend
 		return nil
 	}
@@ -226,10 +226,10 @@ func (c *Client) GenerateVisitorTokens(ctx context.Context, t Tokens) (Tokens, e
 	if c == nil {
 		return Tokens{}, ErrNoClient
 	}
-	if t.Empty() || (t.AccessOnly() && expired(t, c.a.cfg.Now())) {
+	if t.Empty() || (t.accessOnly() && expired(t, c.a.cfg.Now())) {
 		return c.a.newVisitorTokens(ctx)
 	}
-	if t.AccessOnly() {
+	if t.accessOnly() {
 		return t, nil
 	}
 	r, err := c.a.resolve(ctx, t)
@@ -252,7 +252,7 @@ func (c *Client) RenewToken(ctx context.Context) (Tokens, error) {
 	if c.rec.Empty() {
 		return Tokens{}, errors.New("wixauth: RenewToken: the session has no refresh token; call Ensure to start a visitor session")
 	}
-	if c.rec.AccessOnly() {
+	if c.rec.accessOnly() {
 		return c.rec.Tokens, errors.New("wixauth: RenewToken: the session has an access token and no refresh token (Wix granted none at login): it lasts until the access token expires, then Ensure starts a visitor session")
 	}
 	r, err := c.a.renew(ctx, c.rec.RefreshToken, c.rec.AccessToken.Value)

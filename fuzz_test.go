@@ -135,7 +135,7 @@ func FuzzTokenResponse(f *testing.F) {
 // grant (authorization_code, authorized_client), MemberTokens returns an
 // error or a member's usable tokens: an access token with a lifetime in the
 // future and a refresh token, or, as Wix may answer a sign-on and the SDK
-// takes it, an access token alone (Tokens.AccessOnly). Seeds carry both
+// takes it, an access token alone (see Tokens.RefreshToken). Seeds carry both
 // forms, and numbers as JSON strings.
 func FuzzMemberTokenResponse(f *testing.F) {
 	statuses := []int{200, 200, 200, 400, 401, 500}
@@ -165,8 +165,8 @@ func FuzzMemberTokenResponse(f *testing.F) {
 		if !tok.LoggedIn() || tok.AccessToken.Value == "" || !tok.Expiry().After(time.Now()) {
 			t.Fatalf("MemberTokens gave unusable tokens %+v from %q", tok, b)
 		}
-		if tok.RefreshToken.Value == "" && !tok.AccessOnly() {
-			t.Fatalf("no refresh token, yet not AccessOnly: %+v from %q", tok, b)
+		if tok.RefreshToken.Value == "" && tok.AccessToken.Value == "" {
+			t.Fatalf("no refresh token, yet no access token either: %+v from %q", tok, b)
 		}
 	})
 }

@@ -38,7 +38,7 @@ func (a *Auth) RenewSession(ctx context.Context) error {
 // them to Client.SignIn. It is the one token call that the member flows of
 // packages oauth and identity make outside the renewal policy.
 func (a *Auth) MemberTokens(ctx context.Context, grant any, authorization string) (Tokens, error) {
-	// A member grant may answer no refresh token (Tokens.AccessOnly): the
+	// A member grant may answer no refresh token (see Tokens.RefreshToken): the
 	// SDK takes the tokens, and so does this.
 	tr, err := a.requestTokens(ctx, grant, authorization, false)
 	if err != nil {

@@ -61,25 +61,27 @@ type RefreshToken struct {
 // Tokens is a token pair in the JavaScript SDK's shape, so that a set can be
 // handed to or taken from OAuthStrategy({tokens}) unchanged.
 type Tokens struct {
-	AccessToken  AccessToken  `json:"accessToken"`
+	AccessToken AccessToken `json:"accessToken"`
+	// RefreshToken may be empty beside an access token: Wix may answer a
+	// member grant without one (the scope-less authorized_client grant
+	// after a sign-on: "If this field is left empty, only an access token
+	// is granted"; the SDK takes such tokens). Such a session cannot be
+	// renewed: it lasts the access token's lifetime, and then the
+	// middleware starts a new visitor session.
 	RefreshToken RefreshToken `json:"refreshToken"`
 }
 
 // Empty reports whether t holds no token at all, and so no session.
 func (t Tokens) Empty() bool { return t.RefreshToken.Value == "" && t.AccessToken.Value == "" }
 
-// AccessOnly reports whether t is an access token without a refresh token,
-// as Wix may answer a member grant (the scope-less authorized_client grant
-// after a sign-on: "If this field is left empty, only an access token is
-// granted"; the SDK takes such tokens). Such a session cannot be renewed:
-// it lasts the access token's lifetime, and then the middleware starts a
-// new visitor session.
-func (t Tokens) AccessOnly() bool { return t.RefreshToken.Value == "" && t.AccessToken.Value != "" }
+// accessOnly reports whether t is an access token without a refresh token
+// (see Tokens.RefreshToken).
+func (t Tokens) accessOnly() bool { return t.RefreshToken.Value == "" && t.AccessToken.Value != "" }
 
 // identity is what tells one login from another: the refresh token, which
-// Wix issues anew at every login, or the access token of an AccessOnly set.
+// Wix issues anew at every login, or the access token of a set without one.
 func (t Tokens) identity() string {
-	if t.AccessOnly() {
+	if t.accessOnly() {
 		return t.AccessToken.Value
 	}
 	return t.RefreshToken.Value

@@ -26,8 +26,8 @@ func TestSignOnWithoutRefreshToken(t *testing.T) {
 	f.Run(func(c *wixauth.Client, r *http.Request) {
 		ran++
 		tok, err := identity.ExternalLoginWithSession(r.Context(), c, wixtest.DemoEmail, nil)
-		if err != nil || !tok.LoggedIn() || !tok.AccessOnly() {
-			t.Fatalf("sign-on without a refresh token: %v (logged in %v, access only %v)", err, tok.LoggedIn(), tok.AccessOnly())
+		if err != nil || !tok.LoggedIn() || tok.RefreshToken.Value != "" {
+			t.Fatalf("sign-on without a refresh token: %v (logged in %v, access only %v)", err, tok.LoggedIn(), tok.RefreshToken.Value == "")
 		}
 		if err := c.SignIn(r.Context(), tok); err != nil {
 			t.Fatalf("SignIn: %v", err)
