@@ -125,7 +125,7 @@ func (b *browser) fail(what, kind string) {
 
 func (b *browser) loseSession(why string) {
 	if b.lost == "" {
-		b.lost = why
+		b.lost = why + " (" + b.r.outages.near(time.Now()) + ")"
 	}
 }
 

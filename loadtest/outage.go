@@ -77,6 +77,36 @@ func (o *outages) wait() {
 	}
 }
 
+// near tells where t falls against the windows, for a lost session's
+// report: inside one, or how long after the end (or before the start) of
+// the nearest.
+func (o *outages) near(t time.Time) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	best, gap := "", time.Duration(1<<62)
+	for _, w := range o.windows {
+		var d time.Duration
+		var s string
+		switch {
+		case t.Before(w.start):
+			d = w.start.Sub(t)
+			s = fmt.Sprintf("%v before the %s", d.Round(time.Millisecond), w.what)
+		case w.end.IsZero() || !t.After(w.end):
+			return "inside the window of the " + w.what
+		default:
+			d = t.Sub(w.end)
+			s = fmt.Sprintf("%v after the window of the %s", d.Round(time.Millisecond), w.what)
+		}
+		if d < gap {
+			best, gap = s, d
+		}
+	}
+	if best == "" {
+		return "no outage yet"
+	}
+	return best
+}
+
 func (o *outages) report() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
