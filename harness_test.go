@@ -41,26 +41,29 @@ func (s *countingStore) FindCtx(ctx context.Context, key string) ([]byte, bool, 
 	return s.AtomicStore.FindCtx(ctx, key)
 }
 
-func (s *countingStore) CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition) (bool, error) {
+// write counts one write of b (a tombstone is a delete), or fails it.
+func (s *countingStore) write(b []byte) error {
 	if s.failWrites.Load() {
-		return false, errors.New("store down")
+		return errors.New("store down")
 	}
 	if len(b) > 0 && b[0] == session.TombstoneByte {
 		s.deletes.Add(1)
 	} else {
 		s.commits.Add(1)
+	}
+	return nil
+}
+
+func (s *countingStore) CommitIf(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition) (bool, error) {
+	if err := s.write(b); err != nil {
+		return false, err
 	}
 	return s.AtomicStore.CommitIf(ctx, key, b, expiry, cond)
 }
 
 func (s *countingStore) CommitRetiring(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition, r session.Retire) (bool, error) {
-	if s.failWrites.Load() {
-		return false, errors.New("store down")
-	}
-	if len(b) > 0 && b[0] == session.TombstoneByte {
-		s.deletes.Add(1)
-	} else {
-		s.commits.Add(1)
+	if err := s.write(b); err != nil {
+		return false, err
 	}
 	s.deletes.Add(int64(len(r.Keys)))
 	return s.AtomicStore.CommitRetiring(ctx, key, b, expiry, cond, r)
