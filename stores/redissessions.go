@@ -1,6 +1,7 @@
 package stores
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -161,10 +162,20 @@ func (s *redisSessions) CommitIf(ctx context.Context, key string, b []byte, expi
 // the script refuses to run past that time plus the read timeout, the
 // longest the client waits for its answer: a script that runs, runs while
 // its client still waits. It costs a login or logout one round trip.
+//
+// The answer itself can still be lost: Redis stopped (SIGSTOP, a stall) or
+// killed (with the write already in its AOF) after running the script and
+// before its reply left. The old cookie then leads to a tombstone while
+// the browser, told the login failed, never got the new one. So after a
+// script whose answer did not come, settle asks Redis, once its clock is
+// past the bound, whether the new session is there: then the script ran,
+// and the save succeeded after all.
 func (s *redisSessions) CommitRetiring(ctx context.Context, key string, b []byte, expiry time.Time, cond session.CommitCondition, r session.Retire) (bool, error) {
 	var n int
+	var notAfter int64
+	var unanswered bool // the script was sent and no reply came back
 	err := withConn(ctx, s.pool, s.wait, func(c redis.Conn) (err error) {
-		var notAfter int64
+		notAfter, unanswered = 0, false
 		if s.readTimeout > 0 {
 			now, err := redis.Int64s(c.Do("TIME"))
 			if err != nil {
@@ -186,13 +197,73 @@ func (s *redisSessions) CommitRetiring(ctx context.Context, key string, b []byte
 		args = append(args, b, time.Until(expiry).Milliseconds(), int(cond), tombstone,
 			r.Tomb, max(time.Until(r.Expiry).Milliseconds(), 1), notAfter)
 		n, err = redis.Int(commitRetiring.Do(c, args...))
+		var reply redis.Error
+		unanswered = err != nil && !errors.As(err, &reply)
 		return err
 	})
 	if err == nil && n < 0 {
 		err = errTooLate{s.readTimeout}
 	}
+	if unanswered && notAfter > 0 {
+		if ran, serr := s.settle(ctx, key, b, notAfter); serr == nil && ran {
+			return true, nil
+		}
+	}
 	return n == 1, err
 }
+
+// settle tells whether a CommitRetiring script whose reply was lost ran:
+// once Redis's clock is past notAfter the script can no longer run, so
+// what key holds then is final, and only that script writes b under a new
+// session's key. It asks for up to settleFor (Redis may still be down), a
+// fresh borrow each time; an error means it could not tell.
+func (s *redisSessions) settle(ctx context.Context, key string, b []byte, notAfter int64) (bool, error) {
+	until := time.Now().Add(settleFor(s.readTimeout))
+	for {
+		var past bool
+		var v []byte
+		err := withConn(ctx, s.pool, s.wait, func(c redis.Conn) error {
+			c.Send("TIME")
+			c.Send("GET", s.prefix+key)
+			if err := c.Flush(); err != nil {
+				return err
+			}
+			now, err := redis.Int64s(c.Receive())
+			if err != nil {
+				return err
+			}
+			if len(now) != 2 {
+				return errors.New("stores: Redis answered TIME with " + strconv.Itoa(len(now)) + " values, want 2")
+			}
+			past = now[0]*1000+now[1]/1000 > notAfter
+			v, err = redis.Bytes(c.Receive())
+			if err == redis.ErrNil {
+				err = nil
+			}
+			return err
+		})
+		switch {
+		case err == nil && past:
+			return bytes.Equal(v, b), nil
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		case time.Now().After(until):
+			if err == nil {
+				err = errors.New("stores: Redis's clock did not pass the renewal's bound in time")
+			}
+			return false, err
+		}
+		time.Sleep(settlePoll)
+	}
+}
+
+// settleFor is how long a login or logout whose save went unanswered waits
+// for Redis to tell whether it was made: long enough for a short stall or a
+// restart, bounded so that a Redis that stays down costs the request a few
+// seconds more, not more.
+func settleFor(readTimeout time.Duration) time.Duration { return 3 * readTimeout }
+
+const settlePoll = 50 * time.Millisecond
 
 // errTooLate says that a renewal's save reached Redis after its client
 // would have stopped waiting, and was not made.

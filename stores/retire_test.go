@@ -89,6 +89,63 @@ func TestCommitRetiringNeverLandsLate(t *testing.T) {
 	}
 }
 
+// A renewal's save that Redis ran but whose answer was lost on its way
+// (Redis stopped or died between running the script and replying) is a
+// save made: once Redis's clock is past the script's bound the store finds
+// the new session and reports success, so the browser gets the new cookie
+// instead of a 503 that leaves it holding the old one, which now leads to a
+// tombstone (the load test's stuck browsers after a pause).
+func TestCommitRetiringWhoseReplyIsLost(t *testing.T) {
+	srv := redistest.Start(t)
+	proxy := redistest.NewProxy(t, srv.Addr)
+	st := openRedis(t, proxy.URL+"?read_timeout=300ms")
+	s := st.Sessions.(*redisSessions)
+	ctx := context.Background()
+	hour := time.Now().Add(time.Hour)
+	tomb := []byte{session.TombstoneByte, 2}
+	if _, err := s.CommitRetiring(ctx, "warm", []byte{0xB1, 'w'}, hour, session.CommitUnlessRetired, session.Retire{Keys: []string{"cold"}, Tomb: tomb, Expiry: hour}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitCtx(ctx, "old", []byte{0xB1, 'o'}, hour); err != nil {
+		t.Fatal(err)
+	}
+	s.afterClock = proxy.LoseReplies // after TIME's answer, before the script
+	start := time.Now()
+	ok, err := s.CommitRetiring(ctx, "new", []byte{0xB1, 'n'}, hour, session.CommitUnlessRetired, session.Retire{Keys: []string{"old"}, Tomb: tomb, Expiry: hour})
+	s.afterClock = nil
+	if !ok || err != nil {
+		t.Fatalf("a save that ran, its reply lost: CommitRetiring = %v, %v; want it reported as made", ok, err)
+	}
+	if got := get(t, srv, "new"); got != "\xb1n" {
+		t.Errorf("the new key holds %q", got)
+	}
+	if got := get(t, srv, "old"); len(got) == 0 || got[0] != session.TombstoneByte {
+		t.Errorf("the old key holds %q, want its tombstone", got)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("settling took %v", d)
+	}
+
+	// A save that did not run (Redis paused after TIME, the script refused
+	// by its bound on resume) stays a failure once settled.
+	if err := s.CommitCtx(ctx, "old3", []byte{0xB1, 'o'}, hour); err != nil {
+		t.Fatal(err)
+	}
+	s.afterClock = srv.Pause
+	go func() { time.Sleep(700 * time.Millisecond); srv.Resume() }()
+	ok, err = s.CommitRetiring(ctx, "new3", []byte{0xB1, 'n'}, hour, session.CommitUnlessRetired, session.Retire{Keys: []string{"old3"}, Tomb: tomb, Expiry: hour})
+	s.afterClock = nil
+	if ok || err == nil {
+		t.Fatalf("a save refused by its bound: CommitRetiring = %v, %v; want an error", ok, err)
+	}
+	if got := get(t, srv, "old3"); got != "\xb1o" {
+		t.Errorf("the old key holds %q, want the old session", got)
+	}
+	if got := get(t, srv, "new3"); got != "" {
+		t.Errorf("the new key holds %q", got)
+	}
+}
+
 func get(t *testing.T, srv *redistest.Server, key string) string {
 	t.Helper()
 	v, err := redis.String(srv.Do(t, "GET", DefaultPrefix+key), nil)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,6 +149,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	target string
 	conns  []net.Conn
+	lose   []*atomic.Bool // per open connection: drop what the server answers
 }
 
 // NewProxy starts a proxy to target; it is closed at cleanup.
@@ -174,6 +176,19 @@ func ListenProxy(target string) (*Proxy, error) {
 	return p, nil
 }
 
+// LoseReplies drops, from now on, whatever the server answers on the
+// connections open now: the commands they send still reach the server and
+// run, and their clients wait for replies that never come, as when Redis
+// stops or dies between running a command and answering it. Connections
+// opened later are not touched.
+func (p *Proxy) LoseReplies() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.lose {
+		l.Store(true)
+	}
+}
+
 // Switch sends new connections to target; open ones stay where they are.
 func (p *Proxy) Switch(target string) {
 	p.mu.Lock()
@@ -197,11 +212,13 @@ func (p *Proxy) serve() {
 				in.Close()
 				return
 			}
+			lose := new(atomic.Bool)
 			p.mu.Lock()
 			p.conns = append(p.conns, out)
+			p.lose = append(p.lose, lose)
 			p.mu.Unlock()
 			go func() { io.Copy(out, in); out.Close() }()
-			io.Copy(in, out)
+			io.Copy(replies{in, lose}, out)
 			in.Close()
 		}()
 	}
@@ -215,4 +232,18 @@ func (p *Proxy) Close() {
 	for _, c := range p.conns {
 		c.Close()
 	}
+}
+
+// replies is the client's side of a proxied connection, which drops what it
+// is given once lose is set.
+type replies struct {
+	w    io.Writer
+	lose *atomic.Bool
+}
+
+func (r replies) Write(b []byte) (int, error) {
+	if r.lose.Load() {
+		return len(b), nil
+	}
+	return r.w.Write(b)
 }
