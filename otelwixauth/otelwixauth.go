@@ -164,8 +164,9 @@ func refusalReason(err error) string {
 
 // Store returns st with its calls timed into wixauth.store.duration, for an
 // app that builds the session manager itself with session.New (Instrument
-// wraps Config.Store). It keeps st's one-step saves and its Coordinator
-// methods. Options name the providers as for Instrument.
+// wraps Config.Store). It keeps st's one-step saves, its Coordinator methods
+// with Extend (short renewal claims) and FreshReads (no copy of the token
+// record per request). Options name the providers as for Instrument.
 func Store(st scs.Store, opts ...Option) (scs.Store, error) {
 	in, err := newInstruments(opts)
 	if err != nil {

@@ -29,19 +29,49 @@ type coordinatingStore struct {
 	wixauth.Coordinator
 }
 
-// wrapStore returns s timed, keeping its Coordinator methods if it has them.
-// A store that is not a session.AtomicStore is made one with a lock first,
-// as session.New would.
+// extender is the optional method of a Coordinator whose claims can be
+// extended while their holder renews (stores.RedisCoordinator): wixauth
+// then holds a claim for a second at a time instead of TokenTimeout, so a
+// holder that dies frees the others within about a second.
+type extender interface {
+	Extend(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// extendingStore is a coordinatingStore whose Coordinator extends claims.
+type extendingStore struct {
+	coordinatingStore
+	ext extender
+}
+
+func (s extendingStore) Extend(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return s.ext.Extend(ctx, key, ttl)
+}
+
+// wrapStore returns s timed, keeping its Coordinator methods (and Extend) if
+// it has them. A store that is not a session.AtomicStore is made one with a
+// lock first, as session.New would.
 func (in *instruments) wrapStore(s scs.Store) scs.Store {
 	atomic, ok := s.(session.AtomicStore)
 	if !ok {
 		atomic = session.LockedStore(s)
 	}
 	st := &store{next: atomic, dur: in.storeTime}
-	if co, ok := s.(wixauth.Coordinator); ok {
-		return coordinatingStore{st, co}
+	co, ok := s.(wixauth.Coordinator)
+	if !ok {
+		return st
 	}
-	return st
+	if ext, ok := co.(extender); ok {
+		return extendingStore{coordinatingStore{st, co}, ext}
+	}
+	return coordinatingStore{st, co}
+}
+
+// FreshReads passes on what the wrapped store says (session.FreshReads):
+// the timing changes nothing in the bytes it finds, so the session's token
+// record is still read without a copy.
+func (s *store) FreshReads() bool {
+	f, ok := s.next.(session.FreshReads)
+	return ok && f.FreshReads()
 }
 
 func (s *store) record(ctx context.Context, op string, start time.Time, err error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wixauth/wixauth"
 	"github.com/wixauth/wixauth/session"
+	"github.com/wixauth/wixauth/stores"
 )
 
 // coordinating is a store with the Coordinator's methods, as the Redis
@@ -57,5 +58,53 @@ func TestWrapKeepsWhatTheStoreCan(t *testing.T) {
 	}
 	if _, ok := plain.(wixauth.Coordinator); ok {
 		t.Fatal("a store without Coordinator methods became a coordinator")
+	}
+}
+
+// Wrapping the Redis store keeps the two things a steady request and a
+// renewal get from it beyond the contract: FreshReads (the token record is
+// read without a copy) and Extend (a renewal's claim lasts a second at a
+// time, so a holder that loses Redis frees the others in about a second,
+// not TokenTimeout). Both were dropped by the wrapper before.
+func TestWrapKeepsRedisStoreExtras(t *testing.T) {
+	type canExtend interface {
+		Extend(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	}
+	red, err := stores.Open("redis://127.0.0.1:1/0") // never dialed here
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer red.Close()
+	st, err := Store(red.Sessions, WithMeterProvider(sdkmetric.NewMeterProvider()), WithTracerProvider(trace.NewTracerProvider()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := st.(session.FreshReads); !ok || !f.FreshReads() {
+		t.Error("the wrapped Redis store does not report FreshReads")
+	}
+	if _, ok := st.(canExtend); !ok {
+		t.Error("the wrapped Redis store lost Extend")
+	}
+	if _, ok := st.(wixauth.Coordinator); !ok {
+		t.Error("the wrapped Redis store lost its Coordinator methods")
+	}
+
+	// A store without them does not gain them.
+	plain, err := Store(memstore.New(), WithMeterProvider(sdkmetric.NewMeterProvider()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := plain.(canExtend); ok {
+		t.Error("a plain store gained Extend")
+	}
+	if f, ok := plain.(session.FreshReads); !ok || !f.FreshReads() {
+		t.Error("scs's memstore, wrapped, does not report FreshReads")
+	}
+	co, err := Store(&coordinating{AtomicStore: session.LockedStore(memstore.New())}, WithMeterProvider(sdkmetric.NewMeterProvider()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := co.(canExtend); ok {
+		t.Error("a Coordinator without Extend gained it")
 	}
 }
