@@ -202,7 +202,7 @@ func New(auth *wixauth.Auth, cfg Config) (*Handlers, error) {
 	if cfg.Counter == nil {
 		cfg.Counter = &counter.Memory{}
 	}
-	cop, err := newOriginCheck(auth.Config().BaseURL, cfg.TrustedOrigins, auth.Config().Logger)
+	cop, err := newOriginCheck(auth.Config().BaseURL, cfg.TrustedOrigins, auth.Config().Logger, cfg.Now)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
+	"time"
 )
 
 // originCheck refuses cross-origin posts. http.CrossOriginProtection
@@ -18,10 +20,17 @@ type originCheck struct {
 	base    string          // the app's origin, or "" (Host-header mode)
 	trusted map[string]bool // lower-cased origins
 	log     *slog.Logger
+	now     func() time.Time
+	warned  atomic.Int64 // when denyMisconfigured last logged, in Unix ns
 }
 
-func newOriginCheck(base string, trusted []string, log *slog.Logger) (*originCheck, error) {
-	oc := &originCheck{cop: http.NewCrossOriginProtection(), base: strings.ToLower(base), trusted: map[string]bool{}, log: log}
+// misconfiguredWarnEvery bounds denyMisconfigured's Warn lines: anyone can
+// send a post whose Origin names the request's Host, and a line for each
+// would let them fill the log. Once a minute says it all the same.
+const misconfiguredWarnEvery = time.Minute
+
+func newOriginCheck(base string, trusted []string, log *slog.Logger, now func() time.Time) (*originCheck, error) {
+	oc := &originCheck{cop: http.NewCrossOriginProtection(), base: strings.ToLower(base), trusted: map[string]bool{}, log: log, now: now}
 	for _, o := range trusted {
 		// Lower case for both checks: browsers send origins lower-cased,
 		// and CrossOriginProtection compares them as given.
@@ -94,10 +103,28 @@ func (oc *originCheck) ownPage(r *http.Request) (string, bool) {
 // denyMisconfigured refuses a post of the site's own page reached at
 // another origin than BaseURL, saying so to the browser and in the log.
 func (oc *originCheck) denyMisconfigured(w http.ResponseWriter, r *http.Request, origin string) {
+	if oc.shouldWarn() {
+		oc.warnMisconfigured(r, origin)
+	}
+	http.Error(w, "Refused: this page was loaded from "+origin+", but this site is set up for "+oc.base+
+		" (its BASE_URL). Open "+oc.base+" and try again, or ask the site owner to set BASE_URL to the address you use.", http.StatusForbidden)
+}
+
+// shouldWarn reports whether a misconfiguration Warn is due: the first, and
+// then one a misconfiguredWarnEvery at most.
+func (oc *originCheck) shouldWarn() bool {
+	now := oc.now().UnixNano()
+	last := oc.warned.Load()
+	if last != 0 && now-last < int64(misconfiguredWarnEvery) {
+		return false
+	}
+	return oc.warned.CompareAndSwap(last, now)
+}
+
+func (oc *originCheck) warnMisconfigured(r *http.Request, origin string) {
 	oc.log.Warn("wixauth/handlers: refused a post from this site's own page at "+origin+", which is not BaseURL "+oc.base+
 		": browse "+oc.base+", or set wixauth.Config.BaseURL (BASE_URL) to the origin browsers use "+
 		"(behind a proxy that ends TLS, the https origin the browser sees), or add "+origin+" to handlers.Config.TrustedOrigins if the site answers at both",
-		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("origin", origin), slog.String("base_url", oc.base))
-	http.Error(w, "Refused: this page was loaded from "+origin+", but this site is set up for "+oc.base+
-		" (its BASE_URL). Open "+oc.base+" and try again, or ask the site owner to set BASE_URL to the address you use.", http.StatusForbidden)
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("origin", origin), slog.String("base_url", oc.base),
+		slog.String("note", "logged once a minute at most"))
 }
