@@ -53,19 +53,8 @@ func TestCommitRetiringWritesBoth(t *testing.T) {
 // SIGCONT (the Redis a client left behind still runs what it received).
 func TestCommitRetiringNeverLandsLate(t *testing.T) {
 	srv := redistest.Start(t)
-	st := openRedis(t, srv.URL+"?read_timeout=300ms")
-	s := st.Sessions.(*redisSessions)
+	s, hour, tomb := warmRetiring(t, srv.URL)
 	ctx := context.Background()
-	hour := time.Now().Add(time.Hour)
-	tomb := []byte{session.TombstoneByte, 2}
-	// A first renewal loads the script: EVALSHA then runs it (a script
-	// Redis does not know would only answer NOSCRIPT after the pause).
-	if _, err := s.CommitRetiring(ctx, "warm", []byte{0xB1, 'w'}, hour, session.CommitUnlessRetired, session.Retire{Keys: []string{"cold"}, Tomb: tomb, Expiry: hour}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CommitCtx(ctx, "old", []byte{0xB1, 'o'}, hour); err != nil {
-		t.Fatal(err)
-	}
 	s.afterClock = srv.Pause
 	_, err := s.CommitRetiring(ctx, "new", []byte{0xB1, 'n'}, hour, session.CommitUnlessRetired, session.Retire{Keys: []string{"old"}, Tomb: tomb, Expiry: hour})
 	s.afterClock = nil
@@ -98,17 +87,8 @@ func TestCommitRetiringNeverLandsLate(t *testing.T) {
 func TestCommitRetiringWhoseReplyIsLost(t *testing.T) {
 	srv := redistest.Start(t)
 	proxy := redistest.NewProxy(t, srv.Addr)
-	st := openRedis(t, proxy.URL+"?read_timeout=300ms")
-	s := st.Sessions.(*redisSessions)
+	s, hour, tomb := warmRetiring(t, proxy.URL)
 	ctx := context.Background()
-	hour := time.Now().Add(time.Hour)
-	tomb := []byte{session.TombstoneByte, 2}
-	if _, err := s.CommitRetiring(ctx, "warm", []byte{0xB1, 'w'}, hour, session.CommitUnlessRetired, session.Retire{Keys: []string{"cold"}, Tomb: tomb, Expiry: hour}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CommitCtx(ctx, "old", []byte{0xB1, 'o'}, hour); err != nil {
-		t.Fatal(err)
-	}
 	s.afterClock = proxy.LoseReplies // after TIME's answer, before the script
 	start := time.Now()
 	ok, err := s.CommitRetiring(ctx, "new", []byte{0xB1, 'n'}, hour, session.CommitUnlessRetired, session.Retire{Keys: []string{"old"}, Tomb: tomb, Expiry: hour})
@@ -144,6 +124,26 @@ func TestCommitRetiringWhoseReplyIsLost(t *testing.T) {
 	if got := get(t, srv, "new3"); got != "" {
 		t.Errorf("the new key holds %q", got)
 	}
+}
+
+// warmRetiring opens the Redis store at rawURL with a 300 ms read timeout,
+// makes a first renewal, which loads the retiring script (EVALSHA then runs
+// it: a script Redis does not know would only answer NOSCRIPT after a
+// pause), and saves the session "old" for a renewal to retire. It returns
+// the store, an expiry an hour away and a tombstone.
+func warmRetiring(t *testing.T, rawURL string) (*redisSessions, time.Time, []byte) {
+	t.Helper()
+	s := openRedis(t, rawURL+"?read_timeout=300ms").Sessions.(*redisSessions)
+	ctx := context.Background()
+	hour := time.Now().Add(time.Hour)
+	tomb := []byte{session.TombstoneByte, 2}
+	if _, err := s.CommitRetiring(ctx, "warm", []byte{0xB1, 'w'}, hour, session.CommitUnlessRetired, session.Retire{Keys: []string{"cold"}, Tomb: tomb, Expiry: hour}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitCtx(ctx, "old", []byte{0xB1, 'o'}, hour); err != nil {
+		t.Fatal(err)
+	}
+	return s, hour, tomb
 }
 
 func get(t *testing.T, srv *redistest.Server, key string) string {
