@@ -177,14 +177,11 @@ func (s *redisSessions) CommitRetiring(ctx context.Context, key string, b []byte
 	err := withConn(ctx, s.pool, s.wait, func(c redis.Conn) (err error) {
 		notAfter, unanswered = 0, false
 		if s.readTimeout > 0 {
-			now, err := redis.Int64s(c.Do("TIME"))
+			now, err := clockMillis(c.Do("TIME"))
 			if err != nil {
 				return err
 			}
-			if len(now) != 2 {
-				return errors.New("stores: Redis answered TIME with " + strconv.Itoa(len(now)) + " values, want 2")
-			}
-			notAfter = now[0]*1000 + now[1]/1000 + s.readTimeout.Milliseconds()
+			notAfter = now + s.readTimeout.Milliseconds()
 		}
 		if s.afterClock != nil {
 			s.afterClock()
@@ -228,14 +225,11 @@ func (s *redisSessions) settle(ctx context.Context, key string, b []byte, notAft
 			if err := c.Flush(); err != nil {
 				return err
 			}
-			now, err := redis.Int64s(c.Receive())
+			now, err := clockMillis(c.Receive())
 			if err != nil {
 				return err
 			}
-			if len(now) != 2 {
-				return errors.New("stores: Redis answered TIME with " + strconv.Itoa(len(now)) + " values, want 2")
-			}
-			past = now[0]*1000+now[1]/1000 > notAfter
+			past = now > notAfter
 			v, err = redis.Bytes(c.Receive())
 			if err == redis.ErrNil {
 				err = nil
@@ -255,6 +249,18 @@ func (s *redisSessions) settle(ctx context.Context, key string, b []byte, notAft
 		}
 		time.Sleep(settlePoll)
 	}
+}
+
+// clockMillis reads Redis's answer to TIME as milliseconds.
+func clockMillis(reply any, err error) (int64, error) {
+	now, err := redis.Int64s(reply, err)
+	if err != nil {
+		return 0, err
+	}
+	if len(now) != 2 {
+		return 0, errors.New("stores: Redis answered TIME with " + strconv.Itoa(len(now)) + " values, want 2")
+	}
+	return now[0]*1000 + now[1]/1000, nil
 }
 
 // settleFor is how long a login or logout whose save went unanswered waits
