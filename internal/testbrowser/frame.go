@@ -60,7 +60,11 @@ func ParseDirectLoginPage(body string) (p DirectLoginPage, ok bool) {
 // the message and postMessage's target origin; ok is false when the page
 // posts nothing readable.
 func ParseFramePost(body string) (msg map[string]string, target string, ok bool) {
-	pm := posted.FindStringSubmatch(body)
+	return parsePosted(posted.FindStringSubmatch(body))
+}
+
+// parsePosted reads the match of posted: the message and the target origin.
+func parsePosted(pm []string) (msg map[string]string, target string, ok bool) {
 	if pm == nil || json.Unmarshal([]byte(pm[1]), &msg) != nil || json.Unmarshal([]byte(pm[2]), &target) != nil {
 		return nil, "", false
 	}
@@ -111,12 +115,13 @@ func (b *Browser) runDirectLogin(p Page) Page {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if f.Blocked != nil || resp.StatusCode != http.StatusOK || !posted.MatchString(string(body)) {
+	pm := posted.FindStringSubmatch(string(body))
+	if f.Blocked != nil || resp.StatusCode != http.StatusOK || pm == nil {
 		return p
 	}
 	f.From = origin(resp.Request.URL)
-	if f.Posted, f.TargetOrigin, ok = ParseFramePost(string(body)); !ok {
-		b.t.Fatalf("the frame's page posts something unreadable: %s", posted.FindString(string(body)))
+	if f.Posted, f.TargetOrigin, ok = parsePosted(pm); !ok {
+		b.t.Fatalf("the frame's page posts something unreadable: %s", pm[0])
 	}
 	// The browser delivers it only to a window of the target origin; the
 	// page's listener takes it only from an allowed origin with its state.
