@@ -30,7 +30,7 @@ type cachedMember struct {
 // or of the access token of a login Wix granted no refresh token.
 func loginID(t wixauth.Tokens) string {
 	id := t.RefreshToken.Value
-	if id == "" {
+	if id == "" && t.AccessToken.Value != "" {
 		id = "a:" + t.AccessToken.Value
 	}
 	sum := sha256.Sum256([]byte(id))
